@@ -1,0 +1,147 @@
+"""The ``edgetf`` command: options in, one library call, errors out as one line.
+
+Commands only declare options and call the library. Every ``EdgetfError`` becomes
+``error: <message>`` on stderr and its exit code; Ctrl-C exits 130. Nothing here
+imports TensorFlow at module level, so commands that do not train stay fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from edgetf._version import __version__
+from edgetf.errors import EdgetfError
+from edgetf.progress import Reporter
+
+app = typer.Typer(
+    help="From a Keras model to a microcontroller: compress, quantize, emit TFLM firmware.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals would dump weight arrays
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+_state = {"quiet": False, "verbose": False}
+_stderr = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"edgetf {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="No progress bars or tables; errors only.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail.")] = False,
+) -> None:
+    _state.update(quiet=quiet, verbose=verbose)
+
+
+def _run(action: Callable[[Reporter], None]) -> None:
+    """Call the library; turn its errors into one line and an exit code."""
+    reporter = Reporter(quiet=_state["quiet"], verbose=_state["verbose"])
+    try:
+        action(reporter)
+    except EdgetfError as error:
+        _stderr.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        _stderr.print("interrupted; no output was written", highlight=False)
+        raise typer.Exit(130) from None
+
+
+@app.command("train-quantize")
+def train_quantize_command(
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Folder for model.tflite, model_float.tflite, model.keras, "
+        "labels.txt and report.json. Must be new or empty (or use --force).")] = None,
+    data: Annotated[str | None, typer.Option(
+        help="'digits' (built in: scikit-learn's 8x8 digits), FILE.npz (x_train, y_train, "
+        "x_test, y_test, optional labels) or FILE.csv (numeric features + a label column). "
+        "\\[default: digits]")] = None,
+    model: Annotated[str | None, typer.Option(
+        help="Built-in architecture (tiny-cnn, mlp, ds-cnn) or a .keras / .h5 / SavedModel "
+        "to fine-tune. \\[default: tiny-cnn for images, mlp for vectors]")] = None,
+    label_column: Annotated[str | None, typer.Option(
+        help="CSV column holding the class. \\[default: label]")] = None,
+    prune: Annotated[float | None, typer.Option(
+        help="Target sparsity in [0, 1): fraction of weights set to zero "
+        "(polynomial decay schedule).")] = None,
+    prune_structure: Annotated[str | None, typer.Option(
+        help="M:N structured sparsity, tfmot's convention: at least M zeros in every N "
+        "consecutive weights, e.g. 2:4.")] = None,
+    cluster: Annotated[int | None, typer.Option(
+        help="Weight clustering: at most K distinct values per weight tensor (K >= 2).")] = None,
+    cluster_per_channel: Annotated[bool | None, typer.Option(
+        "--cluster-per-channel", help="Cluster each output channel of Conv2D separately.")
+    ] = None,
+    qat: Annotated[bool | None, typer.Option(
+        "--qat/--no-qat", help="Quantization-aware training before conversion. "
+        "\\[default: --qat]")] = None,
+    epochs: Annotated[int | None, typer.Option(
+        help="Training epochs. \\[default: 20 for built-in models, --fine-tune-epochs for "
+        "your own model]")] = None,
+    fine_tune_epochs: Annotated[int | None, typer.Option(
+        help="Epochs of fine-tuning in each step (prune, cluster, QAT). \\[default: 4]")] = None,
+    learning_rate: Annotated[float | None, typer.Option(
+        help="Adam learning rate for training (a tenth of it to fine-tune your own model). "
+        "\\[default: 0.001]")] = None,
+    calibration_samples: Annotated[int | None, typer.Option(
+        help="Training samples used to calibrate int8 ranges. \\[default: 200]")] = None,
+    validation_fraction: Annotated[float | None, typer.Option(
+        help="Share of the training data held out for validation. \\[default: 0.1]")] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="Seed for splits, initialisation and shuffling. \\[default: 42]")] = None,
+    force: Annotated[bool | None, typer.Option(
+        "--force", help="Replace a non-empty --out folder.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        help="TOML file with any of these options (e.g. prune = 0.5); flags override it.",
+        envvar="EDGETF_CONFIG")] = None,
+) -> None:
+    """Train (or fine-tune), prune, cluster and quantization-aware-train a Keras model
+    into a full-int8 TFLite model, then measure it under LiteRT and TFLM.
+
+    Example: edgetf train-quantize --data digits --prune 0.5 --cluster 16 --out runs/digits
+    """
+
+    def action(reporter: Reporter) -> None:
+        from edgetf.options import load_options
+        from edgetf.report import render_summary
+        from edgetf.train_quantize import train_quantize
+
+        options = load_options(
+            config, out=str(out) if out else None, data=data, model=model,
+            label_column=label_column, prune=prune, prune_structure=prune_structure,
+            cluster=cluster, cluster_per_channel=cluster_per_channel, qat=qat, epochs=epochs,
+            fine_tune_epochs=fine_tune_epochs, learning_rate=learning_rate,
+            calibration_samples=calibration_samples, validation_fraction=validation_fraction,
+            seed=seed, force=force)
+        if not options.out:
+            raise EdgetfError(
+                "--out is required (here or in the config file), e.g. --out runs/digits")
+        result = train_quantize(options, reporter)
+        if not reporter.quiet:
+            render_summary(result.report, reporter.console)
+            reporter.info(f"wrote {result.out}/ (model.tflite, model_float.tflite, model.keras, "
+                          f"labels.txt, report.json)")
+
+    _run(action)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="edgetf")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

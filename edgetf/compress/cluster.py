@@ -1,0 +1,73 @@
+"""Weight clustering (k-means++ centroids), sparsity-preserving after pruning."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edgetf._tf import import_tf
+from edgetf.compress.common import StepReport, Training, has_trainable_weights
+from edgetf.errors import OptimizationError
+
+LEARNING_RATE = 1e-4  # tfmot's guidance: fine-tune clustered models with a small rate
+
+
+def cluster(model, training: Training, *, clusters: int, per_channel: bool,
+            preserve_sparsity: bool, epochs: int):
+    """Cluster each supported layer's kernel to at most ``clusters`` values.
+
+    With ``preserve_sparsity`` (set after pruning) the zero weights stay zero, so
+    the int8 model keeps both the sparsity and the small set of values.
+    """
+    _, keras = import_tf()
+    import tensorflow_model_optimization as tfmot
+    from tensorflow_model_optimization.python.core.clustering.keras.clustering_registry import (
+        ClusteringRegistry,
+    )
+
+    api = tfmot.clustering.keras
+    settings = {"clusters": clusters, "per_channel": per_channel,
+                "preserve_sparsity": preserve_sparsity, "epochs": epochs}
+    report = StepReport("cluster", settings)
+
+    def wrap(layer):
+        if not has_trainable_weights(layer):
+            return layer
+        if not ClusteringRegistry.supports(layer) or _kernel(layer) is None:
+            report.skip(layer, f"tfmot does not cluster {type(layer).__name__} layers")
+            return layer
+        kernel = _kernel(layer)
+        if int(np.prod(kernel.shape)) <= clusters:
+            report.skip(layer, f"its {int(np.prod(kernel.shape))} weights are not more than "
+                               f"{clusters} clusters")
+            return layer
+        layer_per_channel = per_channel and type(layer).__name__ == "Conv2D"
+        if per_channel and not layer_per_channel:
+            report.skip(layer, "clustered per tensor: tfmot clusters per channel only for Conv2D")
+        report.layers.append(layer.name)
+        return api.cluster_weights(
+            layer,
+            number_of_clusters=clusters,
+            cluster_centroids_init=api.CentroidInitialization.KMEANS_PLUS_PLUS,
+            cluster_per_channel=layer_per_channel,
+            preserve_sparsity=preserve_sparsity,
+        )
+
+    try:
+        wrapped = keras.models.clone_model(model, clone_function=wrap)
+    except (ValueError, TypeError) as error:
+        raise OptimizationError(f"clustering failed: {str(error).splitlines()[0]}") from None
+    if not report.layers:
+        raise OptimizationError(
+            "--cluster: no layer of this model can be clustered by tfmot (it clusters Dense "
+            "and Conv kernels with more weights than clusters); drop --cluster"
+        )
+    training.fit(wrapped, epochs=epochs, learning_rate=LEARNING_RATE,
+                 description=f"cluster to {clusters} values")
+    return api.strip_clustering(wrapped), report
+
+
+def _kernel(layer):
+    for weight in layer.weights:
+        if "kernel" in weight.name:
+            return weight
+    return None

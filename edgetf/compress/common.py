@@ -1,0 +1,77 @@
+"""What every compression step shares: its report and how it fine-tunes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from edgetf._tf import import_tf
+from edgetf.data import Dataset
+from edgetf.progress import Reporter
+
+BATCH_SIZE = 32
+
+
+@dataclass
+class StepReport:
+    """Which layers a step changed, and which it left alone and why."""
+
+    step: str
+    settings: dict
+    layers: list[str] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+
+    def skip(self, layer, reason: str) -> None:
+        self.skipped.append({"layer": layer.name, "type": type(layer).__name__, "reason": reason})
+
+    def to_dict(self) -> dict:
+        return {
+            "step": self.step,
+            "settings": self.settings,
+            "layers": self.layers,
+            "skipped": self.skipped,
+        }
+
+
+@dataclass(frozen=True)
+class Training:
+    """How to (re)train a model on the dataset; shared by training and every step."""
+
+    data: Dataset
+    reporter: Reporter
+    from_logits: bool = False
+
+    def fit(self, model, *, epochs: int, learning_rate: float, description: str, callbacks=()):
+        """Compile with Adam and sparse cross-entropy, then fit with a progress bar."""
+        _, keras = import_tf()
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=self.from_logits),
+            metrics=["accuracy"],
+        )
+        if epochs <= 0:
+            return model
+        model.fit(
+            self.data.x_train,
+            self.data.y_train,
+            batch_size=BATCH_SIZE,
+            epochs=epochs,
+            validation_data=(self.data.x_val, self.data.y_val),
+            verbose=0,
+            callbacks=[*callbacks, self.reporter.keras_callback(description, epochs)],
+        )
+        return model
+
+    def steps_per_epoch(self) -> int:
+        return int(np.ceil(len(self.data.x_train) / BATCH_SIZE))
+
+
+def keras_accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
+    """Top-1 accuracy of a Keras model, computed the same way as for the interpreters."""
+    scores = model.predict(x, batch_size=256, verbose=0)
+    return float(np.mean(np.argmax(scores, axis=-1) == y))
+
+
+def has_trainable_weights(layer) -> bool:
+    return bool(layer.trainable_weights)

@@ -1,0 +1,80 @@
+"""Quantization-aware training, with the collaborative scheme that keeps earlier steps.
+
+tfmot's default QAT would re-spread pruned and clustered weights; its "collaborative
+optimization" schemes (PQAT, CQAT, PCQAT) keep the zeros and the centroids while
+the model learns to live with int8 rounding.
+"""
+
+from __future__ import annotations
+
+import re
+
+from edgetf._tf import import_tf
+from edgetf.compress.common import StepReport, Training
+from edgetf.errors import OptimizationError
+
+LEARNING_RATE = 5e-4
+_UNSUPPORTED = re.compile(r"Layer (\S+?):<class '[\w.]*?(\w+)'> is not supported")
+
+
+def quantization_aware_train(model, training: Training, *, pruned: bool, clustered: bool,
+                             epochs: int, source: str = "model"):
+    """Return the QAT model (with fake-quant nodes) after ``epochs`` of fine-tuning."""
+    import_tf()
+    import tensorflow_model_optimization as tfmot
+
+    quantization = tfmot.quantization.keras
+    combine = tfmot.experimental.combine
+    if clustered:
+        scheme, name = (combine.Default8BitClusterPreserveQuantizeScheme(preserve_sparsity=pruned),
+                        "PCQAT" if pruned else "CQAT")
+    elif pruned:
+        scheme, name = combine.Default8BitPrunePreserveQuantizeScheme(), "PQAT"
+    else:
+        scheme, name = quantization.default_8bit.Default8BitQuantizeScheme(), "QAT"
+    report = StepReport("qat", {"scheme": name, "epochs": epochs})
+    check_qat_supported(model, source)
+    try:
+        annotated = quantization.quantize_annotate_model(model)
+        with quantization.quantize_scope():
+            qat_model = quantization.quantize_apply(annotated, scheme)
+    except (RuntimeError, ValueError, TypeError) as error:
+        raise _unsupported_error(str(error), source) from None
+    report.layers = [layer.name for layer in model.layers if layer.trainable_weights]
+    training.fit(qat_model, epochs=epochs, learning_rate=LEARNING_RATE,
+                 description=f"quantization-aware training ({name})")
+    return qat_model, report
+
+
+def check_qat_supported(model, source: str) -> None:
+    """Name every layer tfmot's 8-bit registry cannot quantize, before anything runs."""
+    from tensorflow_model_optimization.python.core.quantization.keras.default_8bit import (
+        default_8bit_quantize_registry as registry_module,
+    )
+
+    registry = registry_module.Default8BitQuantizeRegistry()
+    bad = [
+        f"'{layer.name}' ({type(layer).__name__})"
+        for layer in model.layers
+        if type(layer).__name__ != "InputLayer" and not registry.supports(layer)
+    ]
+    if bad:
+        raise OptimizationError(
+            f"{source}: quantization-aware training cannot quantize layer "
+            f"{', '.join(bad)}; rerun with --no-qat (the model is still converted to full "
+            f"int8 after training) or replace the layer"
+        )
+
+
+def _unsupported_error(message: str, source: str) -> OptimizationError:
+    match = _UNSUPPORTED.search(message)
+    if match:
+        layer, kind = match.groups()
+        return OptimizationError(
+            f"{source}: quantization-aware training cannot quantize layer '{layer}' ({kind}); "
+            f"rerun with --no-qat (the model is still converted to full int8) or replace it"
+        )
+    first = message.strip().splitlines()[0] if message.strip() else "unknown error"
+    return OptimizationError(
+        f"{source}: quantization-aware training failed ({first}); rerun with --no-qat"
+    )

@@ -1,0 +1,394 @@
+"""Run the real TFLM interpreter, safely, and measure the tensor arena a model needs.
+
+The ``tflite-micro`` package runs TFLM's C++ reference kernels from Python, but a
+malformed model or a too-small arena can kill the process (SIGSEGV, SIGFPE; an int8
+LSTM crashes on any arena between the recording allocator's figure and what it really
+needs). So TFLM never runs in the caller's process: every model is first decoded by
+:func:`~edgetf.tflite_reader.read_tflite` (a corrupt file raises TfliteFormatError here
+and reaches no child), then run by ``python -m edgetf._tflm_child``, which imports
+numpy and tflite_micro only (never TensorFlow) and exchanges arrays as ``.npz`` files
+without pickle. TFLM's own stderr chatter is kept in a file, out of the user's
+terminal, and its last meaningful line goes into the error message.
+
+``tflite-micro`` has Linux x86-64 wheels only; elsewhere :func:`measure_arena` falls
+back to :func:`estimate_arena`, a packing of the flatbuffer's tensors, and says so.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+
+from edgetf.errors import InterpreterError
+from edgetf.tflite_ops import ELEMENT_SIZES, NUMPY_DTYPES
+from edgetf.tflite_reader import TfliteModel, read_tflite
+
+_ALIGN = 16  # TFLM aligns every arena buffer to 16 bytes (MicroArenaBufferAlignment)
+_CAP = 1 << 30  # measure_arena gives up on models that do not fit in 1 GiB
+_SOURCE = "model"
+#: What TFLM prints when the arena, not the model, is the problem: an allocation that
+#: came up short, or a memory planner given too little room for its bookkeeping.
+SHORT_OF_MEMORY = re.compile(r"Failed to allocate .*missing: \d+|Too many buffers \(max is")
+
+
+def tflm_available() -> bool:
+    """Whether ``tflite_micro`` can be imported here (looked up, not imported)."""
+    try:
+        return importlib.util.find_spec("tflite_micro") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class ArenaMeasurement:
+    """Tensor arena size for a model, and how it was obtained.
+
+    ``method`` is ``"measured"`` (the TFLM interpreter, reference kernels, on this
+    host) or ``"estimated"`` (:func:`estimate_arena`, when tflite-micro is missing).
+    ``note`` is one sentence for reports and generated headers. ``recorded_bytes`` is
+    TFLM's RecordingMicroAllocator total after one invoke, for comparison: it misses
+    the temporary memory used while planning and by some kernels (LSTM) during invoke.
+    """
+
+    bytes: int
+    method: str
+    note: str
+    recorded_bytes: int | None = None
+
+
+def run_tflm(
+    model: bytes,
+    inputs: list[np.ndarray] | np.ndarray,
+    *,
+    arena_size: int | None = None,
+    timeout: float = 120,
+    reset_between: bool = True,
+) -> list[np.ndarray]:
+    """Run a batch through the TFLM interpreter in one child process.
+
+    ``inputs`` holds one array per model input, each ``(N, *input_shape)`` in the
+    model's input dtype (a bare array for single-input models); ``input_shape`` may
+    include the model's batch dimension of 1 or not. Returns one ``(N, ...)`` array per
+    model output, with the model's batch dimension of 1 dropped. With ``reset_between``
+    the interpreter is reset after each sample, so stateful models (LSTM) see every
+    sample as a fresh interpreter would. ``arena_size`` defaults to a generous size
+    derived from :func:`estimate_arena`; TFLM failures raise InterpreterError.
+    """
+    parsed = read_tflite(model, _SOURCE)
+    batches = _check_inputs(parsed, inputs)
+    _require_tflm()
+    arena = arena_size if arena_size is not None else _generous_arena(parsed)
+    with tempfile.TemporaryDirectory(prefix="edgetf-tflm-") as tmp:
+        tmp_path = Path(tmp)
+        (tmp_path / "model.tflite").write_bytes(model)
+        np.savez(tmp_path / "inputs.npz", **{f"input_{i}": b for i, b in enumerate(batches)})
+        args = ["run", "model.tflite", "inputs.npz", "outputs.npz", str(int(arena)),
+                str(len(parsed.main.outputs)), "1" if reset_between else "0"]
+        rc, lines, log = _run_child(args, tmp_path, timeout)
+        if rc != 0:
+            stages = [line.split()[1] for line in lines if line.startswith("stage ")]
+            stage = stages[-1] if stages else "start"
+            errors = [json.loads(line)["error"] for line in lines if line.startswith("{")]
+            _raise_failure(parsed, stage, _signal_name(rc), log.strip() or "".join(errors),
+                           arena, user_arena=arena_size is not None)
+        with np.load(tmp_path / "outputs.npz", allow_pickle=False) as f:
+            return [f[f"output_{j}"] for j in range(len(parsed.main.outputs))]
+
+
+def measure_arena(model: bytes, *, timeout: float = 120) -> ArenaMeasurement:
+    """The smallest arena, a multiple of 16, that allocates and runs one inference.
+
+    Found by probing in a child process: a generous arena gives the recording
+    allocator's total, then probes around it (each in its own forked process, so a
+    crash just means "too small") settle the minimum; larger arenas are assumed to
+    keep working. What the figure means: TFLM reference kernels and the recording
+    allocator on this 64-bit host, which is an upper bound for the same kernels on a
+    32-bit MCU (pointers and TFLM's structs are smaller there). Optimized kernels
+    (CMSIS-NN, ESP-NN) need scratch buffers of their own, so the caller adds board
+    margins on top; this module does not.
+    """
+    parsed = read_tflite(model, _SOURCE)
+    if not tflm_available():
+        estimate = estimate_arena(parsed)
+        return ArenaMeasurement(
+            estimate,
+            "estimated",
+            "Estimated from the flatbuffer (tensor lifetimes packed greedily plus TFLM's"
+            " per-tensor and per-op structures) because tflite-micro has no wheel for this"
+            " platform; check arena_used_bytes() on the board.",
+        )
+    with tempfile.TemporaryDirectory(prefix="edgetf-tflm-") as tmp:
+        tmp_path = Path(tmp)
+        (tmp_path / "model.tflite").write_bytes(model)
+        args = ["measure", "model.tflite", str(len(parsed.main.inputs)),
+                str(_generous_arena(parsed)), str(_CAP)]
+        rc, lines, log = _run_child(args, tmp_path, timeout)
+    if rc != 0 or not lines:
+        _raise_failure(parsed, "start", _signal_name(rc), log, None, user_arena=False)
+    result = json.loads(lines[-1])
+    if "failed" in result:
+        _raise_failure(parsed, result["failed"], result["signal"], result["error"],
+                       result["arena"], user_arena=False)
+    recorded = result["recorded"]
+    return ArenaMeasurement(
+        result["arena"],
+        "measured",
+        "Smallest working arena measured with the TFLM interpreter (reference kernels,"
+        " recording allocator) on a 64-bit host, an upper bound for the same kernels on"
+        " a 32-bit MCU; optimized kernels need extra scratch memory.",
+        recorded,
+    )
+
+
+# --- estimate ----------------------------------------------------------------------
+# Sizes of TFLM's runtime structures on a 64-bit host, so that the estimate stands for
+# the same thing as the measurement (32-bit MCUs need less). Where they come from:
+# struct layouts in tflite-micro (micro_allocation_info.h, greedy_memory_planner.h) and
+# the RecordingMicroAllocator report (print_allocations) of tflite-micro 0.dev20261023
+# for the CNN, residual MLP and LSTM of tests/test_tflm.py.
+_EVAL_TENSOR = 24  # TfLiteEvalTensor (report: 216 B for 9); data, dims, type; 12 on 32-bit
+_NODE = 64  # NodeAndRegistration, one per op (report: 256 B for 4)
+_OP_DATA = 96  # a kernel's persistent OpData (report: 80..160 B per op) ...
+_OP_DATA_LARGE = {"UNIDIRECTIONAL_SEQUENCE_LSTM": 704}  # ... but gate parameters for LSTM
+_PER_CHANNEL = 8  # int32 output multiplier + shift per output channel (conv, FC)
+_IO_TENSOR = 64 + 32  # persistent TfLiteTensor + quantization per model input/output
+_TEMP_TENSOR = 64  # temporary TfLiteTensor a kernel allocates per input/output it reads
+_ALLOCATION_INFO = 32  # AllocationInfo per tensor while planning (micro_allocation_info.h)
+_PLANNER_ENTRY = 40  # GreedyMemoryPlanner::per_buffer_size() per planned buffer
+_FIXED = 592  # allocator, planner and interpreter objects (the report's unlisted rest)
+_PER_CHANNEL_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"}
+
+
+def estimate_arena(model: TfliteModel) -> int:
+    """Arena estimate from the flatbuffer alone, in bytes (a multiple of 16).
+
+    Activations: non-constant tensors live from the op that produces them (model
+    inputs: from the start) to the last op that reads them (outputs: to the end),
+    packed greedily largest first, as TFLM's GreedyMemoryPlanner does. On top of that
+    the per-tensor and per-op structures above, variable tensors (live throughout), and
+    the larger of the planner's bookkeeping and the temporary tensors a kernel
+    allocates. It aims at the measured figure: 0.90x..1.14x of it on the test models
+    and on CNNs and MLPs of up to 60 KB of arena.
+    """
+    graph = model.main
+    ops = graph.operators
+    last = len(ops) - 1
+    first_use: dict[int, int] = {i: 0 for i in graph.inputs}
+    last_use: dict[int, int] = {i: last for i in graph.outputs}
+    for k, op in enumerate(ops):
+        for t in op.outputs:
+            first_use.setdefault(t, k)
+        for t in op.inputs:
+            if t >= 0:
+                last_use[t] = max(last_use.get(t, k), k)
+    persistent = _FIXED
+    buffers = []
+    for t in graph.tensors:
+        persistent += _EVAL_TENSOR
+        size = _aligned(_tensor_bytes(t.shape, t.dtype))
+        if t.is_variable:
+            persistent += size
+        elif not t.data and t.index in first_use:
+            buffers.append((size, first_use[t.index], last_use.get(t.index, last)))
+    persistent += _IO_TENSOR * (len(graph.inputs) + len(graph.outputs))
+    temp = 0
+    for op in ops:
+        persistent += _NODE + _OP_DATA_LARGE.get(op.name, _OP_DATA)
+        if op.name in _PER_CHANNEL_OPS and op.outputs:
+            shape = graph.tensors[op.outputs[0]].shape
+            persistent += _PER_CHANNEL * (shape[-1] if shape else 1)
+        used = sum(1 for t in op.inputs if t >= 0) + len(op.outputs)
+        temp = max(temp, _TEMP_TENSOR * used)
+    planning = _ALLOCATION_INFO * len(graph.tensors) + _PLANNER_ENTRY * len(buffers)
+    head = max(_pack(buffers) + temp, planning)
+    return _aligned(head + persistent)
+
+
+def _pack(buffers: list[tuple[int, int, int]]) -> int:
+    """Peak of a greedy first-fit packing of (size, first, last) buffers, largest first."""
+    placed: list[tuple[int, int, int, int]] = []  # offset, size, first, last
+    peak = 0
+    for size, first, last in sorted(buffers, key=lambda b: -b[0]):
+        offset = 0
+        for o, s, f, la in sorted(placed):
+            if la < first or f > last:
+                continue  # lifetimes do not overlap
+            if o - offset >= size:
+                break
+            offset = max(offset, o + s)
+        placed.append((offset, size, first, last))
+        peak = max(peak, offset + size)
+    return peak
+
+
+def _tensor_bytes(shape: tuple[int, ...], dtype: str) -> int:
+    count = 1
+    for d in shape:
+        count *= max(d, 1)  # a -1 (dynamic) dimension: TFLM runs it as 1
+    return count * ELEMENT_SIZES.get(dtype, 4)
+
+
+def _aligned(n: int) -> int:
+    return -(-n // _ALIGN) * _ALIGN
+
+
+# --- running the child --------------------------------------------------------------
+
+
+def _require_tflm() -> None:
+    if not tflm_available():
+        raise InterpreterError(
+            "tflite-micro is not installed (it has wheels for Linux x86-64 only), so the"
+            " TFLM interpreter cannot run here; use LiteRT results, or run on Linux x86-64"
+        )
+
+
+def _generous_arena(parsed: TfliteModel) -> int:
+    """An arena far above what the model should need, to run it or to start measuring."""
+    return _aligned(4 * estimate_arena(parsed) + (1 << 20))
+
+
+def _check_inputs(parsed: TfliteModel, inputs) -> list[np.ndarray]:
+    """One array per model input, in its dtype and with the right size per sample."""
+    tensors = parsed.input_tensors()
+    given = [inputs] if isinstance(inputs, np.ndarray) else list(inputs)
+    batches = [np.asarray(b) for b in given]
+    if len(batches) != len(tensors):
+        raise InterpreterError(
+            f"the model has {len(tensors)} input(s) but {len(batches)} array(s) were given;"
+            " pass one (N, *input_shape) array per model input"
+        )
+    counts = {len(b) if b.ndim else 0 for b in batches}
+    if len(counts) != 1 or 0 in counts:
+        raise InterpreterError(
+            "the input arrays must share one leading (sample) dimension N of at least 1;"
+            " pass one (N, *input_shape) array per model input"
+        )
+    for i, (batch, tensor) in enumerate(zip(batches, tensors, strict=True)):
+        per_sample = int(np.prod(tensor.shape, dtype=np.int64))
+        if batch.dtype != NUMPY_DTYPES.get(tensor.dtype):
+            raise InterpreterError(
+                f"input {i} is {batch.dtype} but the model expects {tensor.dtype};"
+                " quantize the data with the input's scale and zero point first"
+            )
+        if batch[0].size != per_sample:
+            raise InterpreterError(
+                f"input {i} has samples of shape {batch.shape[1:]} but the model expects"
+                f" {list(tensor.shape)}; pass an (N, *input_shape) array"
+            )
+    return batches
+
+
+def _run_child(args: list[str], cwd: Path, timeout: float) -> tuple[int, list[str], str]:
+    """Run the child; return its exit code (-signal if killed), stdout lines, stderr."""
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = "1"  # the child forks probes
+    with open(cwd / "stderr.txt", "w+b") as log:
+        # A session of its own, so that a timeout can kill the probes the child forked.
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "edgetf._tflm_child", *args],
+            cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=log, start_new_session=True,
+        )
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise InterpreterError(
+                f"the TFLM interpreter did not finish within {timeout:g} s;"
+                " pass a larger timeout or fewer samples"
+            ) from None
+        log.seek(0)
+        text = log.read().decode("utf-8", errors="replace")
+    return proc.returncode, out.decode("utf-8", errors="replace").splitlines(), text
+
+
+# TFLM lines that only say where a failure happened, not why.
+_CONTEXT_LINE = re.compile(r"^(Node .* failed to|Failed starting model allocation|"
+                           r"\[RecordingMicroAllocator\]|Traceback|  File |\s)")
+
+
+def _signal_name(rc: int) -> str:
+    if rc >= 0:
+        return ""
+    try:
+        return signal.Signals(-rc).name
+    except ValueError:
+        return f"signal {-rc}"
+
+
+def _raise_failure(parsed: TfliteModel, stage: str, signal_name: str, log: str,
+                   arena: int | None, *, user_arena: bool) -> NoReturn:
+    """One line: what failed, TFLM's own reason or the model's ops, and what to do."""
+    ops = ", ".join(parsed.op_names())
+    reason = _tflm_reason(log)
+    said = f" (TFLM: {reason})" if reason else ""
+    during = {
+        "allocate": "while allocating tensors",
+        "invoke": "while invoking",
+        "crash": "while allocating or invoking",
+    }.get(stage, "while starting")
+    measure = "omit arena_size or use measure_arena() to find the size the model needs"
+    if signal_name:
+        fix = (f"the arena is probably too small: {measure}" if user_arena else
+               "TFLM's kernels cannot handle this model: check its ops and shapes with LiteRT")
+        raise InterpreterError(
+            f"TFLM crashed with {signal_name} {during} with a {arena}-byte arena{said};"
+            f" model ops: {ops}; {fix}"
+        )
+    if SHORT_OF_MEMORY.search(reason):
+        raise InterpreterError(
+            f"the TFLM interpreter failed {during}: the {arena}-byte arena is too small"
+            f"{said}; {measure}"
+        )
+    hybrid = _hybrid_ops(parsed)
+    if hybrid and stage != "start":
+        raise InterpreterError(
+            "TFLM cannot run a hybrid (dynamic-range quantized) model: float activations"
+            f" with int8 weights in {', '.join(hybrid)}{said}; convert with full-int8"
+            " quantization (a representative dataset) instead"
+        )
+    raise InterpreterError(
+        f"the TFLM interpreter failed {during}{said}; model ops: {ops}; check that TFLM"
+        " supports every op and tensor type"
+    )
+
+
+def _tflm_reason(log: str) -> str:
+    """The line of TFLM's output that explains a failure.
+
+    When the arena runs out, TFLM prints the shortage first and then a cascade of
+    follow-on failures ("filter != nullptr was not true"), so the first shortage line
+    wins; otherwise the last line that is not just "Node X failed to prepare".
+    """
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    short = [line for line in lines if SHORT_OF_MEMORY.search(line)]
+    reasons = [line for line in lines if not _CONTEXT_LINE.match(line)]
+    return (short or reasons[-1:] or lines[-1:] or [""])[0]
+
+
+def _hybrid_ops(parsed: TfliteModel) -> list[str]:
+    """Ops that take float activations and int8 constant weights (TFLM rejects them)."""
+    tensors = parsed.main.tensors
+    found = []
+    for op in parsed.main.operators:
+        ins = [tensors[t] for t in op.inputs if t >= 0]
+        if any(not t.data and t.dtype == "float32" for t in ins) and any(
+            t.data and t.dtype == "int8" for t in ins
+        ):
+            found.append(op.name)
+    return sorted(set(found))
