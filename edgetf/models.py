@@ -95,7 +95,7 @@ def check_model_fits_data(model, source: str, input_shape: tuple[int, ...], num_
         )
     expected = tuple(model.inputs[0].shape[1:])
     fits = len(expected) == len(input_shape) and all(
-        e is None or e == d for e, d in zip(expected, input_shape)
+        e is None or e == d for e, d in zip(expected, input_shape, strict=True)
     )
     if not fits:
         raise ModelError(

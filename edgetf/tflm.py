@@ -16,6 +16,7 @@ back to :func:`estimate_arena`, a packing of the flatbuffer's tensors, and says 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -305,13 +306,16 @@ def _run_child(args: list[str], cwd: Path, timeout: float) -> tuple[int, list[st
         )
         try:
             out, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        except BaseException as e:  # a timeout, or Ctrl-C, which the session shields
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-            raise InterpreterError(
-                f"the TFLM interpreter did not finish within {timeout:g} s;"
-                " pass a larger timeout or fewer samples"
-            ) from None
+            if isinstance(e, subprocess.TimeoutExpired):
+                raise InterpreterError(
+                    f"the TFLM interpreter did not finish within {timeout:g} s;"
+                    " pass a larger timeout or fewer samples"
+                ) from None
+            raise
         log.seek(0)
         text = log.read().decode("utf-8", errors="replace")
     return proc.returncode, out.decode("utf-8", errors="replace").splitlines(), text
@@ -319,7 +323,7 @@ def _run_child(args: list[str], cwd: Path, timeout: float) -> tuple[int, list[st
 
 # TFLM lines that only say where a failure happened, not why.
 _CONTEXT_LINE = re.compile(r"^(Node .* failed to|Failed starting model allocation|"
-                           r"\[RecordingMicroAllocator\]|Traceback|  File |\s)")
+                           r"\[RecordingMicroAllocator\]|Traceback|File \")")
 
 
 def _signal_name(rc: int) -> str:
@@ -382,7 +386,12 @@ def _tflm_reason(log: str) -> str:
 
 
 def _hybrid_ops(parsed: TfliteModel) -> list[str]:
-    """Ops that take float activations and int8 constant weights (TFLM rejects them)."""
+    """Ops that take float activations and int8 constant weights (TFLM rejects them).
+
+    Detected here because TFLM's words vary by kernel: convolutions say "Hybrid models
+    are not supported on TFLite Micro", but FULLY_CONNECTED (tflite-micro
+    0.dev20261023) says only "Input type: FLOAT32 with filter type: INT8 not supported."
+    """
     tensors = parsed.main.tensors
     found = []
     for op in parsed.main.operators:

@@ -32,11 +32,12 @@ def cluster(model, training: Training, *, clusters: int, per_channel: bool,
     def wrap(layer):
         if not has_trainable_weights(layer):
             return layer
-        if not ClusteringRegistry.supports(layer) or _kernel(layer) is None:
+        if not ClusteringRegistry.supports(layer) or not _clusterable(layer, ClusteringRegistry):
+            # e.g. DepthwiseConv2D: registered by tfmot, but with no clusterable weight
             report.skip(layer, f"tfmot does not cluster {type(layer).__name__} layers")
             return layer
         kernel = _kernel(layer)
-        if int(np.prod(kernel.shape)) <= clusters:
+        if kernel is not None and int(np.prod(kernel.shape)) <= clusters:
             report.skip(layer, f"its {int(np.prod(kernel.shape))} weights are not more than "
                                f"{clusters} clusters")
             return layer
@@ -64,6 +65,13 @@ def cluster(model, training: Training, *, clusters: int, per_channel: bool,
     training.fit(wrapped, epochs=epochs, learning_rate=LEARNING_RATE,
                  description=f"cluster to {clusters} values")
     return api.strip_clustering(wrapped), report
+
+
+def _clusterable(layer, registry) -> bool:
+    """tfmot lists some layers (DepthwiseConv2D) as supported but clusters none of their weights."""
+    if layer.__class__ not in registry._LAYERS_WEIGHTS_MAP:
+        return True  # RNN and attention layers: tfmot finds their weights itself
+    return bool(registry._weight_names(layer))
 
 
 def _kernel(layer):

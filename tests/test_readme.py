@@ -1,0 +1,42 @@
+"""The README is the manual: its commands and examples must be the real ones."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from edgetf.options import load_options
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def test_ci_runs_the_readme_test_command_exactly():
+    test_command = _blocks("bash")[1].strip()
+    ci_lines = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    assert ci_lines[-1] == test_command
+
+
+def test_config_example_is_valid(tmp_path):
+    (config,) = _blocks("toml")
+    path = tmp_path / "edgetf.toml"
+    path.write_text(config)
+    options = load_options(path)
+    assert options.prune == 0.5 and options.cluster == 16 and options.out == "runs/digits"
+
+
+def test_every_train_quantize_flag_in_the_readme_exists():
+    from typer.testing import CliRunner
+
+    from edgetf.cli import app
+
+    runner = CliRunner()
+    help_text = "".join(runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"}).stdout
+                        for command in (["train-quantize"], []))
+    section = README.split("## `edgetf train-quantize`")[1].split("## Python API")[0]
+    for flag in set(re.findall(r"`(--[a-z-]+)", section)):
+        assert flag in help_text, flag
