@@ -1,0 +1,183 @@
+"""The board table: one source of truth for every board edgetf can emit firmware for.
+
+Each entry is written out explicitly (no defaults shared by string tricks) so that a
+reviewer can check it line by line against the "Boards" table in DESIGN.md:
+
+| id          | PlatformIO                                  | TFLM from                          |
+|-------------|---------------------------------------------|------------------------------------|
+| `esp32`     | espressif32 / esp32dev / espidf             | ESP-IDF component (ESP-NN)         |
+| `esp32s3`   | espressif32 / esp32-s3-devkitc-1 / espidf   | ESP-IDF component (ESP-NN)         |
+| `nano33ble` | nordicnrf52 / nano33ble / arduino           | Arduino library (CMSIS-NN)         |
+
+The Arduino-ESP32 route (``Chirale_TensorFLowLite`` on ``esp32``) is valid but has no
+ESP-NN kernels, so it is not a board here. The old ``TensorFlowLite_ESP32`` library
+(2022) still needs an ``ErrorReporter`` and must never be used.
+
+This module imports nothing heavy, so ``emit-firmware`` can use it without TensorFlow.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from edgetf.errors import ConfigError
+
+#: Model arrays and arenas are aligned to 16 bytes (TFLM's convention); arena sizes are
+#: rounded up to this so that the arena the firmware declares stays a multiple of it.
+ARENA_ALIGNMENT = 16
+
+_KB = 1024
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TflmSource:
+    """Where a board's project gets TensorFlow Lite for Microcontrollers from."""
+
+    kind: str
+    """``"idf-component"`` (declared in ``src/idf_component.yml``) or
+    ``"arduino-library"`` (``lib_deps`` in ``platformio.ini``)."""
+    name: str
+    """The component or library as the package manager spells it."""
+    version: str | None
+    """Pinned version, or ``None`` to take the registry's current one."""
+
+    @property
+    def spec(self) -> str:
+        """``name@version`` (PlatformIO ``lib_deps`` style), or ``name`` alone."""
+        return f"{self.name}@{self.version}" if self.version else self.name
+
+
+@dataclass(frozen=True)
+class Board:
+    """One target board: how to build for it, and the budgets a model must fit in."""
+
+    id: str
+    name: str
+    platformio_platform: str
+    platformio_board: str
+    framework: str
+    """PlatformIO ``framework``: ``"espidf"`` or ``"arduino"``."""
+    tflm_source: TflmSource
+    kernels: str
+    """Optimized kernel library TFLM uses on this board: ``"ESP-NN"`` or ``"CMSIS-NN"``."""
+    ram_bytes: int
+    """RAM the application can use (data, bss and heap together)."""
+    static_ram_limit_bytes: int | None
+    """Most statically allocated RAM (``.data`` + ``.bss``) the link accepts; an arena
+    larger than what is left must be allocated on the heap. ``None``: no separate cap."""
+    flash_bytes: int
+    """Flash available to the application image (the app partition on ESP32s)."""
+    chip_flash_bytes: int
+    """Size of the whole flash chip (bootloader, partition table and app included)."""
+    arena_margin: float
+    """Multiplier applied to the arena measured with TFLM's reference kernels."""
+    arena_margin_bytes: int
+    """Fixed bytes added after the multiplier, for the kernels' scratch buffers."""
+    notes: str = ""
+
+
+# Basis for the arena margins. The arena edgetf measures comes from the tflite-micro
+# wheel: reference kernels on a 64-bit host. On a 32-bit Cortex-M4 the same models used
+# 3%-60% less than that host figure, and occasionally a little more (alignment,
+# 32-bit vs 64-bit tail of the allocator's bookkeeping), so the host figure is a near
+# upper bound for the *reference* kernels. Optimized kernels add scratch buffers of
+# their own that the reference kernels never request:
+# - ESP-NN (esp-tflite-micro): on the ESP32-S3 it has been reported needing ~4x the
+#   exported arena (its conv/depthwise kernels ask for im2col-style scratch buffers whose
+#   size grows with the input). The plain ESP32 has no SIMD path, so ESP-NN's generic
+#   C kernels ask for less scratch; 2x is still chosen there because the board's RAM is
+#   the same and an arena that is too large only wastes heap, while one that is too
+#   small fails at boot.
+# - CMSIS-NN: scratch buffers (per conv/depthwise/fully-connected op, reused between
+#   ops) are typically a fraction of the largest activation pair; 1.5x covers them.
+# The fixed 4 KB added on every board covers the small-model end, where the interpreter's
+# own bookkeeping (tensor structs, node allocations, persistent buffers) dominates and
+# a pure multiplier of a few hundred bytes is not enough.
+# The firmware prints arena_used_bytes() at boot, so a user can shrink the arena later.
+BOARDS: dict[str, Board] = {
+    "esp32": Board(
+        id="esp32",
+        name="ESP32 (ESP32-DevKitC, esp32dev)",
+        platformio_platform="espressif32",
+        platformio_board="esp32dev",
+        framework="espidf",
+        tflm_source=TflmSource(
+            kind="idf-component", name="espressif/esp-tflite-micro", version=None
+        ),
+        kernels="ESP-NN",
+        ram_bytes=320 * _KB,
+        static_ram_limit_bytes=160 * _KB,
+        flash_bytes=1 * _MB,
+        chip_flash_bytes=4 * _MB,
+        arena_margin=2.0,
+        arena_margin_bytes=4 * _KB,
+        notes=(
+            "Static DRAM is capped at 160 KB: larger arenas are allocated on the heap. "
+            "The default app partition is 1 MB; use a larger partition table when needed."
+        ),
+    ),
+    "esp32s3": Board(
+        id="esp32s3",
+        name="ESP32-S3 (ESP32-S3-DevKitC-1)",
+        platformio_platform="espressif32",
+        platformio_board="esp32-s3-devkitc-1",
+        framework="espidf",
+        tflm_source=TflmSource(
+            kind="idf-component", name="espressif/esp-tflite-micro", version=None
+        ),
+        kernels="ESP-NN",
+        ram_bytes=320 * _KB,
+        static_ram_limit_bytes=None,
+        flash_bytes=8 * _MB,
+        chip_flash_bytes=8 * _MB,
+        arena_margin=4.0,
+        arena_margin_bytes=4 * _KB,
+        notes="512 KB SRAM, of which about 320 KB is available to the application.",
+    ),
+    "nano33ble": Board(
+        id="nano33ble",
+        name="Arduino Nano 33 BLE (nRF52840)",
+        platformio_platform="nordicnrf52",
+        platformio_board="nano33ble",
+        framework="arduino",
+        tflm_source=TflmSource(
+            kind="arduino-library",
+            name="spaziochirale/Chirale_TensorFLowLite",
+            version="2.0.0",
+        ),
+        kernels="CMSIS-NN",
+        ram_bytes=256 * _KB,
+        static_ram_limit_bytes=None,
+        flash_bytes=983040,
+        chip_flash_bytes=1 * _MB,
+        arena_margin=1.5,
+        arena_margin_bytes=4 * _KB,
+        notes="983040 bytes of flash: 1 MB minus the bootloader.",
+    ),
+}
+
+
+def get_board(board_id: str) -> Board:
+    """The board called ``board_id``; :class:`ConfigError` naming the valid ids if unknown."""
+    try:
+        return BOARDS[board_id]
+    except KeyError:
+        raise ConfigError(f"unknown board {board_id!r}; use one of {', '.join(BOARDS)}") from None
+
+
+def arena_for_board(measured_bytes: int, board: Board) -> int:
+    """The tensor arena to declare on ``board`` for a model measured at ``measured_bytes``.
+
+    ``measured_bytes`` is ``arena_used_bytes()`` from TFLM's *reference* kernels on a
+    64-bit host. That is close to an upper bound for the same kernels on a 32-bit MCU,
+    but the board's optimized kernels (ESP-NN, CMSIS-NN) request scratch buffers the
+    reference kernels never do, so the figure is scaled by ``board.arena_margin``, has
+    ``board.arena_margin_bytes`` added, and is rounded up to a multiple of 16 (the
+    arena's alignment). See the comment above :data:`BOARDS` for the basis of each value.
+    """
+    if measured_bytes < 0:
+        raise ValueError(f"measured arena size must be >= 0, got {measured_bytes}")
+    needed = math.ceil(measured_bytes * board.arena_margin) + board.arena_margin_bytes
+    return -(-needed // ARENA_ALIGNMENT) * ARENA_ALIGNMENT
