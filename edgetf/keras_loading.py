@@ -2,14 +2,16 @@
 
 edgetf's optimisation stage needs Keras 2 (``tf_keras``, see :mod:`edgetf._tf`), but
 users save models with Keras 3 as often as with tf_keras. tf_keras loads its own
-``.keras``, ``.h5`` and SavedModel files directly. A model saved by Keras 3 (``.keras``,
-or ``.h5`` whose ``keras_version`` is 3.x) is rebuilt instead: its config is rewritten
-into the tf_keras form and passed to ``from_config``, Keras 3 loads the weights, they
-are copied layer by layer, and both models must agree on a random input.
+``.keras``, ``.h5`` and SavedModel files directly, but not Keras 3's. A model saved by
+Keras 3 (``.keras``, or ``.h5`` whose ``keras_version`` is 3.x) is rebuilt instead:
+each layer config is rewritten into the tf_keras form and built with ``from_config``,
+a Functional model's graph is replayed by calling those layers on tf_keras tensors,
+Keras 3 loads the original for its weights, they are copied layer by layer (matched by
+name), and both models must agree on a random input.
 
-Going through the config rather than walking the Keras 3 graph keeps to public API
-(``get_config``/``from_config``, ``get_weights``/``set_weights``) and keeps layer names,
-so the weights can be matched by name.
+Reading the saved config (rather than walking a loaded Keras 3 model) uses public API
+only, and finds an unportable layer before Keras 3 is asked to load it, so the error
+can name it.
 """
 
 from __future__ import annotations
@@ -18,17 +20,20 @@ import json
 import os
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from edgetf._tf import import_tf
 from edgetf.errors import ModelError
 
+if TYPE_CHECKING:
+    import tf_keras
+
 _ACCEPTED = "expected a .keras or .h5 file or a SavedModel folder"
 _SAVE_WITH_TF_KERAS = "save the model with tf-keras (TF_USE_LEGACY_KERAS=1) or replace the layer"
 _SEED = 42
-_ATOL = 1e-5
+_TOLERANCE = 1e-5
 
 # Keras 3 config keys that tf_keras does not accept, each with the value under which
 # dropping it changes nothing. Any other value is left in, so tf_keras rejects it.
@@ -49,7 +54,7 @@ _RENAMED_KEYS = {
 _NOT_PORTABLE = {"Lambda"}
 
 
-def load_keras_model(path: str | os.PathLike) -> Any:
+def load_keras_model(path: str | os.PathLike) -> tf_keras.Model:
     """Load ``path`` as an un-compiled ``tf_keras.Model``.
 
     Accepts a ``.keras`` file (Keras 3 or tf_keras), a Keras 2 ``.h5`` file and a
@@ -82,6 +87,9 @@ def _load_tf_keras(path: Path) -> Any:
         raise ModelError(f"{path}: cannot be loaded by tf-keras ({_first_line(exc)})") from exc
     if not isinstance(model, tf_keras.Model):
         raise ModelError(f"{path}: holds a {type(model).__name__}, not a Keras model")
+    # compile=False still attaches a RestoredOptimizer (with its slot variables) to a
+    # model loaded from a SavedModel, though the model is not compiled: drop it.
+    model.optimizer = None
     return model
 
 
@@ -105,17 +113,17 @@ def _keras3_config(path: Path) -> dict | None:
             config = json.loads(archive.read("config.json"))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ModelError(
-            f"{path}: not a valid .keras archive ({_first_line(exc)}); save it again with model.save()"
+            f"{path}: not a valid .keras archive ({_first_line(exc)});"
+            " save the model again with model.save()"
         ) from exc
     return config if str(metadata.get("keras_version", "")).startswith("3.") else None
 
 
 def _rebuild(path: Path, config: dict) -> Any:
     """Rebuild a Keras 3 model in tf_keras, copy its weights and check the outputs."""
-    _, tf_keras = import_tf()
-    import keras  # Keras 3, even with TF_USE_LEGACY_KERAS set
+    import keras  # Keras 3: TF_USE_LEGACY_KERAS only redirects tf.keras, not this
 
-    rebuilt = tf_keras.models.model_from_config(_convert_model(config, str(path)))
+    rebuilt = _build_model(config, str(path))
     try:
         original = keras.saving.load_model(path, compile=False)
     except Exception as exc:
@@ -125,59 +133,101 @@ def _rebuild(path: Path, config: dict) -> Any:
     return rebuilt
 
 
-def _convert_model(entry: dict, where: str) -> dict:
-    """A Keras 3 Sequential or Functional model entry, in tf_keras form."""
+def _build_model(entry: dict, where: str) -> Any:
+    """A tf_keras model from a Keras 3 Sequential or Functional config entry."""
+    _, tf_keras = import_tf()
     class_name, config = entry["class_name"], entry["config"]
     if class_name == "Sequential":
-        layers = [_convert_layer(layer, where) for layer in config["layers"]]
-        new_config = {"name": config["name"], "layers": layers}
-        if "build_input_shape" in config:
-            new_config["build_input_shape"] = config["build_input_shape"]
-    elif class_name in ("Functional", "Model") and "layers" in config:
-        new_config = {
-            "name": config["name"],
-            "trainable": config.get("trainable", True),
-            "layers": [_convert_layer(layer, where) for layer in config["layers"]],
-            "input_layers": _tensor_refs(config["input_layers"]),
-            "output_layers": _tensor_refs(config["output_layers"]),
-        }
-    else:
-        raise ModelError(
-            f"{where}: holds a {class_name}, not a Sequential or Functional model (subclassed?);"
-            " rebuild it as a Functional model or save it with tf-keras (TF_USE_LEGACY_KERAS=1)"
-        )
-    return {"class_name": "Functional" if "input_layers" in new_config else class_name,
-            "config": new_config}
+        model = tf_keras.Sequential(name=config["name"])
+        for layer in config["layers"]:
+            model.add(_build_layer(layer, where))
+        if not model.built and config.get("build_input_shape"):
+            model.build(config["build_input_shape"])
+        return model
+    if class_name == "Functional":
+        return _build_functional(config, where)
+    raise ModelError(
+        f"{where}: holds a {class_name}, not a Sequential or Functional model (subclassed?);"
+        " rebuild it as a Functional model or save it with tf-keras (TF_USE_LEGACY_KERAS=1)"
+    )
 
 
-def _convert_layer(entry: dict, where: str) -> dict:
-    """One layer entry of a model config, in tf_keras form (nested models included)."""
+def _build_functional(config: dict, where: str) -> Any:
+    """Call tf_keras layers on tf_keras tensors, following the config's call nodes.
+
+    tf_keras's own ``from_config`` cannot take a converted config: both Kerases number
+    a nested Functional's calls from 1 (node 0 links its own inputs to its outputs),
+    but a nested Sequential's from 0 in Keras 3 and from 1 in tf_keras (when it has an
+    Input); and given a
+    node index that never appears, tf_keras's ``from_config`` loops forever instead of
+    raising. Walking the graph here keeps Keras 3's numbering (its ``get_tensor``).
+    """
+    tf, tf_keras = import_tf()
+    outputs: dict[tuple[str, int], Any] = {}  # (layer name, node index) -> its outputs
+
+    def tensor(history: list) -> Any:
+        name, node_index, tensor_index = history
+        return tf.nest.flatten(outputs[(name, node_index)])[tensor_index]
+
+    def resolve(value: Any) -> Any:  # call arguments with Keras 3 tensors replaced
+        if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+            return tensor(value["config"]["keras_history"])
+        if isinstance(value, dict):  # None is every call argument's default (mask=None)
+            return {key: resolve(item) for key, item in value.items() if item is not None}
+        return [resolve(item) for item in value] if isinstance(value, list) else value
+
+    pending = []
+    for entry in config["layers"]:
+        layer, name = _build_layer(entry, where), entry["name"]
+        if entry["class_name"] == "InputLayer":
+            outputs[(name, 0)] = layer.output
+        first = 1 if entry["class_name"] == "Functional" else 0
+        nodes = enumerate(entry["inbound_nodes"], start=first)
+        pending += [(layer, (name, index), node) for index, node in nodes]
+    while pending:  # a shared layer's later call may need layers listed after it
+        waiting = []
+        for layer, key, node in pending:
+            needed = [t["config"]["keras_history"][:2] for t in _keras_tensors(node)]
+            if all(tuple(history) in outputs for history in needed):
+                args, kwargs = resolve(node["args"]), resolve(node.get("kwargs", {}))
+                outputs[key] = layer(*args, **kwargs)
+            else:
+                waiting.append((layer, key, node))
+        if len(waiting) == len(pending):
+            raise ModelError(f"{where}: the model graph is incomplete; save the model again")
+        pending = waiting
+
+    def structure(refs: Any) -> Any:  # one ["name", 0, 0], or a list or dict of them
+        if isinstance(refs, dict):
+            return {key: structure(item) for key, item in refs.items()}
+        return tensor(refs) if isinstance(refs[0], str) else [structure(r) for r in refs]
+
+    inputs, model_outputs = structure(config["input_layers"]), structure(config["output_layers"])
+    return tf_keras.Model(inputs, model_outputs, name=config["name"])
+
+
+def _build_layer(entry: dict, where: str) -> Any:
+    """A tf_keras layer (or nested model) from one Keras 3 layer entry."""
     _, tf_keras = import_tf()
-    class_name, name = entry["class_name"], entry["config"].get("name", "?")
-    layer_where = f"{where}: layer '{name}' (class {class_name})"
+    class_name = entry["class_name"]
     if class_name in ("Sequential", "Functional"):
-        converted = _convert_model(entry, where)
-    else:
-        cls = getattr(tf_keras.layers, class_name, None)
-        portable = isinstance(cls, type) and issubclass(cls, tf_keras.layers.Layer)
-        if not _is_builtin(entry) or not portable or class_name in _NOT_PORTABLE:
-            raise ModelError(f"{layer_where} has no tf-keras equivalent; {_SAVE_WITH_TF_KERAS}")
-        config = {
-            _RENAMED_KEYS.get((class_name, key), key): value
-            for key, value in _normalise(entry["config"], layer_where).items()
-        }
-        try:
-            cls.from_config(config)  # fail here, where the layer can be named
-        except (TypeError, ValueError) as exc:
-            raise ModelError(
-                f"{layer_where} has settings tf-keras does not accept ({_first_line(exc)});"
-                f" {_SAVE_WITH_TF_KERAS}"
-            ) from exc
-        converted = {"class_name": class_name, "config": config}
-    converted["name"] = name
-    if "inbound_nodes" in entry:
-        converted["inbound_nodes"] = [_inbound_node(n, layer_where) for n in entry["inbound_nodes"]]
-    return converted
+        return _build_model(entry, where)
+    where = f"{where}: layer '{entry['config'].get('name', '?')}' (class {class_name})"
+    cls = getattr(tf_keras.layers, class_name, None)
+    portable = isinstance(cls, type) and issubclass(cls, tf_keras.layers.Layer)
+    if not _is_builtin(entry) or not portable or class_name in _NOT_PORTABLE:
+        raise ModelError(f"{where} has no tf-keras equivalent; {_SAVE_WITH_TF_KERAS}")
+    config = {
+        _RENAMED_KEYS.get((class_name, key), key): value
+        for key, value in _normalise(entry["config"], where).items()
+    }
+    try:
+        return cls.from_config(config)
+    except (TypeError, ValueError) as exc:
+        raise ModelError(
+            f"{where} has settings tf-keras does not accept ({_first_line(exc)});"
+            f" {_SAVE_WITH_TF_KERAS}"
+        ) from exc
 
 
 def _normalise(value: Any, where: str) -> Any:
@@ -189,10 +239,9 @@ def _normalise(value: Any, where: str) -> Any:
     if "class_name" in value and "config" in value:  # a serialised Keras object
         if value["class_name"] in ("DTypePolicy", "FloatDTypePolicy"):
             return value["config"]["name"]  # tf_keras takes the policy's name, "float32"
-        if not _is_builtin(value):
-            raise ModelError(
-                f"{where} uses custom object {value['class_name']}; {_SAVE_WITH_TF_KERAS}"
-            )
+        if not _is_builtin(value):  # custom functions: {"class_name": "function", "config": name}
+            name = value["config"] if isinstance(value["config"], str) else value["class_name"]
+            raise ModelError(f"{where} uses custom object '{name}'; {_SAVE_WITH_TF_KERAS}")
         return {"class_name": value["class_name"], "config": _normalise(value["config"], where)}
     return {
         key: _normalise(item, where)
@@ -208,23 +257,8 @@ def _is_builtin(entry: dict) -> bool:
     return module.split(".")[0] == "keras" and registered in (None, entry["class_name"])
 
 
-def _inbound_node(node: Any, where: str) -> list:
-    """A Keras 3 call node ``{"args", "kwargs"}`` as tf_keras's ``[[layer, node, tensor, kwargs]]``."""
-    if isinstance(node, list):  # already in the tf_keras form (legacy .h5 configs)
-        return node
-    args, kwargs = node.get("args", []), node.get("kwargs", {})
-    kwargs = {key: value for key, value in kwargs.items() if value is not None}
-    tensors = _keras_tensors(args[0]) if len(args) == 1 else []
-    if not tensors or _keras_tensors(kwargs):
-        raise ModelError(
-            f"{where} is called with arguments tf-keras cannot describe (several positional"
-            " or keyword tensors); save the model with tf-keras (TF_USE_LEGACY_KERAS=1)"
-        )
-    return [[*tensor["config"]["keras_history"], kwargs] for tensor in tensors]
-
-
 def _keras_tensors(value: Any) -> list[dict]:
-    """The ``__keras_tensor__`` entries in a (nested) argument, in order."""
+    """The ``__keras_tensor__`` entries in a (nested) call node, in order."""
     if isinstance(value, dict):
         if value.get("class_name") == "__keras_tensor__":
             return [value]
@@ -232,11 +266,6 @@ def _keras_tensors(value: Any) -> list[dict]:
     if isinstance(value, (list, tuple)):
         return [tensor for item in value for tensor in _keras_tensors(item)]
     return []
-
-
-def _tensor_refs(refs: list) -> list:
-    """Keras 3 writes one input or output as ``[name, 0, 0]``; tf_keras wants a list of them."""
-    return [refs] if refs and isinstance(refs[0], str) else refs
 
 
 def _copy_weights(source: Any, target: Any, path: Path) -> None:
@@ -270,15 +299,16 @@ def _check_same_outputs(source: Any, target: Any, path: Path) -> None:
     feed = inputs[0] if len(inputs) == 1 else inputs
     expected = tf.nest.flatten(source(feed, training=False))
     actual = tf.nest.flatten(target(feed, training=False))
-    worst = max(
-        float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(e, np.float64))))
-        for a, e in zip(actual, expected, strict=True)
-    )
-    if worst > _ATOL:
-        raise ModelError(
-            f"{path}: the tf-keras rebuild differs from the Keras 3 model by {worst:.3g}"
-            f" (> {_ATOL}); save the model with tf-keras (TF_USE_LEGACY_KERAS=1)"
-        )
+    for got, want in zip(actual, expected, strict=True):
+        got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+        # rtol as well as atol: a float32 output of 1000 cannot be exact to 1e-5.
+        if got.shape != want.shape or not np.allclose(
+            got, want, rtol=_TOLERANCE, atol=_TOLERANCE, equal_nan=True
+        ):
+            raise ModelError(
+                f"{path}: the tf-keras rebuild does not give the Keras 3 model's outputs"
+                f" (within {_TOLERANCE}); save the model with tf-keras (TF_USE_LEGACY_KERAS=1)"
+            )
 
 
 def _first_line(exc: BaseException) -> str:
