@@ -76,8 +76,7 @@ def main() -> None:
                       f"| {100 * row['int8_litert']:.2f} % | {drop:+.2f} "
                       f"| {row['int8_tflite']:,} | {row['int8_tflite_gz']:,} | {ratio:.1f}x "
                       f"| {row['wall_s']:.1f} |", flush=True)
-    print(f"\nfloat .tflite of each dataset's model: see report.json sizes; "
-          f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"\nmachine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
 
 
 if __name__ == "__main__":
