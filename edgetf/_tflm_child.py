@@ -10,10 +10,12 @@ files loaded with ``allow_pickle=False``. Two modes::
         Runs every sample in this process; prints ``stage allocate`` / ``stage invoke``
         before each step so that the parent can tell where a crash happened, and a
         JSON line ``{"failed": stage, "error": ...}`` (exit 3) when TFLM refuses.
-    measure MODEL N_INPUTS START CAP
+    measure MODEL N_INPUTS START CAP [INPUTS.npz OUTPUTS.npz N_OUTPUTS]
         Finds the smallest working arena. Every probe runs in a forked grandchild, so a
-        crashing probe only answers "too small"; one JSON line per probe, then a final
-        ``{"arena": ...}`` or ``{"failed": ...}`` line.
+        crashing probe only answers "too small"; one JSON line per probe, then a
+        ``{"arena": ...}`` or ``{"failed": ...}`` line. With the optional arguments it
+        then runs the inputs as ``run`` does (arena START, reset between samples): one
+        process start instead of two for emit-firmware's arena and golden vectors.
 
 TFLM prints to C stderr; the parent points this process's stderr at a file, and each
 probe's stderr comes back through a pipe (a failed search puts it in its JSON line).
@@ -194,10 +196,14 @@ def main(argv: list[str]) -> int:
     if mode == "run":
         return run(*args)
     if mode == "measure":
-        model_path, n_inputs, start, cap = args
+        model_path, n_inputs, start, cap, *then_run = args
         with open(model_path, "rb") as f:
             model = f.read()
-        _emit(**search(model, int(n_inputs), int(start), int(cap)))
+        result = search(model, int(n_inputs), int(start), int(cap))
+        _emit(**result)
+        if then_run and "failed" not in result:
+            inputs_path, outputs_path, n_outputs = then_run
+            return run(model_path, inputs_path, outputs_path, start, n_outputs, "1")
         return 0
     raise SystemExit(f"unknown mode {mode!r}")
 

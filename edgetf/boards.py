@@ -29,6 +29,9 @@ ARENA_ALIGNMENT = 16
 
 _KB = 1024
 _MB = 1024 * 1024
+#: Where ESP-IDF's app partition starts: bootloader, partition table, NVS and PHY
+#: calibration data take the first 64 KB of flash.
+_APP_OFFSET = 0x10000
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class TflmSource:
     """The component or library as the package manager spells it."""
     version: str | None
     """Pinned version, or ``None`` to take the registry's current one."""
+    arduino_header: str | None = None
+    """The header an Arduino sketch includes so that the Arduino tools build and link
+    the library (its umbrella header); ``None`` for ESP-IDF components."""
 
     @property
     def spec(self) -> str:
@@ -68,9 +74,18 @@ class Board:
     """Most statically allocated RAM (``.data`` + ``.bss``) the link accepts; an arena
     larger than what is left must be allocated on the heap. ``None``: no separate cap."""
     flash_bytes: int
-    """Flash available to the application image (the app partition on ESP32s)."""
+    """Most flash the application image can have: on the ESP32s, with a partition table
+    that gives the app everything after the bootloader, partition table, NVS and PHY
+    data (the first 64 KB)."""
     chip_flash_bytes: int
     """Size of the whole flash chip (bootloader, partition table and app included)."""
+    default_app_partition_bytes: int | None
+    """The app partition of the framework's default partition table (ESP-IDF: 1 MB); a
+    larger application needs a partition table of its own. ``None``: no partitions."""
+    static_arena_max_bytes: int | None
+    """Largest arena declared as a static array; larger ones go on the heap. ``None``:
+    always static. On the ESP32 static DRAM is capped at 160 KB, which ESP-IDF's own
+    ``.data``/``.bss`` share, so 96 KB is left for the arena."""
     arena_margin: float
     """Multiplier applied to the arena measured with TFLM's reference kernels."""
     arena_margin_bytes: int
@@ -109,8 +124,10 @@ BOARDS: dict[str, Board] = {
         kernels="ESP-NN",
         ram_bytes=320 * _KB,
         static_ram_limit_bytes=160 * _KB,
-        flash_bytes=1 * _MB,
+        flash_bytes=4 * _MB - _APP_OFFSET,
         chip_flash_bytes=4 * _MB,
+        default_app_partition_bytes=1 * _MB,
+        static_arena_max_bytes=96 * _KB,
         arena_margin=2.0,
         arena_margin_bytes=4 * _KB,
         notes=(
@@ -130,8 +147,10 @@ BOARDS: dict[str, Board] = {
         kernels="ESP-NN",
         ram_bytes=320 * _KB,
         static_ram_limit_bytes=None,
-        flash_bytes=8 * _MB,
+        flash_bytes=8 * _MB - _APP_OFFSET,
         chip_flash_bytes=8 * _MB,
+        default_app_partition_bytes=1 * _MB,
+        static_arena_max_bytes=None,
         arena_margin=4.0,
         arena_margin_bytes=4 * _KB,
         notes="512 KB SRAM, of which about 320 KB is available to the application.",
@@ -146,12 +165,15 @@ BOARDS: dict[str, Board] = {
             kind="arduino-library",
             name="spaziochirale/Chirale_TensorFLowLite",
             version="2.0.0",
+            arduino_header="Chirale_TensorFlowLite.h",
         ),
         kernels="CMSIS-NN",
         ram_bytes=256 * _KB,
         static_ram_limit_bytes=None,
         flash_bytes=983040,
         chip_flash_bytes=1 * _MB,
+        default_app_partition_bytes=None,
+        static_arena_max_bytes=None,
         arena_margin=1.5,
         arena_margin_bytes=4 * _KB,
         notes="983040 bytes of flash: 1 MB minus the bootloader.",
@@ -181,3 +203,37 @@ def arena_for_board(measured_bytes: int, board: Board) -> int:
         raise ValueError(f"measured arena size must be >= 0, got {measured_bytes}")
     needed = math.ceil(measured_bytes * board.arena_margin) + board.arena_margin_bytes
     return -(-needed // ARENA_ALIGNMENT) * ARENA_ALIGNMENT
+
+
+@dataclass(frozen=True)
+class ArenaPlan:
+    """The tensor arena a generated library declares on one board, and why."""
+
+    bytes: int
+    """What the firmware reserves: the host figure with the board's margin."""
+    host_bytes: int
+    """The figure it was derived from (measured or estimated on the host)."""
+    method: str
+    """``"measured"`` or ``"estimated"`` (see :class:`edgetf.tflm.ArenaMeasurement`)."""
+    note: str
+    margin: float
+    margin_bytes: int
+    on_heap: bool
+    on_heap_reason: str
+
+    @property
+    def basis(self) -> str:
+        return (f"{self.method.capitalize()} on the host: {self.host_bytes} bytes; "
+                f"x{self.margin:g} + {self.margin_bytes} bytes for the board's optimized "
+                "kernels' scratch buffers, rounded up to 16.")
+
+
+def plan_arena(host_bytes: int, method: str, note: str, board: Board) -> ArenaPlan:
+    """The arena for ``board`` (see :func:`arena_for_board`) and where it lives."""
+    declared = arena_for_board(host_bytes, board)
+    limit = board.static_arena_max_bytes
+    on_heap = limit is not None and declared > limit
+    reason = (f"{declared} bytes is more than the {limit} bytes of static DRAM left for an "
+              f"arena on the {board.name}, so it is allocated on the heap") if on_heap else ""
+    return ArenaPlan(declared, host_bytes, method, note, board.arena_margin,
+                     board.arena_margin_bytes, on_heap, reason)

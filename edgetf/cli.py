@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from edgetf._version import __version__
 from edgetf.errors import EdgetfError
@@ -53,7 +54,10 @@ def _run(action: Callable[[Reporter], None]) -> None:
     try:
         action(reporter)
     except EdgetfError as error:
-        _stderr.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        # Escaped: messages hold brackets ("pip install 'edgetf[flash]'", "[env:esp32]")
+        # that rich would otherwise read as markup and drop.
+        _stderr.print(f"[red]error:[/red] {escape(str(error))}", highlight=False,
+                      soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         _stderr.print("interrupted; no output was written", highlight=False)
@@ -133,7 +137,115 @@ def train_quantize_command(
         if not reporter.quiet:
             render_summary(result.report, reporter.console)
             reporter.info(f"wrote {result.out}/ (model.tflite, model_float.tflite, model.keras, "
-                          f"labels.txt, report.json)")
+                          f"labels.txt, samples.npz, report.json)")
+
+    _run(action)
+
+
+@app.command("emit-firmware")
+def emit_firmware_command(
+    board: Annotated[str, typer.Option(
+        help="Target board: esp32 (ESP-IDF, ESP-NN), esp32s3 (ESP-IDF, ESP-NN) or nano33ble "
+        "(Arduino, CMSIS-NN).", envvar="EDGETF_BOARD")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Folder for the PlatformIO project. Must be new or empty "
+        "(or use --force).")],
+    model: Annotated[Path | None, typer.Option(
+        help="Any .tflite: full int8 (normal), float (allowed, with a warning); hybrid "
+        "models are refused.")] = None,
+    from_run: Annotated[Path | None, typer.Option(
+        "--from", help="The --out folder of train-quantize: its model.tflite, labels.txt "
+        "and test samples (for the golden vectors).")] = None,
+    name: Annotated[str | None, typer.Option(
+        help="Library name, made a C identifier: lib/<name>_inferencing. "
+        "\\[default: the model file's or run folder's name]")] = None,
+    labels: Annotated[Path | None, typer.Option(
+        help="Text file with one class label per line, in output order.")] = None,
+    golden: Annotated[int, typer.Option(
+        help="Golden vectors to embed for edgetf_self_test() (0 for none; capped at 32 KB).")
+    ] = 3,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace a non-empty --out folder, and emit even when the model "
+        "does not fit the board's flash or RAM.")] = False,
+) -> None:
+    """Generate a C++ library (TFLM, exactly the model's ops, measured arena, golden
+    vectors) and a PlatformIO project that runs it on a board.
+
+    Example: edgetf emit-firmware --from runs/digits --board esp32 --out fw/esp32
+    """
+
+    def action(reporter: Reporter) -> None:
+        from edgetf.emit_firmware import EmitOptions, emit_firmware
+
+        result = emit_firmware(EmitOptions(
+            board=board, out=out, model=model, from_run=from_run, name=name, labels=labels,
+            golden=golden, force=force), reporter)
+        spec = result.spec
+        footprint = spec.footprint
+        reporter.info(
+            f"{spec.library} for {spec.board.name}: {spec.compatibility.quantization} model, "
+            f"{len(spec.model.op_names())} ops, arena {spec.arena.bytes} bytes "
+            f"({spec.arena.method} {spec.arena.host_bytes} on the host), flash ~"
+            f"{footprint.flash_bytes // 1024} of {footprint.flash_budget // 1024} KB, RAM ~"
+            f"{footprint.ram_bytes // 1024} of {footprint.ram_budget // 1024} KB (estimates)")
+        reporter.info(f"wrote {result.out}/ ({len(result.files)} files); next: "
+                      f"edgetf flash --project {result.out}")
+
+    _run(action)
+
+
+# Options shared by flash and monitor.
+_ProjectOption = Annotated[Path | None, typer.Option(
+    "--project", "-p", help="Firmware project folder (the --out of edgetf emit-firmware, "
+    "holding platformio.ini). \\[default: the current folder]")]
+_PortOption = Annotated[str | None, typer.Option(
+    help="Serial port of the board, e.g. /dev/ttyUSB0 or COM3. "
+    "\\[default: PlatformIO detects it]", envvar="EDGETF_PORT")]
+
+
+@app.command("flash")
+def flash_command(
+    project: _ProjectOption = None,
+    port: _PortOption = None,
+    env: Annotated[str | None, typer.Option(
+        help="PlatformIO environment to upload. \\[default: default_envs in "
+        "platformio.ini, else its only environment]")] = None,
+) -> None:
+    """Build the firmware project and upload it to the board with PlatformIO
+    (needs the flash extra: pip install 'edgetf\\[flash]').
+
+    Example: edgetf flash --project fw/esp32 --port /dev/ttyUSB0
+    """
+
+    def action(reporter: Reporter) -> None:
+        from edgetf.platformio import flash
+
+        flash(project or Path.cwd(), port=port, env=env, reporter=reporter)
+
+    _run(action)
+
+
+@app.command("monitor")
+def monitor_command(
+    project: _ProjectOption = None,
+    port: _PortOption = None,
+    baud: Annotated[int | None, typer.Option(
+        min=1, help="Baud rate. \\[default: monitor_speed in platformio.ini, 115200 for "
+        "edgetf projects]")] = None,
+    env: Annotated[str | None, typer.Option(
+        help="PlatformIO environment whose monitor settings to use. \\[default: "
+        "default_envs in platformio.ini, else its only environment]")] = None,
+) -> None:
+    """Show the board's serial output with PlatformIO's monitor; Ctrl-C quits
+    (needs the flash extra: pip install 'edgetf\\[flash]').
+
+    Example: edgetf monitor --project fw/esp32 --port /dev/ttyUSB0
+    """
+
+    def action(reporter: Reporter) -> None:
+        from edgetf.platformio import monitor
+
+        monitor(project or Path.cwd(), port=port, baud=baud, env=env, reporter=reporter)
 
     _run(action)
 

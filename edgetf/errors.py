@@ -41,3 +41,12 @@ class TfliteFormatError(EdgetfError):
 
 class InterpreterError(EdgetfError):
     """The LiteRT or TFLM interpreter could not run the model."""
+
+
+class ToolError(EdgetfError):
+    """An external tool edgetf drives (PlatformIO) is missing or failed."""
+
+
+class FirmwareError(EdgetfError):
+    """The model cannot become firmware for the board (TFLM cannot run it, or it does
+    not fit)."""

@@ -25,7 +25,10 @@ def quantize(values: np.ndarray, tensor: Tensor) -> np.ndarray:
     scale = tensor.quantization.scales[0]
     zero_point = tensor.quantization.zero_points[0]
     info = np.iinfo(dtype)
-    scaled = np.round(values / scale) + zero_point
+    ratio = np.asarray(values, dtype=np.float64) / scale
+    # np.round rounds half to even; TFLite's Quantize kernel (and edgetf's firmware)
+    # round half away from zero, so do the same.
+    scaled = np.sign(ratio) * np.floor(np.abs(ratio) + 0.5) + zero_point
     return np.clip(scaled, info.min, info.max).astype(dtype)
 
 

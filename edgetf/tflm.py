@@ -31,6 +31,7 @@ from typing import NoReturn
 
 import numpy as np
 
+from edgetf.compatibility import hybrid_ops
 from edgetf.errors import InterpreterError
 from edgetf.tflite_ops import ELEMENT_SIZES, NUMPY_DTYPES
 from edgetf.tflite_reader import TfliteModel, read_tflite
@@ -117,8 +118,18 @@ def measure_arena(model: bytes, *, timeout: float = 120) -> ArenaMeasurement:
     allocator on this 64-bit host, which is an upper bound for the same kernels on a
     32-bit MCU (pointers and TFLM's structs are smaller there). Optimized kernels
     (CMSIS-NN, ESP-NN) need scratch buffers of their own, so the caller adds board
-    margins on top; this module does not.
+    margins on top; this module does not. Without tflite-micro, :func:`estimate_arena`.
     """
+    return measure_arena_and_run(model, None, timeout=timeout)[0]
+
+
+def measure_arena_and_run(model: bytes, inputs: list[np.ndarray] | np.ndarray | None, *,
+                          timeout: float = 120
+                          ) -> tuple[ArenaMeasurement, list[np.ndarray] | None]:
+    """:func:`measure_arena`, then :func:`run_tflm` on ``inputs`` (reset between
+    samples), in one child process: emit-firmware needs both, and a child's start
+    (Python, numpy, tflite_micro) is most of the cost on small models. ``inputs`` None:
+    measure only. Without tflite-micro: the estimate, and no outputs."""
     parsed = read_tflite(model, _SOURCE)
     if not tflm_available():
         estimate = estimate_arena(parsed)
@@ -128,28 +139,44 @@ def measure_arena(model: bytes, *, timeout: float = 120) -> ArenaMeasurement:
             "Estimated from the flatbuffer (tensor lifetimes packed greedily plus TFLM's"
             " per-tensor and per-op structures) because tflite-micro has no wheel for this"
             " platform; check arena_used_bytes() on the board.",
-        )
+        ), None
+    batches = _check_inputs(parsed, inputs) if inputs is not None else None
+    generous = _generous_arena(parsed)
     with tempfile.TemporaryDirectory(prefix="edgetf-tflm-") as tmp:
         tmp_path = Path(tmp)
         (tmp_path / "model.tflite").write_bytes(model)
-        args = ["measure", "model.tflite", str(len(parsed.main.inputs)),
-                str(_generous_arena(parsed)), str(_CAP)]
+        args = ["measure", "model.tflite", str(len(parsed.main.inputs)), str(generous),
+                str(_CAP)]
+        if batches is not None:
+            np.savez(tmp_path / "inputs.npz",
+                     **{f"input_{i}": b for i, b in enumerate(batches)})
+            args += ["inputs.npz", "outputs.npz", str(len(parsed.main.outputs))]
         rc, lines, log = _run_child(args, tmp_path, timeout)
-    if rc != 0 or not lines:
-        _raise_failure(parsed, "start", _signal_name(rc), log, None, user_arena=False)
-    result = json.loads(lines[-1])
-    if "failed" in result:
-        _raise_failure(parsed, result["failed"], result["signal"], result["error"],
-                       result["arena"], user_arena=False)
-    recorded = result["recorded"]
+        results = [json.loads(line) for line in lines if line.startswith("{")]
+        searched = [r for r in results if "arena" in r and "probe" not in r]
+        if not searched:
+            _raise_failure(parsed, "start", _signal_name(rc), log, None, user_arena=False)
+        result = searched[0]
+        if "failed" in result:
+            _raise_failure(parsed, result["failed"], result["signal"], result["error"],
+                           result["arena"], user_arena=False)
+        outputs = None
+        if batches is not None:
+            if rc != 0:
+                stages = [line.split()[1] for line in lines if line.startswith("stage ")]
+                errors = [r["error"] for r in results if r is not result and "error" in r]
+                _raise_failure(parsed, stages[-1] if stages else "start", _signal_name(rc),
+                               log.strip() or "".join(errors), generous, user_arena=False)
+            with np.load(tmp_path / "outputs.npz", allow_pickle=False) as f:
+                outputs = [f[f"output_{j}"] for j in range(len(parsed.main.outputs))]
     return ArenaMeasurement(
         result["arena"],
         "measured",
         "Smallest working arena measured with the TFLM interpreter (reference kernels,"
         " recording allocator) on a 64-bit host, an upper bound for the same kernels on"
         " a 32-bit MCU; optimized kernels need extra scratch memory.",
-        recorded,
-    )
+        result["recorded"],
+    ), outputs
 
 
 # --- estimate ----------------------------------------------------------------------
@@ -359,7 +386,7 @@ def _raise_failure(parsed: TfliteModel, stage: str, signal_name: str, log: str,
             f"the TFLM interpreter failed {during}: the {arena}-byte arena is too small"
             f"{said}; {measure}"
         )
-    hybrid = _hybrid_ops(parsed)
+    hybrid = hybrid_ops(parsed)
     if hybrid and stage != "start":
         raise InterpreterError(
             "TFLM cannot run a hybrid (dynamic-range quantized) model: float activations"
@@ -383,21 +410,3 @@ def _tflm_reason(log: str) -> str:
     short = [line for line in lines if SHORT_OF_MEMORY.search(line)]
     reasons = [line for line in lines if not _CONTEXT_LINE.match(line)]
     return (short or reasons[-1:] or lines[-1:] or [""])[0]
-
-
-def _hybrid_ops(parsed: TfliteModel) -> list[str]:
-    """Ops that take float activations and int8 constant weights (TFLM rejects them).
-
-    Detected here because TFLM's words vary by kernel: convolutions say "Hybrid models
-    are not supported on TFLite Micro", but FULLY_CONNECTED (tflite-micro
-    0.dev20261023) says only "Input type: FLOAT32 with filter type: INT8 not supported."
-    """
-    tensors = parsed.main.tensors
-    found = []
-    for op in parsed.main.operators:
-        ins = [tensors[t] for t in op.inputs if t >= 0]
-        if any(not t.data and t.dtype == "float32" for t in ins) and any(
-            t.data and t.dtype == "int8" for t in ins
-        ):
-            found.append(op.name)
-    return sorted(set(found))

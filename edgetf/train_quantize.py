@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from edgetf import compress
 from edgetf._tf import import_tf
 from edgetf._version import __version__
@@ -37,6 +39,8 @@ from edgetf.tflite_reader import read_tflite
 from edgetf.weight_stats import weight_stats
 
 DEFAULT_EPOCHS = 20
+#: Test samples kept in ``samples.npz`` for the firmware's golden vectors.
+SAMPLE_COUNT = 8
 
 
 @dataclass
@@ -50,6 +54,9 @@ class TrainQuantizeResult:
     report: dict
     out: Path | None = None
     timings: dict = field(default_factory=dict)
+    samples: dict = field(default_factory=dict)
+    """A few labelled test samples (``x`` float32, ``y``), written as ``samples.npz``:
+    ``emit-firmware --from`` turns them into the firmware's golden vectors."""
 
 
 def train_quantize(options: TrainQuantizeOptions,
@@ -130,8 +137,10 @@ def train_quantize(options: TrainQuantizeOptions,
         "warnings": reporter.warnings,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
     })
-    result = TrainQuantizeResult(int8_model, float_tflite, model, data.labels, report,
-                                 timings=timings)
+    result = TrainQuantizeResult(
+        int8_model, float_tflite, model, data.labels, report, timings=timings,
+        samples={"x": data.x_test[:SAMPLE_COUNT].astype("float32"),
+                 "y": data.y_test[:SAMPLE_COUNT]})
     if options.out:
         result.out = write_run(result, Path(options.out), options.force)
     return result
@@ -179,7 +188,7 @@ def _measure(int8_model: bytes, float_model: bytes, data: Dataset, layer_names: 
 
 
 def write_run(result: TrainQuantizeResult, out: Path, force: bool) -> Path:
-    """Write the five run files together (see ``staged_output``)."""
+    """Write the run's files together (see ``staged_output``)."""
     with staged_output(out, force) as staging:
         (staging / "model.tflite").write_bytes(result.int8_model)
         (staging / "model_float.tflite").write_bytes(result.float_model)
@@ -187,6 +196,8 @@ def write_run(result: TrainQuantizeResult, out: Path, force: bool) -> Path:
         (staging / "labels.txt").write_text(
             "".join(label.replace("\n", " ") + "\n" for label in result.labels),
             encoding="utf-8")
+        if result.samples:
+            np.savez(staging / "samples.npz", **result.samples)
         (staging / "report.json").write_text(
             json.dumps(result.report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out

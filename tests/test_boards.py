@@ -59,8 +59,8 @@ def test_build_facts(board_id, platform, pio_board, framework, source, kernels):
 @pytest.mark.parametrize(
     ("board_id", "ram", "static_limit", "flash", "chip_flash"),
     [
-        ("esp32", 327680, 163840, 1048576, 4194304),
-        ("esp32s3", 327680, None, 8388608, 8388608),
+        ("esp32", 327680, 163840, 4128768, 4194304),
+        ("esp32s3", 327680, None, 8323072, 8388608),
         ("nano33ble", 262144, None, 983040, 1048576),
     ],
 )

@@ -29,14 +29,23 @@ def test_config_example_is_valid(tmp_path):
     assert options.prune == 0.5 and options.cluster == 16 and options.out == "runs/digits"
 
 
-def test_every_train_quantize_flag_in_the_readme_exists():
+def test_every_flag_in_a_command_section_exists():
+    """Each "## `edgetf <command>`" section only names flags that command has."""
     from typer.testing import CliRunner
 
     from edgetf.cli import app
 
     runner = CliRunner()
-    help_text = "".join(runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"}).stdout
-                        for command in (["train-quantize"], []))
-    section = README.split("## `edgetf train-quantize`")[1].split("## Python API")[0]
-    for flag in set(re.findall(r"`(--[a-z-]+)", section)):
-        assert flag in help_text, flag
+    sections = re.split(r"^## ", README, flags=re.M)
+    checked = 0
+    for section in sections:
+        commands = re.findall(r"`edgetf ([a-z-]+)`", section.splitlines()[0])
+        if not section.startswith("`edgetf") or not commands:
+            continue
+        help_text = "".join(
+            runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"}).stdout
+            for command in ([[name] for name in commands] + [[]]))
+        for flag in set(re.findall(r"`(--[a-z-]+)", section)):
+            assert flag in help_text, (commands, flag)
+        checked += 1
+    assert checked == 3

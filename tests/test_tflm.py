@@ -1,9 +1,7 @@
 """The TFLM interpreter in a child process: agreement with LiteRT, arena, failures.
 
-The models are built here from seeded random weights (no training): a small CNN, an
-MLP with a residual ADD and a Keras LSTM, all converted to full int8 (int8 input and
-output; the LSTM becomes UNIDIRECTIONAL_SEQUENCE_LSTM and converts to int8 too), plus a
-dynamic-range ("hybrid") CNN that TFLM must refuse.
+The models come from tests/tiny_models.py: a small CNN, an MLP with a residual ADD and
+an LSTM in full int8, plus a dynamic-range ("hybrid") CNN that TFLM must refuse.
 """
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -19,59 +16,16 @@ import pytest
 from edgetf import tflm
 from edgetf.errors import InterpreterError, TfliteFormatError
 from edgetf.tflite_reader import read_tflite
+from tests.tiny_models import tiny_models
 
 _SEED = 42
 _SAMPLES = 20
 needs_tflm = pytest.mark.skipif(not tflm.tflm_available(), reason="tflite-micro not installed")
 
 
-def _convert(tf, model, calibration: np.ndarray | None) -> bytes:
-    """Full int8 with a representative dataset, or dynamic range without one."""
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    if calibration is not None:
-        converter.representative_dataset = lambda: ([x[None]] for x in calibration)
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-    with warnings.catch_warnings():
-        # "Statistics for quantized inputs were expected": the representative dataset
-        # gives them, the warning is noise for int8 inputs.
-        warnings.simplefilter("ignore", UserWarning)
-        return converter.convert()
-
-
 @pytest.fixture(scope="module")
 def models() -> dict[str, bytes]:
-    from edgetf._tf import import_tf
-
-    tf, keras = import_tf()
-    keras.utils.set_random_seed(_SEED)
-    rng = np.random.default_rng(_SEED)
-    layers = keras.layers
-
-    cnn = keras.Sequential([
-        layers.Input((12, 12, 1)), layers.Conv2D(4, 3, activation="relu"), layers.Flatten(),
-        layers.Dense(5), layers.Softmax(),
-    ])
-    inp = layers.Input((16,))
-    hidden = layers.Dense(16, activation="relu")(inp)
-    added = layers.Add()([hidden, layers.Dense(16)(hidden)])
-    residual = keras.Model(inp, layers.Dense(3)(added))
-    # The LSTM needs a fixed batch size to become one fused TFLite op.
-    lstm = keras.Sequential([layers.Input((8, 3), batch_size=1), layers.LSTM(8), layers.Dense(2)])
-
-    def calibration(model):
-        return rng.normal(size=(32, *model.input_shape[1:])).astype(np.float32)
-
-    return {
-        "cnn": _convert(tf, cnn, calibration(cnn)),
-        "residual": _convert(tf, residual, calibration(residual)),
-        "lstm": _convert(tf, lstm, calibration(lstm)),
-        # Dense(5) on 400 features has 2000 weights, above the converter's 1024-weight
-        # threshold, so it gets int8 weights with float activations: a hybrid op.
-        "hybrid": _convert(tf, cnn, None),
-    }
+    return tiny_models()
 
 
 def _int8_inputs(model: bytes, n: int = _SAMPLES) -> np.ndarray:

@@ -54,10 +54,10 @@ def test_litert_and_tflm_agree(qat_run):
     assert abs(accuracy["int8_tflm"] - accuracy["int8_litert"]) <= 0.01
 
 
-def test_output_folder_holds_the_five_files_and_a_full_int8_model(qat_run):
+def test_output_folder_holds_the_run_files_and_a_full_int8_model(qat_run):
     files = sorted(path.name for path in qat_run.out.iterdir())
     assert files == ["labels.txt", "model.keras", "model.tflite", "model_float.tflite",
-                     "report.json"]
+                     "report.json", "samples.npz"]
     model = read_tflite((qat_run.out / "model.tflite").read_bytes())
     assert [t.dtype for t in model.input_tensors()] == ["int8"]
     assert [t.dtype for t in model.output_tensors()] == ["int8"]
@@ -108,3 +108,21 @@ def test_same_seed_same_accuracies(tmp_path_factory, pruned_run):
     again = _run(tmp_path_factory, "prune-again", prune=0.5, qat=False)
     assert again.report["accuracy"] == pruned_run.report["accuracy"]
     assert again.int8_model == pruned_run.int8_model
+
+
+def test_emit_firmware_from_the_run_embeds_its_samples_and_labels(qat_run, tmp_path):
+    import numpy as np
+
+    from edgetf.emit_firmware import EmitOptions, emit_firmware
+    from edgetf.evaluate import quantize
+
+    result = emit_firmware(EmitOptions(board="esp32", out=tmp_path / "fw", from_run=qat_run.out))
+    spec = result.spec
+    assert spec.labels == tuple(str(d) for d in range(10))
+    tensor = spec.model.input_tensors()[0]
+    with np.load(qat_run.out / "samples.npz") as samples:
+        x = samples["x"][: spec.golden.count]
+    np.testing.assert_array_equal(spec.golden.inputs[0],
+                                  quantize(x.reshape(spec.golden.inputs[0].shape), tensor))
+    assert spec.golden.outputs[0].shape == (spec.golden.count, 1, 10)
+    assert (tmp_path / "fw" / "lib/run_inferencing/src/edgetf/golden_vectors.h").is_file()

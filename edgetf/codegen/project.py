@@ -1,0 +1,209 @@
+"""Every file of an emitted PlatformIO project, as ``{relative path: bytes}``.
+
+A pure function of a :class:`ProjectSpec`: the same spec gives byte-identical files
+(no timestamps, no absolute paths, sorted tables), which is what makes emitted projects
+reviewable in version control. The layout:
+
+- ``platformio.ini``, ``README.md``, ``.gitignore``, ``src/main.cpp`` for the board's
+  framework; for ESP-IDF boards also ``CMakeLists.txt``, ``src/CMakeLists.txt``,
+  ``src/idf_component.yml``, ``sdkconfig.defaults`` and, for large applications,
+  ``partitions.csv``;
+- ``lib/<name>_inferencing/``: an Arduino library (``library.properties``) that is also
+  a plain C++17 library and an ESP-IDF component, holding the hand-written runtime
+  (``firmware/``) and the generated model array, metadata, op resolver and golden
+  vectors under ``src/edgetf/``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+import numpy as np
+
+from edgetf._version import __version__
+from edgetf.boards import ArenaPlan, Board
+from edgetf.c_array import c_float_literal, c_values, model_array_header, model_array_source
+from edgetf.c_names import c_include_guard
+from edgetf.codegen.golden import GoldenVectors
+from edgetf.codegen.render import render
+from edgetf.codegen.resources import firmware_sources
+from edgetf.compatibility import Compatibility
+from edgetf.footprint import Footprint
+from edgetf.tflite_ops import tflm_method
+from edgetf.tflite_reader import Tensor, TfliteModel
+
+#: How edgetf_type names each TFLite tensor type the generated library can carry.
+EDGETF_TYPES = {"float32": "EDGETF_FLOAT32", "int32": "EDGETF_INT32", "uint8": "EDGETF_UINT8",
+                "int64": "EDGETF_INT64", "bool": "EDGETF_BOOL", "int16": "EDGETF_INT16",
+                "int8": "EDGETF_INT8"}
+_C_TYPES = {"float32": "float", "int32": "int32_t", "uint8": "uint8_t", "int64": "int64_t",
+            "bool": "bool", "int16": "int16_t", "int8": "int8_t"}
+#: The demo runs the sample input this often while no serial input arrives.
+SAMPLE_PERIOD_MS = 2000
+#: ESP-IDF main task stack: TFLM's kernels and the demo's formatting need more than the
+#: 3.5 KB default.
+MAIN_STACK_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    """Everything an emitted project is made from."""
+
+    name: str
+    """C identifier; the library is ``<name>_inferencing``."""
+    board: Board
+    model_bytes: bytes
+    model: TfliteModel
+    model_file: str
+    """The model's file name, for the project's README."""
+    sha256: str
+    labels: tuple[str, ...]
+    labels_source: str
+    arena: ArenaPlan
+    golden: GoldenVectors | None
+    compatibility: Compatibility
+    footprint: Footprint
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def library(self) -> str:
+        return f"{self.name}_inferencing"
+
+
+def generate_project(spec: ProjectSpec) -> dict[str, bytes]:
+    """All files of the project, by POSIX path relative to the project folder."""
+    context = _context(spec)
+    lib = f"lib/{spec.library}"
+    edgetf_dir = f"{lib}/src/edgetf"
+    text: dict[str, str] = {
+        "platformio.ini": render("project/platformio.ini.j2", **context),
+        "README.md": render("project/README.md.j2", **context),
+        ".gitignore": render("project/gitignore.j2", **context),
+        f"{lib}/library.properties": render("library/library.properties.j2", **context),
+        f"{lib}/src/{spec.library}.h": render(
+            "library/inferencing.h.j2", guard=c_include_guard(f"{spec.library}.h"), **context),
+        f"{edgetf_dir}/model_data.h": model_array_header(
+            context["array"], len(spec.model_bytes), c_include_guard("model_data.h")),
+        f"{edgetf_dir}/model_data.cc": model_array_source(
+            spec.model_bytes, context["array"], "edgetf/model_data.h"),
+        f"{edgetf_dir}/model_metadata.h": render(
+            "library/model_metadata.h.j2", guard=c_include_guard("model_metadata.h"),
+            **context),
+        f"{edgetf_dir}/op_resolver.h": render(
+            "library/op_resolver.h.j2", guard=c_include_guard("op_resolver.h"), **context),
+        f"{edgetf_dir}/golden_vectors.h": render(
+            "library/golden_vectors.h.j2", guard=c_include_guard("golden_vectors.h"),
+            **context),
+    }
+    if spec.board.framework == "espidf":
+        sources = sorted(path[len(lib) + 1:] for path in
+                         [*text, *(f"{lib}/src/{p}" for p in firmware_sources())]
+                         if path.startswith(f"{lib}/src/") and path.endswith(".cc"))
+        text.update({
+            "CMakeLists.txt": render("project/CMakeLists.txt.j2", **context),
+            "src/CMakeLists.txt": render("project/src_CMakeLists.txt.j2", **context),
+            "src/idf_component.yml": render("library/idf_component.yml.j2", **context),
+            "sdkconfig.defaults": render("project/sdkconfig.defaults.j2", **context),
+            "src/main.cpp": render("project/main_espidf.cpp.j2", **context),
+            f"{lib}/CMakeLists.txt": render("library/CMakeLists.txt.j2", sources=sources,
+                                            **context),
+            f"{lib}/idf_component.yml": render("library/idf_component.yml.j2", **context),
+        })
+        if context["partitions"]:
+            text["partitions.csv"] = render("project/partitions.csv.j2", **context)
+    else:
+        text["src/main.cpp"] = render("project/main_arduino.cpp.j2", **context)
+    files = {path: content.encode("utf-8") for path, content in text.items()}
+    for relative, content in firmware_sources().items():
+        files[posixpath.join(f"{lib}/src", relative)] = content
+    return dict(sorted(files.items()))
+
+
+def partition_plan(board: Board, app_estimate: int) -> dict | None:
+    """A single large app partition when the app outgrows the default one, else None."""
+    default = board.default_app_partition_bytes
+    if default is None or app_estimate <= default:
+        return None
+    return {"app_estimate": app_estimate, "app_size": board.flash_bytes,
+            "flash_size_name": f"{board.chip_flash_bytes // (1024 * 1024)}MB"}
+
+
+def _context(spec: ProjectSpec) -> dict:
+    model = spec.model
+    golden = spec.golden
+    return {
+        "version": __version__,
+        "name": spec.name,
+        "project": spec.name,
+        "library": spec.library,
+        "array": f"{spec.name}_model",
+        "board": spec.board,
+        "model_file": spec.model_file,
+        "size": len(spec.model_bytes),
+        "sha256": spec.sha256,
+        "quantization": spec.compatibility.quantization,
+        "inputs": [_tensor(t) for t in model.input_tensors()],
+        "outputs": [_tensor(t) for t in model.output_tensors()],
+        "ops": [{"name": name, "method": tflm_method(name)} for name in model.op_names()],
+        "labels": list(spec.labels),
+        "labels_source": spec.labels_source,
+        "arena": spec.arena,
+        "footprint": spec.footprint,
+        "golden": _golden(golden, model),
+        "partitions": partition_plan(spec.board, spec.footprint.flash_bytes),
+        "warnings": list(spec.warnings),
+        "sample_period_ms": SAMPLE_PERIOD_MS,
+        "main_stack_bytes": MAIN_STACK_BYTES,
+    }
+
+
+def _tensor(tensor: Tensor) -> dict:
+    q = tensor.quantization
+    scale = float(q.scales[0]) if q and q.scales else 0.0
+    zero_point = int(q.zero_points[0]) if q and q.zero_points else 0
+    elements = int(np.prod(tensor.shape)) if tensor.shape else 1
+    itemsize = np.dtype(_C_NUMPY[tensor.dtype]).itemsize
+    return {
+        "name": tensor.name,
+        "dtype": tensor.dtype,
+        "type": EDGETF_TYPES[tensor.dtype],
+        "dims": list(tensor.shape),
+        "elements": elements,
+        "bytes": elements * itemsize,
+        "scale": c_float_literal(np.float32(scale)),
+        "scale_text": f"{scale:.6g}",
+        "zero_point": zero_point,
+    }
+
+
+_C_NUMPY = {"float32": np.float32, "int32": np.int32, "uint8": np.uint8, "int64": np.int64,
+            "bool": np.bool_, "int16": np.int16, "int8": np.int8}
+
+
+def _golden(golden: GoldenVectors | None, model: TfliteModel) -> dict:
+    if golden is None or golden.count == 0:
+        return {"count": 0, "inputs": [], "outputs": [], "sample": None, "sample_note": "",
+                "source": "none: tflite-micro was not available", "tflm_version": "none",
+                "needs_limits": False}
+
+    def tensors(arrays, specs):
+        return [{"ctype": _C_TYPES[t.dtype], "elements": int(a[0].size),
+                 "initializer": c_values(a.astype(_C_NUMPY[t.dtype]))}
+                for a, t in zip(arrays, specs, strict=True)]
+
+    inputs = tensors(golden.inputs, model.input_tensors())
+    outputs = tensors(golden.outputs, model.output_tensors())
+    sample = golden.sample
+    values_text = "".join(t["initializer"] for t in (*inputs, *outputs))
+    return {
+        "count": golden.count,
+        "inputs": inputs,
+        "outputs": outputs,
+        "sample": c_values(sample.astype(np.float32)) if sample is not None else None,
+        "sample_note": "dequantized with the input's scale and zero point",
+        "source": golden.source,
+        "tflm_version": golden.tflm_version,
+        "needs_limits": "numeric_limits" in values_text or (
+            sample is not None and not np.all(np.isfinite(sample))),
+    }

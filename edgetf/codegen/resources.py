@@ -1,0 +1,35 @@
+"""Where the Jinja templates and the hand-written firmware sources are.
+
+In a wheel they are inside the package (``edgetf/_bundled/``, put there by
+``pyproject.toml``'s force-include); in a source checkout or an editable install they
+are the repository's ``templates/`` and ``firmware/`` folders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+_CHECKOUT = _PACKAGE.parent
+
+
+def resource_dir(kind: str) -> Path:
+    """The ``templates`` or ``firmware`` folder this installation ships."""
+    if kind not in ("templates", "firmware"):
+        raise ValueError(f"unknown resource folder {kind!r}")
+    for candidate in (_PACKAGE / "_bundled" / kind, _CHECKOUT / kind):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(
+        f"edgetf's {kind}/ folder is missing from this installation ({_PACKAGE}); "
+        "reinstall edgetf")
+
+
+def firmware_sources() -> dict[str, bytes]:
+    """The hand-written runtime files, by path relative to ``firmware/`` (sorted)."""
+    root = resource_dir("firmware")
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.suffix in (".h", ".cc")
+    }

@@ -1,0 +1,282 @@
+"""``emit_firmware``: a ``.tflite`` in, a PlatformIO project with a TFLM library out.
+
+Order: read and check the flatbuffer (a corrupt file never reaches TFLM) → refuse what
+TFLM cannot run (hybrid or legacy uint8 quantization, ops without a TFLM kernel, tensor
+types the library cannot carry) → measure the arena with the TFLM interpreter in a child
+process → record golden vectors → check flash and RAM against the board → generate
+every file → write them all at once. Nothing is written unless every step succeeded.
+
+Never imports TensorFlow: this is the command users run over and over while they
+iterate on firmware.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from edgetf.boards import get_board, plan_arena
+from edgetf.c_names import c_identifier
+from edgetf.codegen.golden import DEFAULT_COUNT, golden_count, golden_inputs, golden_vectors
+from edgetf.codegen.project import EDGETF_TYPES, ProjectSpec, generate_project
+from edgetf.compatibility import QUANTIZATION_KINDS, check_compatibility
+from edgetf.errors import ConfigError, DataError, FirmwareError, ModelError
+from edgetf.footprint import estimate_footprint
+from edgetf.output_dir import check_destination, staged_output
+from edgetf.progress import Reporter
+from edgetf.tflite_reader import TfliteModel, read_tflite
+from edgetf.tflm import measure_arena_and_run, tflm_available
+
+# RAM the demo in the generated main.cpp adds per float of input and output it buffers.
+_DEMO_MAX_INPUT_VALUES = 2048
+_DEMO_MAX_SCORES = 64
+
+
+@dataclass
+class EmitOptions:
+    """What ``edgetf emit-firmware`` takes; see the CLI's help for each option."""
+
+    board: str
+    out: Path
+    model: Path | None = None
+    from_run: Path | None = None
+    name: str | None = None
+    labels: Path | None = None
+    golden: int = DEFAULT_COUNT
+    force: bool = False
+
+
+@dataclass
+class EmitResult:
+    spec: ProjectSpec
+    files: dict[str, bytes]
+    out: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """The files an emit starts from, read and checked."""
+
+    model_bytes: bytes
+    model_file: str
+    name: str
+    labels: tuple[str, ...]
+    labels_source: str
+    samples: np.ndarray | None
+
+
+def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> EmitResult:
+    """Check, measure and generate, then write the project to ``options.out``."""
+    reporter = reporter or Reporter(quiet=True)
+    board = get_board(options.board)  # an unknown board fails before any work
+    if options.golden < 0:
+        raise ConfigError(f"--golden must be >= 0, got {options.golden}")
+    check_destination(Path(options.out), options.force)
+    inputs = _read_inputs(options)
+    result = build_project(
+        inputs.model_bytes, board.id, name=inputs.name, model_file=inputs.model_file,
+        labels=inputs.labels, labels_source=inputs.labels_source, samples=inputs.samples,
+        golden=options.golden, force=options.force, reporter=reporter)
+    with reporter.stage(f"write {len(result.files)} files to {options.out}"):
+        with staged_output(Path(options.out), options.force) as staging:
+            for relative, content in result.files.items():
+                path = staging / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+    result.out = Path(options.out)
+    return result
+
+
+def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: str = "model",
+                  labels: tuple[str, ...] = (), labels_source: str = "",
+                  samples: np.ndarray | None = None, golden: int = DEFAULT_COUNT,
+                  force: bool = False, reporter: Reporter | None = None) -> EmitResult:
+    """The project's files for ``model_bytes`` on ``board_id``, without touching the disk.
+
+    Raises :class:`FirmwareError` for models TFLM cannot run or that do not fit the
+    board (unless ``force``, which turns the fit check into a warning).
+    """
+    reporter = reporter or Reporter(quiet=True)
+    warnings_before = len(reporter.warnings)
+    board = get_board(board_id)
+    model = read_tflite(model_bytes, source=model_file)
+    compatibility = _check_runnable(model, model_file, reporter)
+    golden_in, source = None, ""
+    if golden and tflm_available():
+        golden_in, source = golden_inputs(model, model_bytes, golden_count(model, golden),
+                                          samples)
+    with reporter.stage("measure the arena and record golden vectors with TFLM"):
+        measurement, golden_out = measure_arena_and_run(model_bytes, golden_in)
+    if measurement.method != "measured":
+        reporter.warn("tflite-micro is not installed here: the arena is an estimate from the "
+                      "flatbuffer; check arena_used_bytes() on the board")
+    arena = plan_arena(measurement.bytes, measurement.method, measurement.note, board)
+    vectors = None
+    if golden_out is not None:
+        vectors = golden_vectors(model, golden_in, golden_out, source)
+    elif golden:
+        reporter.warn("tflite-micro is not installed here: no golden vectors, so "
+                      "edgetf_self_test() will report that it has none")
+    footprint = estimate_footprint(
+        model, board, arena.bytes, extra_flash=vectors.nbytes if vectors else 0,
+        extra_ram=_demo_ram(model))
+    _check_fit(footprint, model_file, board, force, reporter)
+    if arena.on_heap:
+        reporter.warn(f"the arena goes on the heap: {arena.on_heap_reason}")
+    _check_labels(model, labels, reporter)
+    digest = hashlib.sha256(model_bytes).hexdigest()
+    # The name is only ever used with a suffix (<name>_inferencing, <name>_model), so a
+    # trailing "_" (from "final)" or a keyword such as "int_") would make a reserved "__".
+    spec = ProjectSpec(
+        name=c_identifier(name).rstrip("_") or "model", board=board, model_bytes=model_bytes,
+        model=model,
+        model_file=Path(model_file).name, sha256=digest, labels=labels,
+        labels_source=labels_source, arena=arena, golden=vectors,
+        compatibility=compatibility, footprint=footprint,
+        warnings=tuple(reporter.warnings[warnings_before:]))
+    return EmitResult(spec, generate_project(spec), warnings=list(spec.warnings))
+
+
+def _check_runnable(model: TfliteModel, source: str, reporter: Reporter):
+    """Refuse what TFLM cannot run; warn about what it runs poorly."""
+    compatibility = check_compatibility(model)
+    kind = compatibility.quantization
+    if kind == "hybrid":
+        raise FirmwareError(
+            f"{source}: is a hybrid (dynamic-range quantized) model, float activations with "
+            f"int8 weights in {', '.join(compatibility.hybrid_ops)}, and TFLM cannot run "
+            "hybrid models; convert it again with full-int8 quantization (a "
+            "representative_dataset and TFLITE_BUILTINS_INT8), or use edgetf train-quantize")
+    if kind == "uint8":
+        raise FirmwareError(f"{source}: uses {QUANTIZATION_KINDS['uint8']}")
+    if compatibility.unsupported_ops:
+        ops = ", ".join(compatibility.unsupported_ops)
+        flex = any(op.startswith("CUSTOM:Flex") for op in compatibility.unsupported_ops)
+        why = ("Flex ops need the full TensorFlow runtime" if flex else
+               "custom and unknown ops have no TFLM kernel")
+        raise FirmwareError(
+            f"{source}: has ops TFLM cannot run: {ops} ({why}); convert the model with "
+            "TFLite builtin ops only (no SELECT_TF_OPS, no custom ops)")
+    for tensor in (*model.input_tensors(), *model.output_tensors()):
+        if tensor.dtype not in EDGETF_TYPES:
+            raise FirmwareError(
+                f"{source}: tensor '{tensor.name}' is {tensor.dtype}, which the generated "
+                f"library cannot pass in or out (it takes {', '.join(EDGETF_TYPES)}); "
+                "convert with int8 or float32 inputs and outputs")
+    if kind in ("float", "mixed", "int16x8"):
+        reporter.warn(f"{source}: {kind} model: {QUANTIZATION_KINDS[kind]}")
+    if len(model.input_tensors()) > 1 or len(model.output_tensors()) > 1:
+        reporter.warn(f"{source}: has {len(model.input_tensors())} inputs and "
+                      f"{len(model.output_tensors())} outputs; edgetf_run and the demo use the "
+                      "first of each (the self-test checks them all)")
+    return compatibility
+
+
+def _check_fit(footprint, source: str, board, force: bool, reporter: Reporter) -> None:
+    if footprint.flash_ok and footprint.ram_ok:
+        return
+    problems = []
+    if not footprint.flash_ok:
+        problems.append(f"flash {footprint.flash_bytes} of {footprint.flash_budget} bytes "
+                        f"(model {footprint.model_bytes})")
+    if not footprint.ram_ok:
+        problems.append(f"RAM {footprint.ram_bytes} of {footprint.ram_budget} bytes "
+                        f"(arena {footprint.arena_bytes})")
+    message = (f"{source}: does not fit the {board.name} ({board.id}): "
+               f"{'; '.join(problems)}, estimated")
+    if not force:
+        raise FirmwareError(
+            f"{message}; make the model smaller (edgetf train-quantize --prune/--cluster), "
+            "pick a larger board, or pass --force to emit it anyway")
+    reporter.warn(f"{message}; emitting anyway because of --force")
+
+
+def _check_labels(model: TfliteModel, labels: tuple[str, ...], reporter: Reporter) -> None:
+    outputs = int(np.prod(model.output_tensors()[0].shape))
+    if labels and len(labels) != outputs:
+        reporter.warn(f"{len(labels)} labels for an output of {outputs} values: labels are "
+                      "matched to output values by position")
+
+
+def _demo_ram(model: TfliteModel) -> int:
+    inputs = int(np.prod(model.input_tensors()[0].shape))
+    outputs = int(np.prod(model.output_tensors()[0].shape))
+    return 4 * (min(inputs, _DEMO_MAX_INPUT_VALUES) + min(outputs, _DEMO_MAX_SCORES))
+
+
+def _read_inputs(options: EmitOptions) -> _Inputs:
+    """The model, labels and samples, from ``--model``/``--labels`` or a run folder."""
+    if options.model is not None and options.from_run is not None:
+        raise ConfigError("pass either --model or --from, not both")
+    samples = None
+    labels: tuple[str, ...] = ()
+    labels_source = ""
+    if options.from_run is not None:
+        run = Path(options.from_run)
+        if not run.is_dir():
+            raise ConfigError(f"{run}: no such folder; pass the --out folder of "
+                              "edgetf train-quantize to --from")
+        model_path = run / "model.tflite"
+        if not model_path.is_file():
+            raise ConfigError(f"{run}: has no model.tflite; pass the --out folder of "
+                              "edgetf train-quantize to --from, or use --model")
+        if (run / "labels.txt").is_file() and options.labels is None:
+            labels, labels_source = _read_labels(run / "labels.txt"), "labels.txt of the run"
+        if (run / "samples.npz").is_file():
+            samples = _read_samples(run / "samples.npz")
+        default_name = run.resolve().name
+    elif options.model is not None:
+        model_path = Path(options.model)
+        default_name = model_path.stem
+    else:
+        raise ConfigError("pass --model MODEL.tflite or --from RUN_DIR (the --out folder of "
+                          "edgetf train-quantize)")
+    if options.labels is not None:
+        labels, labels_source = _read_labels(Path(options.labels)), Path(options.labels).name
+    return _Inputs(_read_model(model_path), str(model_path), options.name or default_name,
+                   labels, labels_source, samples)
+
+
+def _read_model(path: Path) -> bytes:
+    if path.is_dir():
+        raise ModelError(f"{path}: is a folder; pass the .tflite file")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"{path}: no such file; check the --model path") from None
+    except OSError as error:
+        raise ModelError(f"{path}: cannot be read ({error.strerror}); check the file") from None
+
+
+def _read_labels(path: Path) -> tuple[str, ...]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such labels file; pass a text file with one label "
+                        "per line") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: cannot be read as UTF-8 text ({error}); pass a text file "
+                        "with one label per line") from None
+    # split("\n"), not splitlines(): a label may hold other line-like characters
+    # (U+2028, form feed) that splitlines would break it at.
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return tuple(line.rstrip("\r") for line in lines)
+
+
+def _read_samples(path: Path) -> np.ndarray | None:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            x = archive["x"] if "x" in archive.files else None
+    except (OSError, ValueError, KeyError) as error:
+        raise DataError(f"{path}: cannot be read as the samples of a train-quantize run "
+                        f"({error}); run train-quantize again or delete the file") from None
+    if x is None or x.dtype.kind not in "fiu":
+        raise DataError(f"{path}: has no numeric array 'x'; run train-quantize again or delete "
+                        "the file")
+    return x

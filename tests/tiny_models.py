@@ -1,0 +1,68 @@
+"""Tiny TFLite models the tests build themselves, once per session.
+
+Seeded random weights, no training: a small CNN, an MLP with a residual ADD and a
+Keras LSTM, all converted to full int8 (int8 input and output; the LSTM becomes
+UNIDIRECTIONAL_SEQUENCE_LSTM and converts to int8 too), a dynamic-range ("hybrid") CNN
+that TFLM must refuse, and the float32 CNN.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+
+SEED = 42
+
+
+def convert(tf, model, calibration: np.ndarray | None, int8: bool = True) -> bytes:
+    """Full int8 with a representative dataset, dynamic range without one, or float."""
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if int8 or calibration is None:
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if calibration is not None and int8:
+        converter.representative_dataset = lambda: ([x[None]] for x in calibration)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    with warnings.catch_warnings():
+        # "Statistics for quantized inputs were expected": the representative dataset
+        # gives them, the warning is noise for int8 inputs.
+        warnings.simplefilter("ignore", UserWarning)
+        return converter.convert()
+
+
+@functools.cache
+def tiny_models() -> dict[str, bytes]:
+    """``{"cnn", "residual", "lstm", "hybrid", "float"}`` -> ``.tflite`` bytes."""
+    from edgetf._tf import import_tf
+
+    tf, keras = import_tf()
+    keras.utils.set_random_seed(SEED)
+    rng = np.random.default_rng(SEED)
+    layers = keras.layers
+
+    cnn = keras.Sequential([
+        layers.Input((12, 12, 1)), layers.Conv2D(4, 3, activation="relu"), layers.Flatten(),
+        layers.Dense(5), layers.Softmax(),
+    ])
+    inp = layers.Input((16,))
+    hidden = layers.Dense(16, activation="relu")(inp)
+    added = layers.Add()([hidden, layers.Dense(16)(hidden)])
+    residual = keras.Model(inp, layers.Dense(3)(added))
+    # The LSTM needs a fixed batch size to become one fused TFLite op.
+    lstm = keras.Sequential([layers.Input((8, 3), batch_size=1), layers.LSTM(8), layers.Dense(2)])
+
+    def calibration(model):
+        return rng.normal(size=(32, *model.input_shape[1:])).astype(np.float32)
+
+    return {
+        "cnn": convert(tf, cnn, calibration(cnn)),
+        "residual": convert(tf, residual, calibration(residual)),
+        "lstm": convert(tf, lstm, calibration(lstm)),
+        # Dense(5) on 400 features has 2000 weights, above the converter's 1024-weight
+        # threshold, so it gets int8 weights with float activations: a hybrid op.
+        "hybrid": convert(tf, cnn, None),
+        "float": convert(tf, cnn, calibration(cnn), int8=False),
+    }
