@@ -48,13 +48,17 @@
 #define EDGETF_SELF_TEST_FLOAT_TOLERANCE 1e-4
 #endif
 
-static_assert(EDGETF_FLOAT32 == kTfLiteFloat32, "edgetf_type must match TfLiteType");
-static_assert(EDGETF_INT32 == kTfLiteInt32, "edgetf_type must match TfLiteType");
-static_assert(EDGETF_UINT8 == kTfLiteUInt8, "edgetf_type must match TfLiteType");
-static_assert(EDGETF_INT64 == kTfLiteInt64, "edgetf_type must match TfLiteType");
-static_assert(EDGETF_BOOL == kTfLiteBool, "edgetf_type must match TfLiteType");
-static_assert(EDGETF_INT16 == kTfLiteInt16, "edgetf_type must match TfLiteType");
-static_assert(EDGETF_INT8 == kTfLiteInt8, "edgetf_type must match TfLiteType");
+// edgetf_type's values are TfLiteType's, so tensor types can be compared directly.
+static constexpr bool SameType(edgetf_type ours, TfLiteType tflite) {
+  return static_cast<int>(ours) == static_cast<int>(tflite);
+}
+static_assert(SameType(EDGETF_FLOAT32, kTfLiteFloat32), "edgetf_type must match TfLiteType");
+static_assert(SameType(EDGETF_INT32, kTfLiteInt32), "edgetf_type must match TfLiteType");
+static_assert(SameType(EDGETF_UINT8, kTfLiteUInt8), "edgetf_type must match TfLiteType");
+static_assert(SameType(EDGETF_INT64, kTfLiteInt64), "edgetf_type must match TfLiteType");
+static_assert(SameType(EDGETF_BOOL, kTfLiteBool), "edgetf_type must match TfLiteType");
+static_assert(SameType(EDGETF_INT16, kTfLiteInt16), "edgetf_type must match TfLiteType");
+static_assert(SameType(EDGETF_INT8, kTfLiteInt8), "edgetf_type must match TfLiteType");
 static_assert(EDGETF_ARENA_BYTES % 16 == 0, "EDGETF_ARENA_BYTES must be a multiple of 16");
 
 namespace {
