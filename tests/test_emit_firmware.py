@@ -33,6 +33,9 @@ from tests.tiny_models import tiny_models
 GXX = shutil.which("g++")
 GCC = shutil.which("gcc")
 MODELS = ("cnn", "residual", "lstm")
+#: Other ways users' models are quantized: one scale per weight tensor (older
+#: converters), and int16 activations with int8 weights.
+VARIANTS = ("per_tensor", "int16x8")
 
 
 @pytest.fixture(scope="module")
@@ -201,6 +204,7 @@ using namespace edgetf;
 static void print(const GoldenTensor& t, const TensorSpec& spec, int count) {
   for (std::size_t i = 0; i < t.elements * count; ++i) {
     if (spec.type == EDGETF_INT8) std::printf("%d ", static_cast<const int8_t*>(t.data)[i]);
+    else if (spec.type == EDGETF_INT16) std::printf("%d ", static_cast<const int16_t*>(t.data)[i]);
     else std::printf("%.9g ", static_cast<const float*>(t.data)[i]);
   }
   std::printf("\n");
@@ -235,18 +239,20 @@ def _golden_as_compiled(result, tmp_path) -> tuple[list[np.ndarray], list[str]]:
     return arrays, [label.decode("utf-8") for label in labels]
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", MODELS + VARIANTS)
 def test_golden_vectors_are_tflm_outputs_and_agree_with_litert(projects, models, name,
                                                               tmp_path):
     from ai_edge_litert.interpreter import Interpreter
 
-    result = projects[(name, "nano33ble")]
+    result = projects.get((name, "nano33ble")) or build_project(models[name], "nano33ble",
+                                                                  name=name)
     model = read_tflite(models[name])
+    dtype = np.dtype(model.input_tensors()[0].dtype)
     arrays, _ = _golden_as_compiled(result, tmp_path)
     count = result.spec.golden.count
     assert count == 3
-    inputs = arrays[0].astype(np.int8).reshape((count, *model.input_tensors()[0].shape))
-    expected = arrays[1].astype(np.int8).reshape(count, -1)
+    inputs = arrays[0].astype(dtype).reshape((count, *model.input_tensors()[0].shape))
+    expected = arrays[1].astype(dtype).reshape(count, -1)
     tflm = run_tflm(models[name], inputs, reset_between=True)[0].reshape(count, -1)
     np.testing.assert_array_equal(expected, tflm)
     # LiteRT's builtin kernels (no XNNPACK): within one quantization step of TFLM's.
@@ -331,6 +337,36 @@ def test_metadata_holds_shapes_scales_arena_and_hash(projects, models):
 def test_hybrid_model_is_refused_with_the_fix(models):
     with pytest.raises(FirmwareError, match=r"hybrid.*FULLY_CONNECTED.*full-int8"):
         build_project(models["hybrid"], "esp32", name="h", model_file="h.tflite")
+
+
+def test_int16x8_model_is_emitted_with_int16_tensors_and_a_warning(models):
+    result = build_project(models["int16x8"], "nano33ble", name="q16")
+    assert result.spec.compatibility.quantization == "int16x8"
+    assert any("int16x8 model" in warning for warning in result.warnings)
+    metadata = result.files["lib/q16_inferencing/src/edgetf/model_metadata.h"].decode()
+    assert "EDGETF_INT16, 4, kInput0Dims, 144, 288," in metadata
+    assert "int16_t kInput0[]" in result.files[
+        "lib/q16_inferencing/src/edgetf/golden_vectors.h"].decode()
+
+
+def test_without_tflm_the_arena_is_estimated_and_there_are_no_golden_vectors(
+        models, monkeypatch, tmp_path):
+    import edgetf.emit_firmware
+    import edgetf.tflm
+
+    # The one switch the code reads; nothing else is replaced.
+    monkeypatch.setattr(edgetf.tflm, "tflm_available", lambda: False)
+    monkeypatch.setattr(edgetf.emit_firmware, "tflm_available", lambda: False)
+    result = build_project(models["cnn"], "esp32", name="cnn")
+    assert result.spec.arena.method == "estimated" and result.spec.golden is None
+    assert sum("tflite-micro is not installed" in w for w in result.warnings) == 2
+    src = tmp_path / "lib/cnn_inferencing/src"
+    _write(result.files, tmp_path)
+    metadata = (src / "edgetf/model_metadata.h").read_text()
+    assert 'kArenaMethod[] = "estimated"' in metadata
+    assert "constexpr int kGoldenVectorCount = 0;" in metadata
+    _compile(["-std=c++17", "-Wall", "-Werror", "-fsyntax-only", f"-I{src}", "-x", "c++",
+              str(src / "edgetf/golden_vectors.h")])
 
 
 def test_float_model_is_emitted_with_a_warning(models):

@@ -16,16 +16,24 @@ import numpy as np
 SEED = 42
 
 
-def convert(tf, model, calibration: np.ndarray | None, int8: bool = True) -> bytes:
-    """Full int8 with a representative dataset, dynamic range without one, or float."""
+def convert(tf, model, calibration: np.ndarray | None, int8: bool = True,
+            int16x8: bool = False, per_tensor: bool = False) -> bytes:
+    """Full int8 with a representative dataset, dynamic range without one, or float;
+    ``int16x8``: int16 activations with int8 weights; ``per_tensor``: one scale per
+    weight tensor, as older converters wrote."""
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if int8 or calibration is None:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if calibration is not None and int8:
         converter.representative_dataset = lambda: ([x[None]] for x in calibration)
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
+        io_type = tf.int16 if int16x8 else tf.int8
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+            if int16x8 else tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = io_type
+        converter.inference_output_type = io_type
+        # A private flag, but the only way to get per-tensor weights from TF 2.x.
+        converter._experimental_disable_per_channel = per_tensor
     with warnings.catch_warnings():
         # "Statistics for quantized inputs were expected": the representative dataset
         # gives them, the warning is noise for int8 inputs.
@@ -35,7 +43,8 @@ def convert(tf, model, calibration: np.ndarray | None, int8: bool = True) -> byt
 
 @functools.cache
 def tiny_models() -> dict[str, bytes]:
-    """``{"cnn", "residual", "lstm", "hybrid", "float"}`` -> ``.tflite`` bytes."""
+    """``{"cnn", "residual", "lstm", "hybrid", "float", "int16x8", "per_tensor"}`` ->
+    ``.tflite`` bytes."""
     from edgetf._tf import import_tf
 
     tf, keras = import_tf()
@@ -65,4 +74,6 @@ def tiny_models() -> dict[str, bytes]:
         # threshold, so it gets int8 weights with float activations: a hybrid op.
         "hybrid": convert(tf, cnn, None),
         "float": convert(tf, cnn, calibration(cnn), int8=False),
+        "int16x8": convert(tf, cnn, calibration(cnn), int16x8=True),
+        "per_tensor": convert(tf, cnn, calibration(cnn), per_tensor=True),
     }
