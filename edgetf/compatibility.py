@@ -111,3 +111,28 @@ def unsupported_ops(model: TfliteModel) -> list[str]:
     """Ops TFLM has no kernel for: custom ops (Flex ops among them, as ``CUSTOM:Flex...``),
     and builtins without a ``MicroMutableOpResolver::Add*`` method."""
     return [name for name in model.op_names() if tflm_method(name) is None]
+
+
+def kernel_limitations(model: TfliteModel, kernels: str) -> list[str]:
+    """What a board's optimized kernel library refuses although TFLM's reference kernels
+    (and so edgetf's measurements) accept it: each entry says which op and why.
+
+    Found by running generated libraries on a Cortex-M4 under QEMU (tflite-micro main,
+    2026-11): CMSIS-NN's FULLY_CONNECTED fails in Prepare on per-channel weights unless
+    the input is int8 (``kernels/cmsis_nn/fully_connected.cc``: "is_per_channel ...
+    input->type == kTfLiteInt8 ... was not true"), so an int16x8 model converted by a
+    current TFLite converter (per-channel FC weights) cannot allocate on the Nano 33 BLE.
+    """
+    found = []
+    if kernels == "CMSIS-NN":
+        graph = model.main
+        for op in graph.operators:
+            if op.name != "FULLY_CONNECTED" or len(op.inputs) < 2:
+                continue
+            data, weights = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
+            per_channel = weights.quantization is not None and len(weights.quantization.scales) > 1
+            if per_channel and data.dtype != "int8":
+                found.append(
+                    f"FULLY_CONNECTED (op {op.index}) has {data.dtype} input with per-channel "
+                    "weights, which CMSIS-NN's kernel refuses at init")
+    return found

@@ -22,7 +22,7 @@ from edgetf.boards import get_board, plan_arena
 from edgetf.c_names import c_identifier
 from edgetf.codegen.golden import DEFAULT_COUNT, golden_count, golden_inputs, golden_vectors
 from edgetf.codegen.project import EDGETF_TYPES, ProjectSpec, generate_project
-from edgetf.compatibility import QUANTIZATION_KINDS, check_compatibility
+from edgetf.compatibility import QUANTIZATION_KINDS, check_compatibility, kernel_limitations
 from edgetf.errors import ConfigError, DataError, FirmwareError, ModelError
 from edgetf.footprint import estimate_footprint
 from edgetf.output_dir import check_destination, staged_output
@@ -105,6 +105,7 @@ def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: s
     board = get_board(board_id)
     model = read_tflite(model_bytes, source=model_file)
     compatibility = _check_runnable(model, model_file, reporter)
+    _check_kernels(model, model_file, board, force, reporter)
     golden_in, source = None, ""
     if golden and tflm_available():
         golden_in, source = golden_inputs(model, model_bytes, golden_count(model, golden),
@@ -174,6 +175,20 @@ def _check_runnable(model: TfliteModel, source: str, reporter: Reporter):
                       f"{len(model.output_tensors())} outputs; edgetf_run and the demo use the "
                       "first of each (the self-test checks them all)")
     return compatibility
+
+
+def _check_kernels(model: TfliteModel, source: str, board, force: bool,
+                   reporter: Reporter) -> None:
+    """Refuse what the board's optimized kernels reject (it would fail at boot)."""
+    limits = kernel_limitations(model, board.kernels)
+    if not limits:
+        return
+    message = f"{source}: {'; '.join(limits)} on the {board.name} ({board.kernels})"
+    if not force:
+        raise FirmwareError(
+            f"{message}; convert with full int8 (or per-tensor weights), pick a board with "
+            "other kernels, or pass --force to emit it anyway")
+    reporter.warn(f"{message}; emitting anyway because of --force")
 
 
 def _check_fit(footprint, source: str, board, force: bool, reporter: Reporter) -> None:

@@ -244,7 +244,7 @@ def test_golden_vectors_are_tflm_outputs_and_agree_with_litert(projects, models,
                                                               tmp_path):
     from ai_edge_litert.interpreter import Interpreter
 
-    result = projects.get((name, "nano33ble")) or build_project(models[name], "nano33ble",
+    result = projects.get((name, "nano33ble")) or build_project(models[name], "esp32",
                                                                   name=name)
     model = read_tflite(models[name])
     dtype = np.dtype(model.input_tensors()[0].dtype)
@@ -340,13 +340,21 @@ def test_hybrid_model_is_refused_with_the_fix(models):
 
 
 def test_int16x8_model_is_emitted_with_int16_tensors_and_a_warning(models):
-    result = build_project(models["int16x8"], "nano33ble", name="q16")
+    result = build_project(models["int16x8"], "esp32", name="q16")
     assert result.spec.compatibility.quantization == "int16x8"
     assert any("int16x8 model" in warning for warning in result.warnings)
     metadata = result.files["lib/q16_inferencing/src/edgetf/model_metadata.h"].decode()
     assert "EDGETF_INT16, 4, kInput0Dims, 144, 288," in metadata
     assert "int16_t kInput0[]" in result.files[
         "lib/q16_inferencing/src/edgetf/golden_vectors.h"].decode()
+
+
+def test_int16x8_per_channel_fully_connected_is_refused_for_cmsis_nn(models):
+    with pytest.raises(FirmwareError, match=r"FULLY_CONNECTED \(op \d+\) has int16 input with "
+                       r"per-channel weights.*CMSIS-NN.*--force"):
+        build_project(models["int16x8"], "nano33ble", name="q16", model_file="q16.tflite")
+    forced = build_project(models["int16x8"], "nano33ble", name="q16", force=True)
+    assert any("CMSIS-NN" in warning for warning in forced.warnings)
 
 
 def test_without_tflm_the_arena_is_estimated_and_there_are_no_golden_vectors(

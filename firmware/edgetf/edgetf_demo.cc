@@ -129,7 +129,7 @@ extern "C" {
 
 int edgetf_demo_begin(edgetf_writer write) {
   g_write = write;
-  char line[200];
+  char line[256];
   std::snprintf(line, sizeof(line), "edgetf: model %s (%u bytes, sha256 %.12s...), board %s, "
                 "edgetf %s\n", md::kModelName, static_cast<unsigned>(md::kModelBytes),
                 md::kModelSha256, md::kBoard, md::kEdgetfVersion);
@@ -137,9 +137,10 @@ int edgetf_demo_begin(edgetf_writer write) {
   const int status = edgetf_init();
   if (status == EDGETF_ERROR_ALLOCATION) {
     std::snprintf(line, sizeof(line),
-                  "edgetf: init failed: the %u-byte tensor arena is too small (TFLM printed "
-                  "the bytes missing above); raise EDGETF_ARENA_BYTES, e.g. build_flags = "
-                  "-D EDGETF_ARENA_BYTES=%u\n",
+                  "edgetf: init failed: AllocateTensors failed with a %u-byte arena. If TFLM "
+                  "printed bytes missing above, raise it, e.g. build_flags = "
+                  "-D EDGETF_ARENA_BYTES=%u; otherwise TFLM's message above names the op "
+                  "whose kernel refused the model\n",
                   static_cast<unsigned>(edgetf_arena_size()),
                   static_cast<unsigned>(edgetf_arena_size() * 2));
     Write(line);

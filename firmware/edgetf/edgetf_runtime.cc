@@ -234,8 +234,11 @@ int edgetf_init(void) {
   auto* interpreter = new (g_interpreter_storage)
       tflite::MicroInterpreter(model, *resolver, g_arena, EDGETF_ARENA_BYTES);
   if (interpreter->AllocateTensors() != kTfLiteOk) {
-    MicroPrintf("edgetf: AllocateTensors failed with a %u-byte arena (see above for the "
-                "bytes missing); build with a larger -DEDGETF_ARENA_BYTES=...",
+    // TFLM returns the same error for a short arena and for a kernel that refuses the
+    // model in Prepare; its own message, printed just before, says which.
+    MicroPrintf("edgetf: AllocateTensors failed with a %u-byte arena: if TFLM said bytes "
+                "were missing, build with a larger -DEDGETF_ARENA_BYTES=...; otherwise an "
+                "op's kernel refused the model (see above)",
                 static_cast<unsigned>(EDGETF_ARENA_BYTES));
     interpreter->~MicroInterpreter();
     return EDGETF_ERROR_ALLOCATION;
@@ -352,7 +355,7 @@ const char* edgetf_status_text(int status) {
     case EDGETF_ERROR_SCHEMA: return "the model's schema version is not this TFLM's";
     case EDGETF_ERROR_OPS: return "an op could not be registered in the resolver";
     case EDGETF_ERROR_ALLOCATION:
-      return "AllocateTensors failed: the arena is too small (raise EDGETF_ARENA_BYTES)";
+      return "AllocateTensors failed: the arena is too small or a kernel refused the model";
     case EDGETF_ERROR_NOT_INITIALIZED: return "edgetf_init has not succeeded";
     case EDGETF_ERROR_INVOKE: return "the interpreter's Invoke failed";
     case EDGETF_ERROR_ARGUMENT: return "a NULL pointer or a wrong element count";
