@@ -143,17 +143,11 @@ def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: s
 
 
 def _check_runnable(model: TfliteModel, source: str, reporter: Reporter):
-    """Refuse what TFLM cannot run; warn about what it runs poorly."""
+    """Refuse what TFLM cannot run; warn about what it runs poorly. Ops come first: a
+    model for an NPU (a Vela-compiled ``ethos-u`` op over uint8 command streams) is
+    about its custom op, not about uint8 quantization."""
     compatibility = check_compatibility(model)
     kind = compatibility.quantization
-    if kind == "hybrid":
-        raise FirmwareError(
-            f"{source}: is a hybrid (dynamic-range quantized) model, float activations with "
-            f"int8 weights in {', '.join(compatibility.hybrid_ops)}, and TFLM cannot run "
-            "hybrid models; convert it again with full-int8 quantization (a "
-            "representative_dataset and TFLITE_BUILTINS_INT8), or use edgetf train-quantize")
-    if kind == "uint8":
-        raise FirmwareError(f"{source}: uses {QUANTIZATION_KINDS['uint8']}")
     if compatibility.unsupported_ops:
         ops = ", ".join(compatibility.unsupported_ops)
         flex = any(op.startswith("CUSTOM:Flex") for op in compatibility.unsupported_ops)
@@ -162,6 +156,14 @@ def _check_runnable(model: TfliteModel, source: str, reporter: Reporter):
         raise FirmwareError(
             f"{source}: has ops TFLM cannot run: {ops} ({why}); convert the model with "
             "TFLite builtin ops only (no SELECT_TF_OPS, no custom ops)")
+    if kind == "hybrid":
+        raise FirmwareError(
+            f"{source}: is a hybrid (dynamic-range quantized) model, float activations with "
+            f"int8 weights in {', '.join(compatibility.hybrid_ops)}, and TFLM cannot run "
+            "hybrid models; convert it again with full-int8 quantization (a "
+            "representative_dataset and TFLITE_BUILTINS_INT8), or use edgetf train-quantize")
+    if kind == "uint8":
+        raise FirmwareError(f"{source}: uses {QUANTIZATION_KINDS['uint8']}")
     for tensor in (*model.input_tensors(), *model.output_tensors()):
         if tensor.dtype not in EDGETF_TYPES:
             raise FirmwareError(
