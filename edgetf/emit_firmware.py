@@ -181,7 +181,12 @@ def _check_runnable(model: TfliteModel, source: str, reporter: Reporter):
 
 def _check_kernels(model: TfliteModel, source: str, board, force: bool,
                    reporter: Reporter) -> None:
-    """Refuse what the board's optimized kernels reject (it would fail at boot)."""
+    """Refuse what the board's optimized kernels reject (it would fail at boot); warn
+    where the board's TFLM is known to compute other numbers than the golden vectors."""
+    divergent = sorted(set(model.op_names()) & set(board.divergent_ops))
+    if divergent:
+        reporter.warn(f"{source}: uses {', '.join(divergent)} on the {board.id}: "
+                      f"{board.divergence_note}")
     limits = kernel_limitations(model, board.kernels)
     if not limits:
         return

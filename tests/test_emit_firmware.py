@@ -611,3 +611,13 @@ def test_cli_help_teaches_the_options():
     for flag in ("--model", "--from", "--board", "--out", "--name", "--labels", "--golden",
                  "--force", "esp32s3", "nano33ble", "Example:"):
         assert flag in result.stdout
+
+
+def test_ops_whose_2023_kernels_differ_are_flagged_for_the_nano_only(projects):
+    nano = projects[("residual", "nano33ble")].warnings
+    assert any("uses ADD on the nano33ble" in w and "self-test may report FAIL" in w
+               for w in nano)
+    assert not any("self-test may report FAIL" in w
+                   for w in projects[("residual", "esp32")].warnings)
+    assert not any("self-test may report FAIL" in w
+                   for w in projects[("cnn", "nano33ble")].warnings)
