@@ -621,3 +621,16 @@ def test_ops_whose_2023_kernels_differ_are_flagged_for_the_nano_only(projects):
                    for w in projects[("residual", "esp32")].warnings)
     assert not any("self-test may report FAIL" in w
                    for w in projects[("cnn", "nano33ble")].warnings)
+
+
+@pytest.mark.parametrize("board", list(BOARDS))
+def test_main_cpp_compiles_against_the_sdk_calls_it_makes(projects, tmp_path, board):
+    """main.cpp against stub declarations of the SDK functions it calls (tests/sdk_stubs):
+    catches template mistakes; the SDKs themselves come with PlatformIO's toolchains."""
+    from pathlib import Path
+
+    result = projects[("cnn", board)]
+    _write(result.files, tmp_path)
+    stubs = Path(__file__).parent / "sdk_stubs"
+    _compile(["-std=c++17", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", f"-I{stubs}",
+              f"-I{tmp_path / _library_src(result)}", str(tmp_path / "src/main.cpp")])
