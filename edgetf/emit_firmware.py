@@ -105,7 +105,7 @@ def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: s
     board = get_board(board_id)
     model = read_tflite(model_bytes, source=model_file)
     compatibility = _check_runnable(model, model_file, reporter)
-    _check_kernels(model, model_file, board, force, reporter)
+    _check_kernels(model, compatibility.quantization, model_file, board, force, reporter)
     golden_in, source = None, ""
     if golden and tflm_available():
         golden_in, source = golden_inputs(model, model_bytes, golden_count(model, golden),
@@ -179,11 +179,13 @@ def _check_runnable(model: TfliteModel, source: str, reporter: Reporter):
     return compatibility
 
 
-def _check_kernels(model: TfliteModel, source: str, board, force: bool,
+def _check_kernels(model: TfliteModel, quantization: str, source: str, board, force: bool,
                    reporter: Reporter) -> None:
     """Refuse what the board's optimized kernels reject (it would fail at boot); warn
     where the board's TFLM is known to compute other numbers than the golden vectors."""
     divergent = sorted(set(model.op_names()) & set(board.divergent_ops))
+    if quantization in board.divergent_quantizations:
+        divergent.append(f"{quantization} quantization")
     if divergent:
         reporter.warn(f"{source}: uses {', '.join(divergent)} on the {board.id}: "
                       f"{board.divergence_note}")

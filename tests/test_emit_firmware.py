@@ -343,6 +343,8 @@ def test_int16x8_model_is_emitted_with_int16_tensors_and_a_warning(models):
     result = build_project(models["int16x8"], "esp32", name="q16")
     assert result.spec.compatibility.quantization == "int16x8"
     assert any("int16x8 model" in warning for warning in result.warnings)
+    assert any("uses int16x8 quantization on the esp32" in warning
+               for warning in result.warnings)
     metadata = result.files["lib/q16_inferencing/src/edgetf/model_metadata.h"].decode()
     assert "EDGETF_INT16, 4, kInput0Dims, 144, 288," in metadata
     assert "int16_t kInput0[]" in result.files[
