@@ -138,7 +138,8 @@ def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: s
         model_file=Path(model_file).name, sha256=digest, labels=labels,
         labels_source=labels_source, arena=arena, golden=vectors,
         compatibility=compatibility, footprint=footprint,
-        warnings=tuple(reporter.warnings[warnings_before:]))
+        warnings=tuple(reporter.warnings[warnings_before:]),
+        no_golden_reason="tflite-micro is not installed here" if golden else "--golden 0")
     return EmitResult(spec, generate_project(spec), warnings=list(spec.warnings))
 
 

@@ -65,6 +65,8 @@ class ProjectSpec:
     compatibility: Compatibility
     footprint: Footprint
     warnings: tuple[str, ...] = ()
+    no_golden_reason: str = "none were asked for"
+    """Why ``golden`` is None, for the generated comments and README."""
 
     @property
     def library(self) -> str:
@@ -150,7 +152,7 @@ def _context(spec: ProjectSpec) -> dict:
         "labels_source": spec.labels_source,
         "arena": spec.arena,
         "footprint": spec.footprint,
-        "golden": _golden(golden, model),
+        "golden": _golden(golden, model, spec.no_golden_reason),
         "partitions": partition_plan(spec.board, spec.footprint.flash_bytes),
         "warnings": list(spec.warnings),
         "sample_period_ms": SAMPLE_PERIOD_MS,
@@ -181,10 +183,10 @@ _C_NUMPY = {"float32": np.float32, "int32": np.int32, "uint8": np.uint8, "int64"
             "bool": np.bool_, "int16": np.int16, "int8": np.int8}
 
 
-def _golden(golden: GoldenVectors | None, model: TfliteModel) -> dict:
+def _golden(golden: GoldenVectors | None, model: TfliteModel, no_golden_reason: str) -> dict:
     if golden is None or golden.count == 0:
         return {"count": 0, "inputs": [], "outputs": [], "sample": None, "sample_note": "",
-                "source": "none: tflite-micro was not available", "tflm_version": "none",
+                "source": f"none: {no_golden_reason}", "tflm_version": "none",
                 "needs_limits": False}
 
     def tensors(arrays, specs):
