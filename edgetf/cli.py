@@ -194,6 +194,41 @@ def emit_firmware_command(
     _run(action)
 
 
+@app.command("inspect")
+def inspect_command(
+    model: Annotated[Path, typer.Argument(
+        help="Any .tflite: int8, float, hybrid, int16x8 or mixed; models TFLM cannot run "
+        "are described too.", metavar="MODEL", show_default=False)],
+    board: Annotated[str | None, typer.Option(
+        help="Judge only this board (tables and JSON): esp32, esp32s3 or nano33ble. "
+        "\\[default: all boards]")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object on stdout instead of tables.")] = False,
+) -> None:
+    """Describe a .tflite without TensorFlow: quantization, inputs and outputs, per-op
+    parameters and MACs, TFLM support, the arena (measured with TFLM where it can run),
+    flash, and for each board whether it fits and an estimated latency.
+
+    Example: edgetf inspect runs/digits/model.tflite --board nano33ble
+    """
+
+    def action(reporter: Reporter) -> None:
+        import json
+
+        from rich.console import Console
+
+        from edgetf.inspect import inspect_file, render_inspection
+
+        inspection = inspect_file(model, boards=(board,) if board else None,
+                                  reporter=reporter)
+        if as_json:
+            typer.echo(json.dumps(inspection.to_dict()))
+        else:
+            render_inspection(inspection, Console(highlight=False))
+
+    _run(action)
+
+
 # Options shared by flash and monitor.
 _ProjectOption = Annotated[Path | None, typer.Option(
     "--project", "-p", help="Firmware project folder (the --out of edgetf emit-firmware, "

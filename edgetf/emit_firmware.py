@@ -23,8 +23,9 @@ from edgetf.c_names import c_identifier
 from edgetf.codegen.golden import DEFAULT_COUNT, golden_count, golden_inputs, golden_vectors
 from edgetf.codegen.project import EDGETF_TYPES, ProjectSpec, generate_project
 from edgetf.compatibility import QUANTIZATION_KINDS, check_compatibility, kernel_limitations
-from edgetf.errors import ConfigError, DataError, FirmwareError, ModelError
+from edgetf.errors import ConfigError, DataError, FirmwareError
 from edgetf.footprint import estimate_footprint
+from edgetf.model_files import read_model_file as _read_model
 from edgetf.output_dir import check_destination, staged_output
 from edgetf.progress import Reporter
 from edgetf.tflite_reader import TfliteModel, read_tflite
@@ -264,17 +265,6 @@ def _read_inputs(options: EmitOptions) -> _Inputs:
         labels, labels_source = _read_labels(Path(options.labels)), Path(options.labels).name
     return _Inputs(_read_model(model_path), str(model_path), options.name or default_name,
                    labels, labels_source, samples)
-
-
-def _read_model(path: Path) -> bytes:
-    if path.is_dir():
-        raise ModelError(f"{path}: is a folder; pass the .tflite file")
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no such file; check the --model path") from None
-    except OSError as error:
-        raise ModelError(f"{path}: cannot be read ({error.strerror}); check the file") from None
 
 
 def _read_labels(path: Path) -> tuple[str, ...]:

@@ -89,8 +89,9 @@ class Operator:
     """One operator; ``-1`` in ``inputs`` is an absent optional input.
 
     ``options`` holds the decoded builtin options (enums as schema names) for the ops
-    edgetf generates code for, and is empty for other ops or when the model stores
-    none (TFLM then uses its defaults). It is left out of the hash, being a dict.
+    edgetf generates code for or counts the cost of, and is empty for other ops or when
+    the model stores none (TFLM then uses its defaults). It is left out of the hash,
+    being a dict.
     """
 
     index: int
@@ -314,6 +315,8 @@ _OPTIONS_TYPE = {
     "ADD": 11,
     "RESHAPE": 17,
     "MUL": 21,
+    "TRANSPOSE_CONV": 49,
+    "BATCH_MATMUL": 101,
 }
 
 
@@ -344,7 +347,10 @@ def _options(name: str, op: _Table) -> dict:
         return {} if new_shape is None else {"new_shape": new_shape}
     if name in ("ADD", "MUL"):
         return {"fused_activation": enum(0, _ACTIVATIONS, "fused_activation_function")}
-    # Convolutions and pools share padding, stride_w, stride_h in slots 0..2.
+    if name == "BATCH_MATMUL":
+        return {"adj_x": bool(t.scalar(0, "<B", "adj_x")),
+                "adj_y": bool(t.scalar(1, "<B", "adj_y"))}
+    # Convolutions (transposed too) and pools share padding, stride_w, stride_h in slots 0..2.
     opts = {
         "padding": enum(0, _PADDING, "padding"),
         "stride_w": i32(1, "stride_w"),
@@ -359,6 +365,8 @@ def _options(name: str, op: _Table) -> dict:
         opts["fused_activation"] = enum(4, _ACTIVATIONS, "fused_activation_function")
         opts["dilation_w"] = i32(5, "dilation_w_factor", 1)
         opts["dilation_h"] = i32(6, "dilation_h_factor", 1)
+    elif name == "TRANSPOSE_CONV":
+        opts["fused_activation"] = enum(3, _ACTIVATIONS, "fused_activation_function")
     else:  # AVERAGE_POOL_2D, MAX_POOL_2D
         opts["filter_w"] = i32(3, "filter_width")
         opts["filter_h"] = i32(4, "filter_height")

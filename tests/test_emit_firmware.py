@@ -124,6 +124,8 @@ def test_esp_idf_files_pull_esp_tflite_micro(projects, board):
         path.removeprefix("lib/cnn_inferencing/") for path in files
         if path.startswith("lib/cnn_inferencing/src/") and path.endswith(".cc"))
     assert "app_main" in files["src/main.cpp"].decode()
+    # edgetf.latency's estimates assume the clock this sets.
+    assert "CONFIG_ESP_DEFAULT_CPU_FREQ_MHZ_240=y" in files["sdkconfig.defaults"].decode()
 
 
 def test_arduino_main_includes_the_tflm_library_header(projects):

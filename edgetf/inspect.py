@@ -1,0 +1,432 @@
+"""``inspect``: what a ``.tflite`` is, what it costs, and whether it fits each board.
+
+Describes any model the flatbuffer reader can decode, including the ones emit-firmware
+refuses (hybrid, ops TFLM lacks) and the ones LiteRT's stricter checks reject: a
+description is never refused, only a file that is not a TFLite model. The board
+verdicts use emit-firmware's own pieces (:func:`edgetf.boards.plan_arena` on the same
+measured or estimated arena, :func:`edgetf.footprint.estimate_footprint` with the same
+golden vectors and demo buffers that ``build_project`` adds by default), so the two
+commands never disagree about whether a model fits.
+
+Never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from math import prod
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from edgetf.boards import BOARDS, ArenaPlan, Board, get_board, plan_arena
+from edgetf.codegen.golden import DEFAULT_COUNT, golden_count
+from edgetf.codegen.project import EDGETF_TYPES, partition_plan
+from edgetf.compatibility import (
+    QUANTIZATION_KINDS,
+    Compatibility,
+    check_compatibility,
+    kernel_limitations,
+)
+from edgetf.emit_firmware import _demo_ram  # the demo buffers emit-firmware adds to RAM
+from edgetf.errors import InterpreterError
+from edgetf.footprint import Footprint, code_bytes, estimate_footprint
+from edgetf.latency import LatencyEstimate, estimate_latency
+from edgetf.model_files import read_model_file
+from edgetf.op_costs import ModelCost, model_cost
+from edgetf.progress import Reporter
+from edgetf.tflite_ops import NUMPY_DTYPES, tflm_method
+from edgetf.tflite_reader import Tensor, TfliteModel, read_tflite
+from edgetf.tflm import ArenaMeasurement, estimate_arena, measure_arena, tflm_available
+
+#: Quantization kinds TFLM has no kernels for at all.
+_NOT_RUNNABLE = frozenset({"hybrid", "uint8"})
+FLASH_BASIS = (
+    "model bytes plus TFLM's interpreter core, edgetf's runtime and one kernel per "
+    "distinct op (code sizes from linker maps of Cortex-M4 builds with CMSIS-NN, "
+    "edgetf.footprint); each board adds its framework's image and, as emit-firmware "
+    "does, the golden vectors")
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """A model input or output as a caller must feed or read it."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    scale: float | tuple[float, ...] | None
+    zero_point: int | tuple[int, ...] | None
+
+    @classmethod
+    def of(cls, tensor: Tensor) -> TensorInfo:
+        q = tensor.quantization
+        if q is None:
+            return cls(tensor.name, tensor.shape, tensor.dtype, None, None)
+        scale = q.scales[0] if len(q.scales) == 1 else q.scales
+        zeros = q.zero_points[0] if len(q.zero_points) == 1 else q.zero_points
+        return cls(tensor.name, tensor.shape, tensor.dtype, scale, zeros if zeros != () else None)
+
+    def to_dict(self) -> dict:
+        def plain(value):
+            return list(value) if isinstance(value, tuple) else value
+
+        return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype,
+                "scale": plain(self.scale), "zero_point": plain(self.zero_point)}
+
+
+@dataclass(frozen=True)
+class BoardVerdict:
+    """Whether the model fits one board, by emit-firmware's own figures."""
+
+    board: Board
+    arena: ArenaPlan
+    footprint: Footprint
+    latency: LatencyEstimate
+    problems: tuple[str, ...]
+    """Why emit-firmware would refuse the model on this board, fit aside (TFLM cannot
+    run it; the board's kernels refuse an op)."""
+    warnings: tuple[str, ...]
+
+    @property
+    def ram_ok(self) -> bool:
+        return self.footprint.ram_ok
+
+    @property
+    def flash_ok(self) -> bool:
+        return self.footprint.flash_ok
+
+    @property
+    def fits(self) -> bool:
+        """What emit-firmware would accept without ``--force``."""
+        return not self.problems and self.ram_ok and self.flash_ok
+
+    def to_dict(self) -> dict:
+        fp = self.footprint
+        return {
+            "name": self.board.name, "kernels": self.board.kernels, "fits": self.fits,
+            "ram_ok": fp.ram_ok, "flash_ok": fp.flash_ok,
+            "ram_bytes": fp.ram_bytes, "ram_budget": fp.ram_budget,
+            "ram_headroom": fp.ram_headroom,
+            "flash_bytes": fp.flash_bytes, "flash_budget": fp.flash_budget,
+            "flash_headroom": fp.flash_headroom,
+            "arena_bytes": self.arena.bytes, "arena_on_heap": self.arena.on_heap,
+            "arena_basis": self.arena.basis, "footprint": fp.to_dict(),
+            "latency_ms": self.latency.latency_ms, "latency": self.latency.to_dict(),
+            "problems": list(self.problems), "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """Everything ``edgetf inspect`` reports about one model."""
+
+    source: str
+    model: TfliteModel
+    sha256: str
+    compatibility: Compatibility
+    problems: tuple[str, ...]
+    """Why TFLM (or the generated library) cannot run the model on any board."""
+    inputs: tuple[TensorInfo, ...]
+    outputs: tuple[TensorInfo, ...]
+    cost: ModelCost
+    measurement: ArenaMeasurement
+    golden_bytes: int
+    boards: dict[str, BoardVerdict]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def code_bytes(self) -> int:
+        return code_bytes(self.model)
+
+    @property
+    def flash_bytes(self) -> int:
+        """Model plus TFLM code for its ops (see :data:`FLASH_BASIS`), before any
+        board's framework."""
+        return self.model.size + self.code_bytes
+
+    def to_dict(self) -> dict:
+        kind = self.compatibility.quantization
+        return {
+            "source": self.source,
+            "model_bytes": self.model.size,
+            "sha256": self.sha256,
+            "quantization": kind,
+            "quantization_note": QUANTIZATION_KINDS[kind],
+            "tflm": {
+                "runs": not self.problems,
+                "problems": list(self.problems),
+                "unsupported_ops": list(self.compatibility.unsupported_ops),
+                "hybrid_ops": list(self.compatibility.hybrid_ops),
+            },
+            "inputs": [t.to_dict() for t in self.inputs],
+            "outputs": [t.to_dict() for t in self.outputs],
+            "ops": list(self.model.op_names()),
+            "per_op": [{
+                "index": op.index, "name": op.name, "output_shape": list(op.output_shape),
+                "parameters": op.parameters, "weight_bytes": op.weight_bytes,
+                "macs": op.macs, "tflm": tflm_method(op.name) is not None,
+                "tflm_method": tflm_method(op.name),
+                "options": self.model.main.operators[op.index].options,
+            } for op in self.cost.ops],
+            "subgraphs": len(self.model.subgraphs),
+            "parameters": self.cost.parameters,
+            "weight_bytes": self.cost.weight_bytes,
+            "macs": self.cost.macs,
+            "arena_bytes": self.measurement.bytes,
+            "arena_method": self.measurement.method,
+            "arena_note": self.measurement.note,
+            "flash_bytes": self.flash_bytes,
+            "code_bytes": self.code_bytes,
+            "flash_basis": FLASH_BASIS,
+            "golden_bytes": self.golden_bytes,
+            "boards": {board_id: v.to_dict() for board_id, v in self.boards.items()},
+            "warnings": list(self.warnings),
+        }
+
+
+def inspect_file(path: Path, *, boards: Sequence[str | Board] | None = None,
+                 measure: bool = True, reporter: Reporter | None = None) -> Inspection:
+    """:func:`inspect_model` on the file at ``path``; a missing or unreadable file is a
+    one-line :class:`~edgetf.errors.ModelError`."""
+    chosen = _boards(boards)  # an unknown board fails before the file is read
+    data = read_model_file(Path(path), "MODEL")
+    return inspect_model(data, str(path), boards=chosen, measure=measure, reporter=reporter)
+
+
+def inspect_model(data: bytes, source: str = "model", *, measure: bool = True,
+                  boards: Sequence[str | Board] | None = None,
+                  reporter: Reporter | None = None) -> Inspection:
+    """Describe the ``.tflite`` in ``data``, and judge it against ``boards``: ids from
+    :data:`~edgetf.boards.BOARDS` or :class:`~edgetf.boards.Board` objects (a board with
+    budgets of its own); all of edgetf's boards by default.
+
+    ``measure``: measure the arena with the TFLM interpreter when tflite-micro is here
+    and can run the model (as emit-firmware does); otherwise, or with ``measure=False``,
+    the arena is estimated from the flatbuffer. Either way the result says which.
+    """
+    reporter = reporter or Reporter(quiet=True)
+    chosen = _boards(boards)
+    model = read_tflite(data, source=source)  # a corrupt file stops here, as one line
+    compatibility = check_compatibility(model)
+    problems = _problems(model, compatibility)
+    warnings: list[str] = []
+    measurement = _arena(model, data, problems, measure, warnings, reporter)
+    golden = _golden_bytes(model) if not problems else 0
+    cost = model_cost(model)
+    verdicts = {board.id: _verdict(model, compatibility, problems, cost, measurement, golden,
+                                   board) for board in chosen}
+    for message in warnings:
+        reporter.warn(message)
+    return Inspection(
+        source=source, model=model, sha256=hashlib.sha256(data).hexdigest(),
+        compatibility=compatibility, problems=tuple(problems),
+        inputs=tuple(TensorInfo.of(t) for t in model.input_tensors()),
+        outputs=tuple(TensorInfo.of(t) for t in model.output_tensors()),
+        cost=cost, measurement=measurement, golden_bytes=golden, boards=verdicts,
+        warnings=tuple(warnings))
+
+
+def _boards(boards: Sequence[str | Board] | None) -> list[Board]:
+    if not boards:
+        return list(BOARDS.values())
+    return [b if isinstance(b, Board) else get_board(b) for b in boards]
+
+
+def _problems(model: TfliteModel, compatibility: Compatibility) -> list[str]:
+    """What makes emit-firmware refuse the model on every board (its ``_check_runnable``,
+    as descriptions rather than errors)."""
+    problems = []
+    if compatibility.unsupported_ops:
+        problems.append(f"TFLM has no kernel for {', '.join(compatibility.unsupported_ops)}")
+    kind = compatibility.quantization
+    if kind in _NOT_RUNNABLE:
+        problems.append(QUANTIZATION_KINDS[kind])
+    for tensor in (*model.input_tensors(), *model.output_tensors()):
+        if tensor.dtype not in EDGETF_TYPES:
+            problems.append(f"tensor '{tensor.name}' is {tensor.dtype}, which the generated "
+                            "library cannot pass in or out")
+    return problems
+
+
+def _arena(model: TfliteModel, data: bytes, problems: list[str], measure: bool,
+           warnings: list[str], reporter: Reporter) -> ArenaMeasurement:
+    """emit-firmware's measurement where TFLM can run the model, else the estimate."""
+    why = ("not measured (measure=False)" if not measure else
+           f"TFLM cannot run the model ({problems[0]})" if problems else "")
+    if not why and not tflm_available():
+        return measure_arena(data)  # its own estimate, saying that tflite-micro is missing
+    if not why:
+        try:
+            with reporter.stage("measure the arena with TFLM"):
+                return measure_arena(data)
+        except InterpreterError as error:
+            why = f"the TFLM interpreter failed on the model: {error}"
+            warnings.append(f"{why}; the arena is estimated from the flatbuffer")
+    return ArenaMeasurement(
+        estimate_arena(model), "estimated",
+        f"Estimated from the flatbuffer (tensor lifetimes packed greedily plus TFLM's "
+        f"per-tensor and per-op structures): {why}; check arena_used_bytes() on the board.")
+
+
+def _golden_bytes(model: TfliteModel) -> int:
+    """Flash the default golden vectors take in emit-firmware's project: DEFAULT_COUNT
+    of them (capped) when tflite-micro is here to compute them, none otherwise."""
+    if not tflm_available():
+        return 0
+    tensors = (*model.input_tensors(), *model.output_tensors())
+    per_vector = sum(prod(max(d, 1) for d in t.shape) * NUMPY_DTYPES[t.dtype].itemsize
+                     for t in tensors)
+    return golden_count(model, DEFAULT_COUNT) * per_vector
+
+
+def _verdict(model: TfliteModel, compatibility: Compatibility, problems: list[str],
+             cost: ModelCost, measurement: ArenaMeasurement, golden: int,
+             board: Board) -> BoardVerdict:
+    arena = plan_arena(measurement.bytes, measurement.method, measurement.note, board)
+    footprint = estimate_footprint(model, board, arena.bytes, extra_flash=golden,
+                                   extra_ram=_demo_ram(model))
+    kind = compatibility.quantization
+    board_problems = [*problems, *kernel_limitations(model, board.kernels)]
+    warnings = []
+    divergent = sorted(set(model.op_names()) & set(board.divergent_ops))
+    if kind in board.divergent_quantizations:
+        divergent.append(f"{kind} quantization")
+    if divergent:
+        warnings.append(f"{', '.join(divergent)}: {board.divergence_note}")
+    if arena.on_heap:
+        warnings.append(f"the arena goes on the heap: {arena.on_heap_reason}")
+    plan = partition_plan(board, footprint.flash_bytes)
+    if plan is not None:
+        warnings.append(f"the app outgrows the default {board.default_app_partition_bytes} "
+                        "byte partition; emit-firmware writes a partitions.csv with one "
+                        f"{plan['app_size']} byte app partition")
+    if board_problems:
+        latency = LatencyEstimate(board.id, None, None, None,
+                                  f"no estimate: {board_problems[0]}")
+    else:
+        latency = estimate_latency(cost.macs, board, kind)
+    return BoardVerdict(board, arena, footprint, latency, tuple(board_problems),
+                        tuple(warnings))
+
+
+# --- rendering ----------------------------------------------------------------------
+
+
+def render_inspection(inspection: Inspection, console: Console) -> None:
+    """The report as rich tables (the CLI prints them on stdout). Text from the model
+    (names, paths, TFLM's messages) is escaped: a '[' in it is not rich markup."""
+    d = inspection.to_dict()
+    say = console.print
+    say(f"[bold]{escape(inspection.source)}[/bold]: {d['model_bytes']:,} bytes, "
+        f"{len(inspection.cost.ops)} ops, sha256 {d['sha256'][:16]}…", highlight=False)
+    say(f"quantization: [bold]{d['quantization']}[/bold], {d['quantization_note']}",
+        highlight=False)
+    if inspection.problems:
+        say(f"[red]TFLM cannot run it[/red]: {escape('; '.join(inspection.problems))}",
+            highlight=False)
+    say(_tensor_table(inspection))
+    say(_op_table(inspection))
+    say(f"arena: {d['arena_bytes']:,} bytes on the host, {d['arena_method']} "
+        f"({escape(d['arena_note'])})", highlight=False)
+    say(f"flash: {d['flash_bytes']:,} bytes = model {d['model_bytes']:,} + TFLM code "
+        f"{d['code_bytes']:,}, estimated ({FLASH_BASIS})", highlight=False)
+    say(_board_table(inspection))
+    for verdict in inspection.boards.values():
+        own = [p for p in verdict.problems if p not in inspection.problems]  # said above
+        for note in (*own, *verdict.warnings):
+            say(f"{verdict.board.id}: {escape(note)}", highlight=False)
+        if verdict.latency.latency_ms is not None:
+            say(f"[dim]{verdict.board.id} latency, an estimate: "
+                f"{escape(verdict.latency.basis)}[/dim]", highlight=False)
+
+
+def _tensor_table(inspection: Inspection) -> Table:
+    table = Table(title="Inputs and outputs", title_justify="left")
+    for column in ("", "name", "shape", "type", "scale", "zero point"):
+        table.add_column(column)
+    rows = [("input", t) for t in inspection.inputs] + [("output", t) for t in inspection.outputs]
+    for role, t in rows:
+        table.add_row(role, escape(t.name), _shape(t.shape), t.dtype, _number(t.scale),
+                      _number(t.zero_point))
+    return table
+
+
+def _op_table(inspection: Inspection) -> Table:
+    table = Table(title="Ops (MACs: multiply-accumulates per inference)", title_justify="left")
+    for column, justify in (("#", "right"), ("op", "left"), ("output", "left"),
+                            ("options", "left"), ("parameters", "right"), ("MACs", "right"),
+                            ("TFLM", "center")):
+        table.add_column(column, justify=justify, no_wrap=column != "options")
+    operators = inspection.model.main.operators
+    for op in inspection.cost.ops:
+        supported = tflm_method(op.name) is not None
+        table.add_row(str(op.index), escape(op.name), _shape(op.output_shape),
+                      _options(operators[op.index].options), f"{op.parameters:,}",
+                      f"{op.macs:,}", "[green]yes[/green]" if supported else "[red]no[/red]")
+    cost = inspection.cost
+    table.add_section()
+    table.add_row("", "total", "", f"{cost.weight_bytes:,} weight bytes",
+                  f"{cost.parameters:,}", f"{cost.macs:,}", "")
+    return table
+
+
+def _board_table(inspection: Inspection) -> Table:
+    table = Table(title="Boards (estimates; KB = 1024 bytes, free = budget - use, "
+                  "ms = latency of one inference)", title_justify="left")
+    for column in ("board", "arena KB", "RAM KB", "free", "flash KB", "free", "fits", "ms"):
+        table.add_column(column, justify="left" if column == "board" else "right",
+                         no_wrap=True)
+    for verdict in inspection.boards.values():
+        fp = verdict.footprint
+        latency = verdict.latency.latency_ms
+        table.add_row(
+            verdict.board.id, _kb(verdict.arena.bytes), _kb(fp.ram_bytes),
+            _headroom(fp.ram_headroom), _kb(fp.flash_bytes), _headroom(fp.flash_headroom),
+            "[green]yes[/green]" if verdict.fits else "[red]no[/red]",
+            "-" if latency is None else f"~{latency:.3g}")
+    return table
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1024:,.0f}"
+
+
+def _headroom(n: int) -> str:
+    colour = "green" if n >= 0 else "red"
+    return f"[{colour}]{n / 1024:+,.0f}[/{colour}]"
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "x".join(str(d) for d in shape) if shape else "scalar"
+
+
+def _number(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, tuple):
+        return f"{len(value)} per-channel values"
+    return f"{value:.6g}"
+
+
+def _options(options: dict) -> str:
+    """Options in a few characters: '3x3 /2 SAME relu' rather than a dict."""
+    parts = []
+    if "filter_h" in options:
+        parts.append(f"{options['filter_h']}x{options['filter_w']}")
+    if "stride_h" in options:
+        parts.append(f"/{options['stride_h']}" if options["stride_h"] == options["stride_w"]
+                     else f"/{options['stride_h']}x{options['stride_w']}")
+    if options.get("dilation_h", 1) != 1 or options.get("dilation_w", 1) != 1:
+        parts.append(f"dilation {options['dilation_h']}x{options['dilation_w']}")
+    if "padding" in options:
+        parts.append(options["padding"])
+    if options.get("depth_multiplier", 1) != 1:
+        parts.append(f"x{options['depth_multiplier']}")
+    if options.get("fused_activation", "NONE") != "NONE":
+        parts.append(options["fused_activation"].lower())
+    return " ".join(parts)
