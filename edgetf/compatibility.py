@@ -7,9 +7,13 @@ Shared by ``emit-firmware`` (refuse what TFLM cannot run, before writing anythin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from edgetf.tflite_ops import tflm_method
 from edgetf.tflite_reader import Operator, Subgraph, TfliteModel
+
+if TYPE_CHECKING:
+    from edgetf.boards import Board
 
 #: The quantization kinds edgetf tells apart, and what each means for TFLM.
 QUANTIZATION_KINDS: dict[str, str] = {
@@ -113,26 +117,45 @@ def unsupported_ops(model: TfliteModel) -> list[str]:
     return [name for name in model.op_names() if tflm_method(name) is None]
 
 
-def kernel_limitations(model: TfliteModel, kernels: str) -> list[str]:
-    """What a board's optimized kernel library refuses although TFLM's reference kernels
-    (and so edgetf's measurements) accept it: each entry says which op and why.
+def board_limitations(model: TfliteModel, board: Board) -> list[str]:
+    """What the board's TFLM or its optimized kernels get wrong or refuse although TFLM's
+    reference kernels (and so edgetf's measurements and golden vectors) accept it: each
+    entry names the op and why. emit-firmware refuses these unless forced.
 
-    Found by running generated libraries on a Cortex-M4 under QEMU (tflite-micro main,
-    2026-11): CMSIS-NN's FULLY_CONNECTED fails in Prepare on per-channel weights unless
-    the input is int8 (``kernels/cmsis_nn/fully_connected.cc``: "is_per_channel ...
-    input->type == kTfLiteInt8 ... was not true"), so an int16x8 model converted by a
-    current TFLite converter (per-channel FC weights) cannot allocate on the Nano 33 BLE.
+    Found by running generated libraries on a Cortex-M4 under QEMU (2026-11):
+
+    - CMSIS-NN (tflite-micro main): FULLY_CONNECTED fails in Prepare on per-channel
+      weights unless the input is int8 (``kernels/cmsis_nn/fully_connected.cc``:
+      "is_per_channel ... input->type == kTfLiteInt8 ... was not true"), so an int16x8
+      model from a current converter cannot allocate.
+    - Chirale_TensorFLowLite 2.0.0 (TFLM of 2023): its only FULLY_CONNECTED kernel takes
+      one multiplier from the first channel's scale, so per-channel weights (what TF 2.x
+      converters write for Dense layers) give wrong outputs with no error: a lone Dense
+      layer was off on 42 of 64 outputs; per-tensor weights matched bit for bit.
     """
     found = []
-    if kernels == "CMSIS-NN":
-        graph = model.main
-        for op in graph.operators:
-            if op.name != "FULLY_CONNECTED" or len(op.inputs) < 2:
-                continue
-            data, weights = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
-            per_channel = weights.quantization is not None and len(weights.quantization.scales) > 1
-            if per_channel and data.dtype != "int8":
-                found.append(
-                    f"FULLY_CONNECTED (op {op.index}) has {data.dtype} input with per-channel "
-                    "weights, which CMSIS-NN's kernel refuses at init")
+    graph = model.main
+    for op in graph.operators:
+        if op.name != "FULLY_CONNECTED" or len(op.inputs) < 2 or min(op.inputs[:2]) < 0:
+            continue
+        data, weights = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
+        if weights.quantization is None or len(weights.quantization.scales) <= 1:
+            continue
+        if board.kernels == "CMSIS-NN" and data.dtype != "int8":
+            found.append(f"FULLY_CONNECTED (op {op.index}) has {data.dtype} input with "
+                         f"per-channel weights, which {board.kernels}'s kernel refuses at init")
+        elif not board.per_channel_fully_connected:
+            found.append(f"FULLY_CONNECTED (op {op.index}) has per-channel weights, which "
+                         f"{board.tflm_source.spec}'s kernel computes with the first "
+                         "channel's scale only (wrong outputs, no error); convert with "
+                         "converter._experimental_disable_per_channel_quantization_for_dense"
+                         "_layers = True")
     return found
+
+
+def board_warnings(model: TfliteModel, quantization: str, board: Board) -> list[str]:
+    """Where the board's kernels were measured to compute other numbers than current
+    TFLM's reference kernels, so that its self-test may report FAIL."""
+    if quantization in board.divergent_quantizations:
+        return [f"{quantization} quantization on the {board.id}: {board.divergence_note}"]
+    return []

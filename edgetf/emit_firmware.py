@@ -22,7 +22,12 @@ from edgetf.boards import get_board, plan_arena
 from edgetf.c_names import c_identifier
 from edgetf.codegen.golden import DEFAULT_COUNT, golden_count, golden_inputs, golden_vectors
 from edgetf.codegen.project import EDGETF_TYPES, ProjectSpec, generate_project
-from edgetf.compatibility import QUANTIZATION_KINDS, check_compatibility, kernel_limitations
+from edgetf.compatibility import (
+    QUANTIZATION_KINDS,
+    board_limitations,
+    board_warnings,
+    check_compatibility,
+)
 from edgetf.errors import ConfigError, DataError, FirmwareError
 from edgetf.footprint import estimate_footprint
 from edgetf.model_files import read_model_file as _read_model
@@ -183,22 +188,18 @@ def _check_runnable(model: TfliteModel, source: str, reporter: Reporter):
 
 def _check_kernels(model: TfliteModel, quantization: str, source: str, board, force: bool,
                    reporter: Reporter) -> None:
-    """Refuse what the board's optimized kernels reject (it would fail at boot); warn
-    where the board's TFLM is known to compute other numbers than the golden vectors."""
-    divergent = sorted(set(model.op_names()) & set(board.divergent_ops))
-    if quantization in board.divergent_quantizations:
-        divergent.append(f"{quantization} quantization")
-    if divergent:
-        reporter.warn(f"{source}: uses {', '.join(divergent)} on the {board.id}: "
-                      f"{board.divergence_note}")
-    limits = kernel_limitations(model, board.kernels)
+    """Refuse what the board's TFLM or kernels get wrong or reject (it would fail at boot,
+    or compute wrong numbers); warn where its kernels were measured to differ from the
+    golden vectors."""
+    for warning in board_warnings(model, quantization, board):
+        reporter.warn(f"{source}: {warning}")
+    limits = board_limitations(model, board)
     if not limits:
         return
-    message = f"{source}: {'; '.join(limits)} on the {board.name} ({board.kernels})"
+    message = f"{source}: {'; '.join(limits)}, on the {board.name}"
     if not force:
         raise FirmwareError(
-            f"{message}; convert with full int8 (or per-tensor weights), pick a board with "
-            "other kernels, or pass --force to emit it anyway")
+            f"{message}; pick another board, or pass --force to emit it anyway")
     reporter.warn(f"{message}; emitting anyway because of --force")
 
 

@@ -29,8 +29,9 @@ from edgetf.codegen.project import EDGETF_TYPES, partition_plan
 from edgetf.compatibility import (
     QUANTIZATION_KINDS,
     Compatibility,
+    board_limitations,
+    board_warnings,
     check_compatibility,
-    kernel_limitations,
 )
 from edgetf.emit_firmware import _demo_ram  # the demo buffers emit-firmware adds to RAM
 from edgetf.errors import InterpreterError
@@ -291,13 +292,8 @@ def _verdict(model: TfliteModel, compatibility: Compatibility, problems: list[st
     footprint = estimate_footprint(model, board, arena.bytes, extra_flash=golden,
                                    extra_ram=_demo_ram(model))
     kind = compatibility.quantization
-    board_problems = [*problems, *kernel_limitations(model, board.kernels)]
-    warnings = []
-    divergent = sorted(set(model.op_names()) & set(board.divergent_ops))
-    if kind in board.divergent_quantizations:
-        divergent.append(f"{kind} quantization")
-    if divergent:
-        warnings.append(f"{', '.join(divergent)}: {board.divergence_note}")
+    board_problems = [*problems, *board_limitations(model, board)]
+    warnings = board_warnings(model, kind, board)
     if arena.on_heap:
         warnings.append(f"the arena goes on the heap: {arena.on_heap_reason}")
     plan = partition_plan(board, footprint.flash_bytes)

@@ -345,7 +345,7 @@ def test_int16x8_model_is_emitted_with_int16_tensors_and_a_warning(models):
     result = build_project(models["int16x8"], "esp32", name="q16")
     assert result.spec.compatibility.quantization == "int16x8"
     assert any("int16x8 model" in warning for warning in result.warnings)
-    assert any("uses int16x8 quantization on the esp32" in warning
+    assert any("int16x8 quantization on the esp32" in warning
                for warning in result.warnings)
     metadata = result.files["lib/q16_inferencing/src/edgetf/model_metadata.h"].decode()
     assert "EDGETF_INT16, 4, kInput0Dims, 144, 288," in metadata
@@ -617,14 +617,13 @@ def test_cli_help_teaches_the_options():
         assert flag in result.stdout
 
 
-def test_ops_whose_2023_kernels_differ_are_flagged_for_the_nano_only(projects):
-    nano = projects[("residual", "nano33ble")].warnings
-    assert any("uses ADD on the nano33ble" in w and "self-test may report FAIL" in w
-               for w in nano)
-    assert not any("self-test may report FAIL" in w
-                   for w in projects[("residual", "esp32")].warnings)
-    assert not any("self-test may report FAIL" in w
-                   for w in projects[("cnn", "nano33ble")].warnings)
+def test_per_channel_fully_connected_is_refused_for_the_nano_only(models):
+    with pytest.raises(FirmwareError, match=r"FULLY_CONNECTED \(op \d+\) has per-channel "
+                       r"weights, which spaziochirale/Chirale_TensorFLowLite@2.0.0's kernel "
+                       r"computes with the first channel's scale only.*--force"):
+        build_project(models["per_channel_fc"], "nano33ble", name="pc")
+    for board in ("esp32", "esp32s3"):
+        assert build_project(models["per_channel_fc"], board, name="pc").files
 
 
 @pytest.mark.parametrize("board", list(BOARDS))

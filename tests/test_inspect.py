@@ -207,9 +207,14 @@ def test_lstm_verdict_equals_emit_firmware_on_the_nano(hand):
     spec = build_project(hand["lstm"], "nano33ble", name="lstm").spec
     assert list(data["boards"]) == ["nano33ble"]
     assert data["boards"]["nano33ble"]["footprint"] == spec.footprint.to_dict()
-    # Chirale's 2023 LSTM kernel is known to differ: the same warning as emit-firmware's.
-    assert any("UNIDIRECTIONAL_SEQUENCE_LSTM" in w
-               for w in data["boards"]["nano33ble"]["warnings"])
+
+
+def test_what_emit_firmware_refuses_for_a_board_is_a_problem_there(models):
+    """Per-channel Dense weights: wrong on the Nano's 2023 TFLM, fine on the ESP32s."""
+    data = inspect_model(models["per_channel_fc"], "pc.tflite").to_dict()
+    nano = data["boards"]["nano33ble"]
+    assert not nano["fits"] and any("per-channel weights" in p for p in nano["problems"])
+    assert data["boards"]["esp32"]["fits"] and not data["boards"]["esp32"]["problems"]
 
 
 @pytest.mark.parametrize("budget", ["ram", "flash"])

@@ -17,10 +17,12 @@ SEED = 42
 
 
 def convert(tf, model, calibration: np.ndarray | None, int8: bool = True,
-            int16x8: bool = False, per_tensor: bool = False) -> bytes:
+            int16x8: bool = False, per_tensor: bool = False,
+            per_channel_dense: bool = False) -> bytes:
     """Full int8 with a representative dataset, dynamic range without one, or float;
     ``int16x8``: int16 activations with int8 weights; ``per_tensor``: one scale per
-    weight tensor, as older converters wrote."""
+    weight tensor, as older converters wrote. Dense weights are per tensor unless
+    ``per_channel_dense`` (TF 2.x's default), which the Nano 33 BLE's TFLM gets wrong."""
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if int8 or calibration is None:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -32,8 +34,10 @@ def convert(tf, model, calibration: np.ndarray | None, int8: bool = True,
             if int16x8 else tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = io_type
         converter.inference_output_type = io_type
-        # A private flag, but the only way to get per-tensor weights from TF 2.x.
+        # Private flags, but the only way to get per-tensor weights from TF 2.x.
         converter._experimental_disable_per_channel = per_tensor
+        converter._experimental_disable_per_channel_quantization_for_dense_layers = (
+            not per_channel_dense)
     with warnings.catch_warnings():
         # "Statistics for quantized inputs were expected": the representative dataset
         # gives them, the warning is noise for int8 inputs.
@@ -43,8 +47,8 @@ def convert(tf, model, calibration: np.ndarray | None, int8: bool = True,
 
 @functools.cache
 def tiny_models() -> dict[str, bytes]:
-    """``{"cnn", "residual", "lstm", "hybrid", "float", "int16x8", "per_tensor"}`` ->
-    ``.tflite`` bytes."""
+    """``{"cnn", "residual", "lstm", "hybrid", "float", "int16x8", "per_tensor",
+    "per_channel_fc"}`` -> ``.tflite`` bytes."""
     from edgetf._tf import import_tf
 
     tf, keras = import_tf()
@@ -74,6 +78,7 @@ def tiny_models() -> dict[str, bytes]:
         # threshold, so it gets int8 weights with float activations: a hybrid op.
         "hybrid": convert(tf, cnn, None),
         "float": convert(tf, cnn, calibration(cnn), int8=False),
-        "int16x8": convert(tf, cnn, calibration(cnn), int16x8=True),
+        "int16x8": convert(tf, cnn, calibration(cnn), int16x8=True, per_channel_dense=True),
         "per_tensor": convert(tf, cnn, calibration(cnn), per_tensor=True),
+        "per_channel_fc": convert(tf, cnn, calibration(cnn), per_channel_dense=True),
     }
