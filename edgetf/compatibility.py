@@ -156,6 +156,7 @@ def board_limitations(model: TfliteModel, board: Board) -> list[str]:
 def board_warnings(model: TfliteModel, quantization: str, board: Board) -> list[str]:
     """Where the board's kernels were measured to compute other numbers than current
     TFLM's reference kernels, so that its self-test may report FAIL."""
+    found = sorted(set(model.op_names()) & set(board.divergent_ops))
     if quantization in board.divergent_quantizations:
-        return [f"{quantization} quantization on the {board.id}: {board.divergence_note}"]
-    return []
+        found.append(f"{quantization} quantization")
+    return [f"{', '.join(found)} on the {board.id}: {board.divergence_note}"] if found else []

@@ -617,6 +617,12 @@ def test_cli_help_teaches_the_options():
         assert flag in result.stdout
 
 
+def test_lstm_on_the_nano_gets_the_measured_divergence_warning(projects):
+    assert any("UNIDIRECTIONAL_SEQUENCE_LSTM on the nano33ble" in w and "TOLERANCE=1" in w
+               for w in projects[("lstm", "nano33ble")].warnings)
+    assert not any("on the esp32" in w for w in projects[("lstm", "esp32")].warnings)
+
+
 def test_per_channel_fully_connected_is_refused_for_the_nano_only(models):
     with pytest.raises(FirmwareError, match=r"FULLY_CONNECTED \(op \d+\) has per-channel "
                        r"weights, which spaziochirale/Chirale_TensorFLowLite@2.0.0's kernel "
