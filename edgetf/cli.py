@@ -205,9 +205,8 @@ def inspect_command(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object on stdout instead of tables.")] = False,
 ) -> None:
-    """Describe a .tflite without TensorFlow: quantization, inputs and outputs, per-op
-    parameters and MACs, TFLM support, the arena (measured with TFLM where it can run),
-    flash, and for each board whether it fits and an estimated latency.
+    """Describe a .tflite without TensorFlow: quantization, inputs, outputs, per-op MACs and
+    TFLM support, arena, flash, and per board the fit and an estimated latency.
 
     Example: edgetf inspect runs/digits/model.tflite --board nano33ble
     """
