@@ -194,7 +194,9 @@ def emit_firmware_command(
     _run(action)
 
 
-@app.command("inspect")
+@app.command("inspect", short_help=(
+    "Describe a .tflite without TensorFlow: quantization, per-op MACs and TFLM support, "
+    "arena, flash, and per board the fit and an estimated latency."))
 def inspect_command(
     model: Annotated[Path, typer.Argument(
         help="Any .tflite: int8, float, hybrid, int16x8 or mixed; models TFLM cannot run "
