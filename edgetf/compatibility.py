@@ -149,7 +149,8 @@ def board_limitations(model: TfliteModel, board: Board) -> list[str]:
                          f"{board.tflm_source.spec}'s kernel computes with the first "
                          "channel's scale only (wrong outputs, no error); convert with "
                          "converter._experimental_disable_per_channel_quantization_for_dense"
-                         "_layers = True")
+                         "_layers = True (edgetf train-quantize with QAT, the default, "
+                         "already writes per-tensor Dense weights)")
     return found
 
 
