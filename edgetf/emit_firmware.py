@@ -103,8 +103,9 @@ def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: s
                   force: bool = False, reporter: Reporter | None = None) -> EmitResult:
     """The project's files for ``model_bytes`` on ``board_id``, without touching the disk.
 
-    Raises :class:`FirmwareError` for models TFLM cannot run or that do not fit the
-    board (unless ``force``, which turns the fit check into a warning).
+    Raises :class:`FirmwareError` for models TFLM cannot run, that the board's TFLM
+    gets wrong, or that do not fit the board (``force`` turns the last two into
+    warnings).
     """
     reporter = reporter or Reporter(quiet=True)
     warnings_before = len(reporter.warnings)
