@@ -230,6 +230,49 @@ def inspect_command(
     _run(action)
 
 
+@app.command("validate")
+def validate_command(
+    model: Annotated[Path, typer.Option(
+        help="The int8 .tflite to check (e.g. runs/digits/model.tflite).")],
+    reference: Annotated[Path | None, typer.Option(
+        help="Its float version: a .tflite (e.g. runs/digits/model_float.tflite) or a Keras "
+        "model. Needed for the drop and the output error.")] = None,
+    data: Annotated[str, typer.Option(
+        help="Labelled data, as for train-quantize: 'digits', FILE.npz or FILE.csv; its "
+        "test split is used.")] = "digits",
+    label_column: Annotated[str | None, typer.Option(
+        help="CSV column holding the class. \\[default: label]")] = None,
+    max_drop: Annotated[float | None, typer.Option(
+        help="Gate: exit 1 when int8 accuracy is more than this many points below the "
+        "reference's.")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object on stdout instead of tables.")] = False,
+) -> None:
+    """Compare the int8 model with its reference on labelled data: accuracies, agreement,
+    confusion matrix, output error, LiteRT against TFLM; a CI gate with --max-drop.
+
+    Example: edgetf validate --model runs/digits/model.tflite --reference
+    runs/digits/model_float.tflite --max-drop 1
+    """
+
+    def action(reporter: Reporter) -> None:
+        import json
+
+        from rich.console import Console
+
+        from edgetf.validate import ValidateOptions, render_validation, validate
+
+        result = validate(ValidateOptions(model=model, reference=reference, data=data,
+                                          label_column=label_column, max_drop=max_drop),
+                          reporter)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict()))
+        else:
+            render_validation(result, Console(highlight=False))
+
+    _run(action)
+
+
 # Options shared by flash and monitor.
 _ProjectOption = Annotated[Path | None, typer.Option(
     "--project", "-p", help="Firmware project folder (the --out of edgetf emit-firmware, "

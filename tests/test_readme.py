@@ -48,4 +48,4 @@ def test_every_flag_in_a_command_section_exists():
         for flag in set(re.findall(r"`(--[a-z-]+)", section)):
             assert flag in help_text, (commands, flag)
         checked += 1
-    assert checked == 4
+    assert checked == 5

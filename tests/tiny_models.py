@@ -45,6 +45,16 @@ def convert(tf, model, calibration: np.ndarray | None, int8: bool = True,
         return converter.convert()
 
 
+def small_cnn(keras):
+    """The 12x12x1 -> 5-class CNN of :func:`tiny_models` (CONV_2D, FULLY_CONNECTED,
+    SOFTMAX), with fresh weights from Keras' current seed."""
+    layers = keras.layers
+    return keras.Sequential([
+        layers.Input((12, 12, 1)), layers.Conv2D(4, 3, activation="relu"), layers.Flatten(),
+        layers.Dense(5), layers.Softmax(),
+    ])
+
+
 @functools.cache
 def tiny_models() -> dict[str, bytes]:
     """``{"cnn", "residual", "lstm", "hybrid", "float", "int16x8", "per_tensor",
@@ -56,10 +66,7 @@ def tiny_models() -> dict[str, bytes]:
     rng = np.random.default_rng(SEED)
     layers = keras.layers
 
-    cnn = keras.Sequential([
-        layers.Input((12, 12, 1)), layers.Conv2D(4, 3, activation="relu"), layers.Flatten(),
-        layers.Dense(5), layers.Softmax(),
-    ])
+    cnn = small_cnn(keras)
     inp = layers.Input((16,))
     hidden = layers.Dense(16, activation="relu")(inp)
     added = layers.Add()([hidden, layers.Dense(16)(hidden)])

@@ -1,0 +1,201 @@
+"""``validate``: the int8 model against its reference on a labelled dataset, as a gate.
+
+What STM32Cube.AI's validate does for a TFLite model: run the int8 model under LiteRT
+and (in a child process) the TFLM interpreter, and the reference (a float ``.tflite``
+under LiteRT, or a Keras model) on the same test samples; report each model's accuracy,
+their top-1 agreement, the confusion matrix of the int8 model, the error of its
+dequantized outputs against the reference's (max abs, RMSE), and LiteRT against TFLM
+(bit-exact rate, max difference). With ``max_drop`` it is a gate:
+:class:`AccuracyDropError` (exit code 1) when int8 accuracy falls more than that many
+points below the reference's.
+
+A Keras reference needs TensorFlow; a ``.tflite`` reference does not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from edgetf.data import load_dataset
+from edgetf.errors import ConfigError, EdgetfError, ModelError
+from edgetf.evaluate import compare_interpreters, dequantize, litert_outputs, quantized_inputs
+from edgetf.model_files import read_model_file
+from edgetf.progress import Reporter
+from edgetf.tflite_reader import read_tflite
+
+
+class AccuracyDropError(EdgetfError):
+    """The int8 model lost more accuracy than ``--max-drop`` allows."""
+
+    exit_code = 1
+
+
+@dataclass
+class ValidateOptions:
+    model: Path
+    reference: Path | None = None
+    data: str = "digits"
+    label_column: str | None = None
+    max_drop: float | None = None
+    seed: int = 42
+
+
+@dataclass
+class Validation:
+    """Everything ``validate`` measured; ``to_dict`` is its JSON form."""
+
+    samples: int
+    labels: tuple[str, ...]
+    int8_accuracy: float
+    tflm_accuracy: float | None
+    tflm_litert_top1_agreement: float | None
+    tflm_litert_bit_exact_rate: float | None
+    tflm_litert_max_abs_difference: int | None
+    confusion: list[list[int]]
+    reference_accuracy: float | None = None
+    reference_top1_agreement: float | None = None
+    output_max_abs_error: float | None = None
+    output_rmse: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def accuracy_drop_points(self) -> float | None:
+        if self.reference_accuracy is None:
+            return None
+        return 100.0 * (self.reference_accuracy - self.int8_accuracy)
+
+    def to_dict(self) -> dict:
+        data = {key: getattr(self, key) for key in self.__dataclass_fields__}
+        data["labels"] = list(self.labels)
+        data["accuracy_drop_points"] = self.accuracy_drop_points
+        return data
+
+
+def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Validation:
+    """Measure the int8 model (and its reference) on the test split of ``options.data``;
+    raise :class:`AccuracyDropError` if the drop exceeds ``options.max_drop``."""
+    reporter = reporter or Reporter(quiet=True)
+    if options.max_drop is not None and options.max_drop < 0:
+        raise ConfigError(f"--max-drop must be >= 0 points, got {options.max_drop}")
+    model_bytes = read_model_file(Path(options.model))
+    model = read_tflite(model_bytes, source=str(options.model))
+    data = load_dataset(options.data, label_column=options.label_column, seed=options.seed)
+    x, y = data.x_test, data.y_test
+    _check_shapes(model, options.model, data.input_shape, data.num_classes)
+    with reporter.stage(f"run {options.model} under LiteRT and TFLM on {len(x)} samples"):
+        comparison = compare_interpreters(model_bytes, x, y)
+        int8_raw = litert_outputs(model_bytes, quantized_inputs(model_bytes, x))
+    int8_out = dequantize(int8_raw, model.output_tensors()[0]).reshape(len(x), -1)
+    result = Validation(
+        samples=len(x), labels=data.labels, int8_accuracy=comparison.litert_accuracy,
+        tflm_accuracy=comparison.tflm_accuracy,
+        tflm_litert_top1_agreement=comparison.top1_agreement,
+        tflm_litert_bit_exact_rate=comparison.bit_exact_rate,
+        tflm_litert_max_abs_difference=comparison.max_abs_difference,
+        confusion=_confusion(y, int8_out.argmax(axis=1), data.num_classes))
+    if comparison.tflm_accuracy is None:
+        result.notes.append("tflite-micro is not installed here: no TFLM figures")
+    if options.reference is not None:
+        with reporter.stage(f"run the reference {options.reference}"):
+            reference = _reference_outputs(Path(options.reference), x)
+        _compare_reference(result, int8_out, reference, y)
+    if options.max_drop is not None:
+        _gate(result, options.max_drop)
+    return result
+
+
+def _check_shapes(model, source, input_shape: tuple[int, ...], classes: int) -> None:
+    tensor = model.input_tensors()[0]
+    if int(np.prod(tensor.shape)) != int(np.prod(input_shape)):
+        raise ModelError(f"{source}: takes input {list(tensor.shape)} but the data's samples "
+                         f"are {list(input_shape)}; pass the data the model was trained on")
+    outputs = int(np.prod(model.output_tensors()[0].shape))
+    if outputs != classes:
+        raise ModelError(f"{source}: has {outputs} outputs but the data has {classes} "
+                         "classes; pass the data the model was trained on")
+
+
+def _reference_outputs(path: Path, x: np.ndarray) -> np.ndarray:
+    """The reference's float outputs: a ``.tflite`` under LiteRT, else a Keras model."""
+    if path.suffix == ".tflite":
+        reference = read_model_file(path, argument="--reference")
+        parsed = read_tflite(reference, source=str(path))
+        raw = litert_outputs(reference, quantized_inputs(reference, x))
+        return dequantize(raw, parsed.output_tensors()[0]).reshape(len(x), -1)
+    from edgetf.keras_loading import load_keras_model
+
+    keras_model = load_keras_model(str(path))
+    return np.asarray(keras_model.predict(x, verbose=0)).reshape(len(x), -1)
+
+
+def _compare_reference(result: Validation, int8_out: np.ndarray, reference: np.ndarray,
+                       y: np.ndarray) -> None:
+    if reference.shape != int8_out.shape:
+        raise ModelError(f"the reference gives outputs of shape {list(reference.shape[1:])}, "
+                         f"the int8 model {list(int8_out.shape[1:])}; pass the model's own "
+                         "float version")
+    result.reference_accuracy = float(np.mean(reference.argmax(axis=1) == y))
+    result.reference_top1_agreement = float(np.mean(reference.argmax(axis=1)
+                                                    == int8_out.argmax(axis=1)))
+    error = int8_out.astype(np.float64) - reference.astype(np.float64)
+    result.output_max_abs_error = float(np.abs(error).max())
+    result.output_rmse = float(np.sqrt(np.mean(error ** 2)))
+
+
+def _gate(result: Validation, max_drop: float) -> None:
+    drop = result.accuracy_drop_points
+    if drop is None:
+        raise ConfigError("--max-drop needs --reference: the drop is measured against it")
+    if drop > max_drop:
+        raise AccuracyDropError(
+            f"int8 accuracy {100 * result.int8_accuracy:.2f}% is {drop:.2f} points below the "
+            f"reference's {100 * result.reference_accuracy:.2f}% on {result.samples} samples, "
+            f"more than --max-drop {max_drop:g}; retrain with QAT or a larger calibration set")
+
+
+def _confusion(y: np.ndarray, predicted: np.ndarray, classes: int) -> list[list[int]]:
+    """``matrix[true][predicted]`` counts."""
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (y.astype(np.int64), predicted.astype(np.int64)), 1)
+    return matrix.tolist()
+
+
+def render_validation(result: Validation, console) -> None:
+    """Tables for a person: accuracies and agreement, then the confusion matrix."""
+    from rich.table import Table
+
+    def percent(value):
+        return "-" if value is None else f"{100 * value:.2f} %"
+
+    summary = Table(title=f"Validation on {result.samples} test samples")
+    summary.add_column("measure")
+    summary.add_column("value", justify="right")
+    rows = [
+        ("int8 accuracy (LiteRT)", percent(result.int8_accuracy)),
+        ("int8 accuracy (TFLM)", percent(result.tflm_accuracy)),
+        ("reference accuracy", percent(result.reference_accuracy)),
+        ("int8 - reference (points)", "-" if result.accuracy_drop_points is None
+         else f"{-result.accuracy_drop_points:+.2f}"),
+        ("top-1 agreement int8 / reference", percent(result.reference_top1_agreement)),
+        ("output max abs error", "-" if result.output_max_abs_error is None
+         else f"{result.output_max_abs_error:.4g}"),
+        ("output RMSE", "-" if result.output_rmse is None else f"{result.output_rmse:.4g}"),
+        ("top-1 agreement TFLM / LiteRT", percent(result.tflm_litert_top1_agreement)),
+        ("bit-exact TFLM / LiteRT", percent(result.tflm_litert_bit_exact_rate)),
+        ("max difference TFLM / LiteRT (steps)", "-"
+         if result.tflm_litert_max_abs_difference is None
+         else str(result.tflm_litert_max_abs_difference)),
+    ]
+    for name, value in rows:
+        summary.add_row(name, value)
+    console.print(summary)
+    confusion = Table(title="Confusion matrix of the int8 model (rows: true, columns: predicted)")
+    confusion.add_column("")
+    for label in result.labels:
+        confusion.add_column(label, justify="right")
+    for label, row in zip(result.labels, result.confusion, strict=True):
+        confusion.add_row(label, *(str(count) for count in row))
+    console.print(confusion)

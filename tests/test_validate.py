@@ -1,0 +1,102 @@
+"""validate: accuracies, agreement, confusion matrix, output error, and the --max-drop gate.
+
+The data are labelled by the float model itself, so the reference is 100% accurate and
+the int8 model's accuracy is its agreement with it; a second int8 model calibrated on
+inputs a hundred times too small saturates its input and loses accuracy, for the gate.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from edgetf.cli import app
+from edgetf.evaluate import litert_outputs, quantized_inputs
+from edgetf.validate import AccuracyDropError, ValidateOptions, validate
+from tests.conftest import error_line
+from tests.tiny_models import SEED, convert, small_cnn
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    from edgetf._tf import import_tf
+
+    tf, keras = import_tf()
+    keras.utils.set_random_seed(SEED)
+    rng = np.random.default_rng(SEED)
+    cnn = small_cnn(keras)
+    calibration = rng.normal(size=(32, 12, 12, 1)).astype(np.float32)
+    root = tmp_path_factory.mktemp("validate")
+    paths = {
+        "float": root / "float.tflite", "int8": root / "int8.tflite",
+        "saturated": root / "saturated.tflite", "data": root / "data.npz",
+    }
+    paths["float"].write_bytes(convert(tf, cnn, calibration, int8=False))
+    paths["int8"].write_bytes(convert(tf, cnn, calibration))
+    paths["saturated"].write_bytes(convert(tf, cnn, calibration * 0.01))
+    x = rng.normal(size=(300, 12, 12, 1)).astype(np.float32)
+    reference = paths["float"].read_bytes()
+    y = litert_outputs(reference, quantized_inputs(reference, x)).reshape(len(x), -1)
+    y = y.argmax(axis=1)
+    np.savez(paths["data"], x_train=x[:200], y_train=y[:200], x_test=x[200:], y_test=y[200:],
+             labels=np.array(["a", "b", "c", "d", "e"]))
+    return paths
+
+
+def _options(files, model="int8", **overrides):
+    return ValidateOptions(model=files[model], reference=files["float"],
+                           data=str(files["data"]), **overrides)
+
+
+def test_figures_against_the_float_reference(files):
+    result = validate(_options(files))
+    assert result.samples == 100 and result.reference_accuracy == 1.0
+    assert result.reference_top1_agreement == result.int8_accuracy
+    assert result.int8_accuracy >= 0.9
+    matrix = np.array(result.confusion)
+    assert matrix.sum() == 100
+    assert matrix.trace() == round(100 * result.int8_accuracy)
+    assert 0 < result.output_rmse <= result.output_max_abs_error <= 1
+    assert result.tflm_litert_top1_agreement >= 0.99
+
+
+def test_saturated_model_loses_accuracy_and_the_gate_stops_it(files):
+    result = validate(_options(files, model="saturated"))
+    drop = result.accuracy_drop_points
+    assert drop > 5, drop  # the premise of this test
+    with pytest.raises(AccuracyDropError, match=r"points below the reference's 100.00%"):
+        validate(_options(files, model="saturated", max_drop=drop - 1))
+    assert validate(_options(files, model="saturated", max_drop=drop + 1))
+
+
+def test_cli_gate_exit_codes(files):
+    runner = CliRunner()
+    base = ["validate", "--model", str(files["saturated"]), "--reference",
+            str(files["float"]), "--data", str(files["data"])]
+    failed = runner.invoke(app, [*base, "--max-drop", "1"])
+    assert failed.exit_code == 1
+    assert "more than --max-drop 1" in error_line(failed)
+    passed = runner.invoke(app, [*base, "--max-drop", "100", "--json"])
+    assert passed.exit_code == 0, passed.output
+    data = json.loads(passed.stdout)
+    assert {"int8_accuracy", "reference_accuracy", "confusion", "output_rmse",
+            "tflm_litert_bit_exact_rate", "accuracy_drop_points"} <= set(data)
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--max-drop", "1"], "--max-drop needs --reference"),
+    (["--reference", "MISSING.tflite"], "MISSING.tflite: no such file"),
+    (["--data", "digits"], "takes input [1, 12, 12, 1] but the data's samples are [8, 8, 1]"),
+    (["--max-drop", "-1", "--reference", "FLOAT"], "--max-drop must be >= 0"),
+])
+def test_cli_user_errors(files, tmp_path, args, fragment):
+    args = [{"MISSING.tflite": str(tmp_path / "MISSING.tflite"),
+             "FLOAT": str(files["float"])}.get(a, a) for a in args]
+    if "--data" not in args:
+        args += ["--data", str(files["data"])]
+    result = CliRunner().invoke(app, ["validate", "--model", str(files["int8"]), *args])
+    assert result.exit_code == 2, result.output
+    assert fragment in error_line(result)
