@@ -238,8 +238,9 @@ def validate_command(
         help="Its float version: a .tflite (e.g. runs/digits/model_float.tflite) or a Keras "
         "model. Needed for the drop and the output error.")] = None,
     data: Annotated[str, typer.Option(
-        help="Labelled data, as for train-quantize: 'digits', FILE.npz or FILE.csv; its "
-        "test split is used.")] = "digits",
+        help="Labelled data, as for train-quantize: 'digits', FILE.npz or FILE.csv (its "
+        "test split is used); or an .npz holding only x, unlabelled samples (agreement and "
+        "output error only).")] = "digits",
     label_column: Annotated[str | None, typer.Option(
         help="CSV column holding the class. \\[default: label]")] = None,
     max_drop: Annotated[float | None, typer.Option(

@@ -71,7 +71,7 @@ def litert_outputs(model: bytes, inputs: np.ndarray) -> np.ndarray:
 class InterpreterComparison:
     """Accuracy under both interpreters and how often they pick the same class."""
 
-    litert_accuracy: float
+    litert_accuracy: float | None
     tflm_accuracy: float | None
     top1_agreement: float | None
     bit_exact_rate: float | None
@@ -87,15 +87,16 @@ class InterpreterComparison:
         }
 
 
-def compare_interpreters(model: bytes, x: np.ndarray, y: np.ndarray,
+def compare_interpreters(model: bytes, x: np.ndarray, y: np.ndarray | None,
                          run_tflm: bool = True) -> InterpreterComparison:
-    """Accuracy of the int8 model under LiteRT and (in a child process) TFLM."""
+    """Accuracy of the int8 model under LiteRT and (in a child process) TFLM, and how
+    the two agree; without labels (``y`` None), the agreement only."""
     from edgetf import tflm
 
     inputs = quantized_inputs(model, x)
     litert = litert_outputs(model, inputs)
     litert_top1 = np.argmax(litert, axis=-1)
-    litert_accuracy = float(np.mean(litert_top1 == y))
+    litert_accuracy = None if y is None else float(np.mean(litert_top1 == y))
     if not (run_tflm and tflm.tflm_available()):
         return InterpreterComparison(litert_accuracy, None, None, None, None)
     micro = tflm.run_tflm(model, inputs)[0].reshape(litert.shape)
@@ -103,7 +104,7 @@ def compare_interpreters(model: bytes, x: np.ndarray, y: np.ndarray,
     difference = np.abs(micro.astype(np.int64) - litert.astype(np.int64))
     return InterpreterComparison(
         litert_accuracy=litert_accuracy,
-        tflm_accuracy=float(np.mean(micro_top1 == y)),
+        tflm_accuracy=None if y is None else float(np.mean(micro_top1 == y)),
         top1_agreement=float(np.mean(micro_top1 == litert_top1)),
         bit_exact_rate=float(np.mean(np.all(difference.reshape(len(x), -1) == 0, axis=1))),
         max_abs_difference=int(difference.max()) if difference.size else 0,

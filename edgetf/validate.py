@@ -5,7 +5,8 @@ and (in a child process) the TFLM interpreter, and the reference (a float ``.tfl
 under LiteRT, or a Keras model) on the same test samples; report each model's accuracy,
 their top-1 agreement, the confusion matrix of the int8 model, the error of its
 dequantized outputs against the reference's (max abs, RMSE), and LiteRT against TFLM
-(bit-exact rate, max difference). With ``max_drop`` it is a gate:
+(bit-exact rate, max difference). On unlabelled samples (an ``.npz`` holding only
+``x``) it reports the agreement and output error only. With ``max_drop`` it is a gate:
 :class:`AccuracyDropError` (exit code 1) when int8 accuracy falls more than that many
 points below the reference's.
 
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from edgetf.data import load_dataset
-from edgetf.errors import ConfigError, EdgetfError, ModelError
+from edgetf.errors import ConfigError, DataError, EdgetfError, ModelError
 from edgetf.evaluate import compare_interpreters, dequantize, litert_outputs, quantized_inputs
 from edgetf.model_files import read_model_file
 from edgetf.progress import Reporter
@@ -49,12 +50,12 @@ class Validation:
 
     samples: int
     labels: tuple[str, ...]
-    int8_accuracy: float
+    int8_accuracy: float | None
     tflm_accuracy: float | None
     tflm_litert_top1_agreement: float | None
     tflm_litert_bit_exact_rate: float | None
     tflm_litert_max_abs_difference: int | None
-    confusion: list[list[int]]
+    confusion: list[list[int]] | None
     reference_accuracy: float | None = None
     reference_top1_agreement: float | None = None
     output_max_abs_error: float | None = None
@@ -63,7 +64,7 @@ class Validation:
 
     @property
     def accuracy_drop_points(self) -> float | None:
-        if self.reference_accuracy is None:
+        if self.reference_accuracy is None or self.int8_accuracy is None:
             return None
         return 100.0 * (self.reference_accuracy - self.int8_accuracy)
 
@@ -82,20 +83,22 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
         raise ConfigError(f"--max-drop must be >= 0 points, got {options.max_drop}")
     model_bytes = read_model_file(Path(options.model))
     model = read_tflite(model_bytes, source=str(options.model))
-    data = load_dataset(options.data, label_column=options.label_column, seed=options.seed)
-    x, y = data.x_test, data.y_test
-    _check_shapes(model, options.model, data.input_shape, data.num_classes)
+    x, y, labels = _load_data(options)
+    classes = len(labels) if labels else int(np.prod(model.output_tensors()[0].shape))
+    _check_shapes(model, options.model, x.shape[1:], classes)
     with reporter.stage(f"run {options.model} under LiteRT and TFLM on {len(x)} samples"):
         comparison = compare_interpreters(model_bytes, x, y)
         int8_raw = litert_outputs(model_bytes, quantized_inputs(model_bytes, x))
     int8_out = dequantize(int8_raw, model.output_tensors()[0]).reshape(len(x), -1)
     result = Validation(
-        samples=len(x), labels=data.labels, int8_accuracy=comparison.litert_accuracy,
+        samples=len(x), labels=labels, int8_accuracy=comparison.litert_accuracy,
         tflm_accuracy=comparison.tflm_accuracy,
         tflm_litert_top1_agreement=comparison.top1_agreement,
         tflm_litert_bit_exact_rate=comparison.bit_exact_rate,
         tflm_litert_max_abs_difference=comparison.max_abs_difference,
-        confusion=_confusion(y, int8_out.argmax(axis=1), data.num_classes))
+        confusion=None if y is None else _confusion(y, int8_out.argmax(axis=1), classes))
+    if y is None:
+        result.notes.append("unlabelled data: agreement and output error only")
     if comparison.tflm_accuracy is None:
         result.notes.append("tflite-micro is not installed here: no TFLM figures")
     if options.reference is not None:
@@ -105,6 +108,31 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
     if options.max_drop is not None:
         _gate(result, options.max_drop)
     return result
+
+
+def _load_data(options: ValidateOptions) -> tuple[np.ndarray, np.ndarray | None, tuple]:
+    """Test samples, labels (None for unlabelled data) and label names.
+
+    Labelled data take train-quantize's forms (its test split is used). An ``.npz`` that
+    holds only ``x`` (float samples, no labels) is unlabelled: validate then reports
+    agreement and output error only.
+    """
+    path = Path(options.data)
+    if path.suffix == ".npz" and path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                names = set(archive.files)
+                x = archive["x"] if names == {"x"} else None
+        except (OSError, ValueError) as error:
+            raise DataError(f"{path}: cannot be read as .npz ({error}); pass a numpy .npz "
+                            "file") from None
+        if x is not None:
+            if x.dtype.kind not in "fiu" or x.ndim < 2:
+                raise DataError(f"{path}: 'x' must be a numeric (N, ...) array of samples, "
+                                f"got {x.dtype} of shape {list(x.shape)}")
+            return x.astype(np.float32), None, ()
+    data = load_dataset(options.data, label_column=options.label_column, seed=options.seed)
+    return data.x_test, data.y_test, data.labels
 
 
 def _check_shapes(model, source, input_shape: tuple[int, ...], classes: int) -> None:
@@ -137,7 +165,8 @@ def _compare_reference(result: Validation, int8_out: np.ndarray, reference: np.n
         raise ModelError(f"the reference gives outputs of shape {list(reference.shape[1:])}, "
                          f"the int8 model {list(int8_out.shape[1:])}; pass the model's own "
                          "float version")
-    result.reference_accuracy = float(np.mean(reference.argmax(axis=1) == y))
+    if y is not None:
+        result.reference_accuracy = float(np.mean(reference.argmax(axis=1) == y))
     result.reference_top1_agreement = float(np.mean(reference.argmax(axis=1)
                                                     == int8_out.argmax(axis=1)))
     error = int8_out.astype(np.float64) - reference.astype(np.float64)
@@ -148,7 +177,8 @@ def _compare_reference(result: Validation, int8_out: np.ndarray, reference: np.n
 def _gate(result: Validation, max_drop: float) -> None:
     drop = result.accuracy_drop_points
     if drop is None:
-        raise ConfigError("--max-drop needs --reference: the drop is measured against it")
+        raise ConfigError("--max-drop needs --reference and labelled data: the drop is "
+                          "measured against the reference's accuracy")
     if drop > max_drop:
         raise AccuracyDropError(
             f"int8 accuracy {100 * result.int8_accuracy:.2f}% is {drop:.2f} points below the "
@@ -192,6 +222,10 @@ def render_validation(result: Validation, console) -> None:
     for name, value in rows:
         summary.add_row(name, value)
     console.print(summary)
+    for note in result.notes:
+        console.print(note)
+    if result.confusion is None:
+        return
     confusion = Table(title="Confusion matrix of the int8 model (rows: true, columns: predicted)")
     confusion.add_column("")
     for label in result.labels:

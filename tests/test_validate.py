@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from edgetf.cli import app
+from edgetf.errors import ConfigError
 from edgetf.evaluate import litert_outputs, quantized_inputs
 from edgetf.validate import AccuracyDropError, ValidateOptions, validate
 from tests.conftest import error_line
@@ -100,3 +101,23 @@ def test_cli_user_errors(files, tmp_path, args, fragment):
     result = CliRunner().invoke(app, ["validate", "--model", str(files["int8"]), *args])
     assert result.exit_code == 2, result.output
     assert fragment in error_line(result)
+
+
+def test_unlabelled_samples_give_agreement_and_error_only(files, tmp_path):
+    with np.load(files["data"]) as data:
+        np.savez(tmp_path / "x.npz", x=data["x_test"])
+    labelled = validate(_options(files))
+    unlabelled = validate(ValidateOptions(model=files["int8"], reference=files["float"],
+                                          data=str(tmp_path / "x.npz")))
+    assert unlabelled.int8_accuracy is None and unlabelled.confusion is None
+    assert unlabelled.reference_accuracy is None and unlabelled.accuracy_drop_points is None
+    assert unlabelled.reference_top1_agreement == labelled.reference_top1_agreement
+    assert unlabelled.output_rmse == labelled.output_rmse
+    assert unlabelled.tflm_litert_bit_exact_rate == labelled.tflm_litert_bit_exact_rate
+    with pytest.raises(ConfigError, match="needs --reference and labelled data"):
+        validate(ValidateOptions(model=files["int8"], reference=files["float"],
+                                 data=str(tmp_path / "x.npz"), max_drop=1))
+    result = CliRunner().invoke(app, ["validate", "--model", str(files["int8"]),
+                                      "--data", str(tmp_path / "x.npz")])
+    assert result.exit_code == 0, result.output
+    assert "unlabelled data" in result.stdout
