@@ -246,6 +246,10 @@ def validate_command(
     max_drop: Annotated[float | None, typer.Option(
         help="Gate: exit 1 when int8 accuracy is more than this many points below the "
         "reference's.")] = None,
+    report: Annotated[Path | None, typer.Option(
+        help="Also write a self-contained HTML page (tables, confusion matrix, per-class "
+        "accuracy, output error histogram), e.g. validation.html; written even when the "
+        "gate fails.")] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object on stdout instead of tables.")] = False,
 ) -> None:
@@ -253,7 +257,7 @@ def validate_command(
     confusion matrix, output error, LiteRT against TFLM; a CI gate with --max-drop.
 
     Example: edgetf validate --model runs/digits/model.tflite --reference
-    runs/digits/model_float.tflite --max-drop 1
+    runs/digits/model_float.tflite --max-drop 1 --report validation.html
     """
 
     def action(reporter: Reporter) -> None:
@@ -264,12 +268,15 @@ def validate_command(
         from edgetf.validate import ValidateOptions, render_validation, validate
 
         result = validate(ValidateOptions(model=model, reference=reference, data=data,
-                                          label_column=label_column, max_drop=max_drop),
+                                          label_column=label_column, max_drop=max_drop,
+                                          report=report),
                           reporter)
         if as_json:
             typer.echo(json.dumps(result.to_dict()))
         else:
             render_validation(result, Console(highlight=False))
+        if report is not None:
+            reporter.info(f"report: {report}")
 
     _run(action)
 

@@ -8,13 +8,16 @@ dequantized outputs against the reference's (max abs, RMSE), and LiteRT against 
 (bit-exact rate, max difference). On unlabelled samples (an ``.npz`` holding only
 ``x``) it reports the agreement and output error only. With ``max_drop`` it is a gate:
 :class:`AccuracyDropError` (exit code 1) when int8 accuracy falls more than that many
-points below the reference's.
+points below the reference's. With ``report`` it also writes a self-contained HTML page
+(:mod:`edgetf.validate_report`), before the gate decides, so a failed gate comes with
+the page that explains it.
 
 A Keras reference needs TensorFlow; a ``.tflite`` reference does not.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +29,10 @@ from edgetf.evaluate import compare_interpreters, dequantize, litert_outputs, qu
 from edgetf.model_files import read_model_file
 from edgetf.progress import Reporter
 from edgetf.tflite_reader import read_tflite
+from edgetf.validate_report import check_report_path, write_report
+
+#: Bins of the output error histogram (odd, so that zero error has a bin of its own).
+ERROR_BINS = 41
 
 
 class AccuracyDropError(EdgetfError):
@@ -41,6 +48,7 @@ class ValidateOptions:
     data: str = "digits"
     label_column: str | None = None
     max_drop: float | None = None
+    report: Path | None = None
     seed: int = 42
 
 
@@ -60,6 +68,14 @@ class Validation:
     reference_top1_agreement: float | None = None
     output_max_abs_error: float | None = None
     output_rmse: float | None = None
+    reference_confusion: list[list[int]] | None = None
+    error_histogram: dict | None = None
+    """Signed int8 − reference output errors: ``edges`` (bins + 1) and ``counts``."""
+    model_file: str = ""
+    model_sha256: str = ""
+    reference_file: str | None = None
+    data: str = ""
+    max_drop: float | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -68,10 +84,18 @@ class Validation:
             return None
         return 100.0 * (self.reference_accuracy - self.int8_accuracy)
 
+    @property
+    def gate_passed(self) -> bool | None:
+        """Whether the ``--max-drop`` gate passes; None when no gate was asked for."""
+        if self.max_drop is None or self.accuracy_drop_points is None:
+            return None
+        return self.accuracy_drop_points <= self.max_drop
+
     def to_dict(self) -> dict:
         data = {key: getattr(self, key) for key in self.__dataclass_fields__}
         data["labels"] = list(self.labels)
         data["accuracy_drop_points"] = self.accuracy_drop_points
+        data["gate_passed"] = self.gate_passed
         return data
 
 
@@ -81,6 +105,8 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
     reporter = reporter or Reporter(quiet=True)
     if options.max_drop is not None and options.max_drop < 0:
         raise ConfigError(f"--max-drop must be >= 0 points, got {options.max_drop}")
+    if options.report is not None:
+        check_report_path(Path(options.report))  # fail before the long work, not after
     model_bytes = read_model_file(Path(options.model))
     model = read_tflite(model_bytes, source=str(options.model))
     x, y, labels = _load_data(options)
@@ -96,7 +122,10 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
         tflm_litert_top1_agreement=comparison.top1_agreement,
         tflm_litert_bit_exact_rate=comparison.bit_exact_rate,
         tflm_litert_max_abs_difference=comparison.max_abs_difference,
-        confusion=None if y is None else _confusion(y, int8_out.argmax(axis=1), classes))
+        confusion=None if y is None else _confusion(y, int8_out.argmax(axis=1), classes),
+        model_file=str(options.model), model_sha256=hashlib.sha256(model_bytes).hexdigest(),
+        data=str(options.data), max_drop=options.max_drop,
+        reference_file=None if options.reference is None else str(options.reference))
     if y is None:
         result.notes.append("unlabelled data: agreement and output error only")
     if comparison.tflm_accuracy is None:
@@ -104,9 +133,14 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
     if options.reference is not None:
         with reporter.stage(f"run the reference {options.reference}"):
             reference = _reference_outputs(Path(options.reference), x)
-        _compare_reference(result, int8_out, reference, y)
+        _compare_reference(result, int8_out, reference, y, classes)
+    if options.max_drop is not None and result.accuracy_drop_points is None:
+        raise ConfigError("--max-drop needs --reference and labelled data: the drop is "
+                          "measured against the reference's accuracy")
+    if options.report is not None:
+        write_report(result, Path(options.report))
     if options.max_drop is not None:
-        _gate(result, options.max_drop)
+        _gate(result, options.max_drop, options.report)
     return result
 
 
@@ -160,30 +194,38 @@ def _reference_outputs(path: Path, x: np.ndarray) -> np.ndarray:
 
 
 def _compare_reference(result: Validation, int8_out: np.ndarray, reference: np.ndarray,
-                       y: np.ndarray) -> None:
+                       y: np.ndarray | None, classes: int) -> None:
     if reference.shape != int8_out.shape:
         raise ModelError(f"the reference gives outputs of shape {list(reference.shape[1:])}, "
                          f"the int8 model {list(int8_out.shape[1:])}; pass the model's own "
                          "float version")
     if y is not None:
         result.reference_accuracy = float(np.mean(reference.argmax(axis=1) == y))
+        result.reference_confusion = _confusion(y, reference.argmax(axis=1), classes)
     result.reference_top1_agreement = float(np.mean(reference.argmax(axis=1)
                                                     == int8_out.argmax(axis=1)))
     error = int8_out.astype(np.float64) - reference.astype(np.float64)
     result.output_max_abs_error = float(np.abs(error).max())
     result.output_rmse = float(np.sqrt(np.mean(error ** 2)))
+    result.error_histogram = _histogram(error)
 
 
-def _gate(result: Validation, max_drop: float) -> None:
+def _histogram(error: np.ndarray, bins: int = ERROR_BINS) -> dict:
+    """Counts of the signed errors in ``bins`` equal bins symmetric around zero, so a
+    bias shows as a lopsided histogram."""
+    reach = float(np.abs(error).max()) or 1e-6
+    counts, edges = np.histogram(error, bins=bins, range=(-reach, reach))
+    return {"edges": [float(edge) for edge in edges], "counts": counts.tolist()}
+
+
+def _gate(result: Validation, max_drop: float, report: Path | None) -> None:
     drop = result.accuracy_drop_points
-    if drop is None:
-        raise ConfigError("--max-drop needs --reference and labelled data: the drop is "
-                          "measured against the reference's accuracy")
     if drop > max_drop:
         raise AccuracyDropError(
             f"int8 accuracy {100 * result.int8_accuracy:.2f}% is {drop:.2f} points below the "
             f"reference's {100 * result.reference_accuracy:.2f}% on {result.samples} samples, "
-            f"more than --max-drop {max_drop:g}; retrain with QAT or a larger calibration set")
+            f"more than --max-drop {max_drop:g}; retrain with QAT or a larger calibration set"
+            + (f" (report: {report})" if report is not None else ""))
 
 
 def _confusion(y: np.ndarray, predicted: np.ndarray, classes: int) -> list[list[int]]:
@@ -193,33 +235,41 @@ def _confusion(y: np.ndarray, predicted: np.ndarray, classes: int) -> list[list[
     return matrix.tolist()
 
 
-def render_validation(result: Validation, console) -> None:
-    """Tables for a person: accuracies and agreement, then the confusion matrix."""
-    from rich.table import Table
+def summary_rows(result: Validation) -> list[tuple[str, str]]:
+    """The headline figures as (measure, formatted value); the terminal tables and the
+    HTML report show the same rows."""
 
     def percent(value):
         return "-" if value is None else f"{100 * value:.2f} %"
 
-    summary = Table(title=f"Validation on {result.samples} test samples")
-    summary.add_column("measure")
-    summary.add_column("value", justify="right")
-    rows = [
+    def number(value):
+        return "-" if value is None else f"{value:.4g}"
+
+    drop = result.accuracy_drop_points
+    difference = result.tflm_litert_max_abs_difference
+    return [
         ("int8 accuracy (LiteRT)", percent(result.int8_accuracy)),
         ("int8 accuracy (TFLM)", percent(result.tflm_accuracy)),
         ("reference accuracy", percent(result.reference_accuracy)),
-        ("int8 - reference (points)", "-" if result.accuracy_drop_points is None
-         else f"{-result.accuracy_drop_points:+.2f}"),
+        ("int8 - reference (points)", "-" if drop is None else f"{-drop:+.2f}"),
         ("top-1 agreement int8 / reference", percent(result.reference_top1_agreement)),
-        ("output max abs error", "-" if result.output_max_abs_error is None
-         else f"{result.output_max_abs_error:.4g}"),
-        ("output RMSE", "-" if result.output_rmse is None else f"{result.output_rmse:.4g}"),
+        ("output max abs error", number(result.output_max_abs_error)),
+        ("output RMSE", number(result.output_rmse)),
         ("top-1 agreement TFLM / LiteRT", percent(result.tflm_litert_top1_agreement)),
         ("bit-exact TFLM / LiteRT", percent(result.tflm_litert_bit_exact_rate)),
-        ("max difference TFLM / LiteRT (steps)", "-"
-         if result.tflm_litert_max_abs_difference is None
-         else str(result.tflm_litert_max_abs_difference)),
+        ("max difference TFLM / LiteRT (steps)", "-" if difference is None else str(difference)),
     ]
-    for name, value in rows:
+
+
+def render_validation(result: Validation, console) -> None:
+    """Tables for a person: accuracies and agreement, then the confusion matrix."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    summary = Table(title=f"Validation on {result.samples} test samples")
+    summary.add_column("measure")
+    summary.add_column("value", justify="right")
+    for name, value in summary_rows(result):
         summary.add_row(name, value)
     console.print(summary)
     for note in result.notes:
@@ -229,7 +279,7 @@ def render_validation(result: Validation, console) -> None:
     confusion = Table(title="Confusion matrix of the int8 model (rows: true, columns: predicted)")
     confusion.add_column("")
     for label in result.labels:
-        confusion.add_column(label, justify="right")
+        confusion.add_column(escape(label), justify="right")
     for label, row in zip(result.labels, result.confusion, strict=True):
-        confusion.add_row(label, *(str(count) for count in row))
+        confusion.add_row(escape(label), *(str(count) for count in row))
     console.print(confusion)

@@ -39,3 +39,35 @@ def error_line(result) -> str:
     errors = [line for line in lines if line.startswith("error:")]
     assert len(errors) == 1 and lines[-1] == errors[0], result.stderr
     return errors[0]
+
+
+@pytest.fixture(scope="session")
+def validation_files(tmp_path_factory):
+    """A float and two int8 versions of a small CNN, and data labelled by the float model
+    itself, so the reference is 100% accurate and an int8 model's accuracy is its
+    agreement with it; the ``saturated`` int8 model was calibrated on inputs a hundred
+    times too small, so it clips its input and loses accuracy (for the gate)."""
+    from edgetf._tf import import_tf
+    from edgetf.evaluate import litert_outputs, quantized_inputs
+    from tests.tiny_models import convert, small_cnn
+
+    tf, keras = import_tf()
+    keras.utils.set_random_seed(SEED)
+    rng = np.random.default_rng(SEED)
+    cnn = small_cnn(keras)
+    calibration = rng.normal(size=(32, 12, 12, 1)).astype(np.float32)
+    root = tmp_path_factory.mktemp("validate")
+    paths = {
+        "float": root / "float.tflite", "int8": root / "int8.tflite",
+        "saturated": root / "saturated.tflite", "data": root / "data.npz",
+    }
+    paths["float"].write_bytes(convert(tf, cnn, calibration, int8=False))
+    paths["int8"].write_bytes(convert(tf, cnn, calibration))
+    paths["saturated"].write_bytes(convert(tf, cnn, calibration * 0.01))
+    x = rng.normal(size=(300, 12, 12, 1)).astype(np.float32)
+    reference = paths["float"].read_bytes()
+    y = litert_outputs(reference, quantized_inputs(reference, x)).reshape(len(x), -1)
+    y = y.argmax(axis=1)
+    np.savez(paths["data"], x_train=x[:200], y_train=y[:200], x_test=x[200:], y_test=y[200:],
+             labels=np.array(["a", "b", "c", "d", "e"]))
+    return paths

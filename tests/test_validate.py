@@ -1,8 +1,6 @@
 """validate: accuracies, agreement, confusion matrix, output error, and the --max-drop gate.
 
-The data are labelled by the float model itself, so the reference is 100% accurate and
-the int8 model's accuracy is its agreement with it; a second int8 model calibrated on
-inputs a hundred times too small saturates its input and loses accuracy, for the gate.
+The models and data come from conftest's ``validation_files``.
 """
 
 from __future__ import annotations
@@ -15,36 +13,13 @@ from typer.testing import CliRunner
 
 from edgetf.cli import app
 from edgetf.errors import ConfigError
-from edgetf.evaluate import litert_outputs, quantized_inputs
 from edgetf.validate import AccuracyDropError, ValidateOptions, validate
 from tests.conftest import error_line
-from tests.tiny_models import SEED, convert, small_cnn
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    from edgetf._tf import import_tf
-
-    tf, keras = import_tf()
-    keras.utils.set_random_seed(SEED)
-    rng = np.random.default_rng(SEED)
-    cnn = small_cnn(keras)
-    calibration = rng.normal(size=(32, 12, 12, 1)).astype(np.float32)
-    root = tmp_path_factory.mktemp("validate")
-    paths = {
-        "float": root / "float.tflite", "int8": root / "int8.tflite",
-        "saturated": root / "saturated.tflite", "data": root / "data.npz",
-    }
-    paths["float"].write_bytes(convert(tf, cnn, calibration, int8=False))
-    paths["int8"].write_bytes(convert(tf, cnn, calibration))
-    paths["saturated"].write_bytes(convert(tf, cnn, calibration * 0.01))
-    x = rng.normal(size=(300, 12, 12, 1)).astype(np.float32)
-    reference = paths["float"].read_bytes()
-    y = litert_outputs(reference, quantized_inputs(reference, x)).reshape(len(x), -1)
-    y = y.argmax(axis=1)
-    np.savez(paths["data"], x_train=x[:200], y_train=y[:200], x_test=x[200:], y_test=y[200:],
-             labels=np.array(["a", "b", "c", "d", "e"]))
-    return paths
+def files(validation_files):
+    return validation_files
 
 
 def _options(files, model="int8", **overrides):
