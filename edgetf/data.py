@@ -9,6 +9,7 @@ guess why training diverged or the converter failed.
 from __future__ import annotations
 
 import csv
+import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,9 @@ NPZ_REQUIRED = ("x_train", "y_train", "x_test", "y_test")
 _TEST_SPLIT_SEED = 0  # fixed, so every run of a dataset is scored on the same test set
 _TEST_FRACTION = 0.2
 _MAX_ELEMENTS = 500_000_000  # ~2 GB of float32: more is a mistake, not a microcontroller dataset
+# Integer labels are class indices, so the largest one sets the number of classes: a stray
+# 10**12 would otherwise ask for a trillion class names (and all of the memory).
+_MAX_CLASSES = 10_000
 
 
 @dataclass(frozen=True)
@@ -114,13 +118,16 @@ def _load_npz(path: Path):
                     f"{', '.join(archive.files) or 'none'}); save it with "
                     f"np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)"
                 )
-            arrays = {k: _read_npz_array(archive, k, path) for k in NPZ_REQUIRED}
+            arrays = {k: read_npz_array(archive, k, path) for k in NPZ_REQUIRED}
             labels_array = (
-                _read_npz_array(archive, "labels", path) if "labels" in archive.files else None
+                read_npz_array(archive, "labels", path) if "labels" in archive.files else None
             )
     except DataError:
         raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, NotImplementedError,
+            RuntimeError) as error:
+        # NotImplementedError, RuntimeError: zipfile's answer to unknown compression
+        # methods and to encrypted members.
         raise DataError(
             f"{path}: not a readable .npz archive ({_first_line(error)}); "
             f"write it with numpy.savez"
@@ -146,27 +153,58 @@ def _load_npz(path: Path):
     return x_train, y_train, x_test, y_test, labels
 
 
-def _read_npz_array(archive, key: str, path: Path) -> np.ndarray:
+def read_npz_array(archive, key: str, path: Path) -> np.ndarray:
+    """One array of an open ``np.load(..., allow_pickle=False)`` archive, checked first.
+
+    The ``.npy`` header is read before the data: its shape decides how much memory
+    loading takes (a few bytes can claim terabytes, which numpy would try to allocate)
+    and its dtype whether the array holds pickled objects (refused unread).
+    """
     try:
-        array = archive[key]
-    except ValueError:
-        # allow_pickle=False refuses object arrays: loading them would run pickled code.
+        if f"{key}.npy" not in archive.zip.namelist():  # numpy would return its raw bytes
+            raise ValueError("a file in the archive that is not a .npy array")
+        with archive.zip.open(f"{key}.npy") as handle:
+            version = np.lib.format.read_magic(handle)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+            else:
+                raise ValueError(f".npy format version {version[0]}.{version[1]}")
+    except (ValueError, TypeError, SyntaxError, EOFError, OSError, zipfile.BadZipFile,
+            NotImplementedError, RuntimeError) as error:
+        # SyntaxError: numpy parses the header, a Python literal, with ast.
+        raise DataError(
+            f"{path}: '{key}' is not a readable numpy array ({_first_line(error)}); "
+            f"write the file with numpy.savez"
+        ) from None
+    if dtype.hasobject:
+        # allow_pickle=False would refuse them too: loading them would run pickled code.
         raise DataError(
             f"{path}: array '{key}' holds Python objects, which edgetf never unpickles; "
             f"save numeric arrays (e.g. x.astype('float32')) and string labels as a 'U' array"
-        ) from None
-    if array.size > _MAX_ELEMENTS:
-        raise DataError(
-            f"{path}: array '{key}' has {array.size:,} elements, more than edgetf accepts "
-            f"({_MAX_ELEMENTS:,}); use a subset of the data"
         )
-    return array
+    elements = math.prod(shape)
+    if elements > _MAX_ELEMENTS:
+        raise DataError(
+            f"{path}: array '{key}' has {elements:,} elements (shape {shape}), more than "
+            f"edgetf accepts ({_MAX_ELEMENTS:,}); use a subset of the data"
+        )
+    try:
+        return archive[key]
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile) as error:
+        raise DataError(
+            f"{path}: array '{key}' cannot be read ({_first_line(error)}); the file is "
+            f"damaged or incomplete, write it again with numpy.savez"
+        ) from None
 
 
 def _load_csv(path: Path, label_column: str | None):
     label_column = label_column or "label"
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        # utf-8-sig: spreadsheets start their CSV files with a byte-order mark, which
+        # would otherwise become part of the first column's name.
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.reader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise DataError(f"{path}: cannot read the CSV file ({_first_line(error)})") from None
@@ -180,6 +218,11 @@ def _load_csv(path: Path, label_column: str | None):
             f"name the label column with --label-column"
         )
     label_index = header.index(label_column)
+    if len(header) < 2:
+        raise DataError(
+            f"{path}: has only the label column '{label_column}'; add at least one numeric "
+            f"feature column"
+        )
     features, raw_labels = [], []
     for line_number, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
@@ -190,6 +233,11 @@ def _load_csv(path: Path, label_column: str | None):
         values = []
         for column, cell in enumerate(row):
             if column == label_index:
+                if not cell.strip():
+                    raise DataError(
+                        f"{path}: line {line_number} has an empty '{label_column}' cell; "
+                        f"every row needs a label"
+                    )
                 raw_labels.append(cell.strip())
                 continue
             try:
@@ -258,6 +306,11 @@ def _class_indices(y: np.ndarray, path: Path, name: str, expected: int) -> np.nd
 def _check_label_range(path, y_train, y_test, labels):
     low = int(min(y_train.min(), y_test.min()))
     high = int(max(y_train.max(), y_test.max()))
+    if labels is None and high >= _MAX_CLASSES:
+        raise DataError(
+            f"{path}: label {high} would mean {high + 1:,} classes, more than edgetf "
+            f"accepts ({_MAX_CLASSES:,}); labels must be class indices 0..N-1"
+        )
     classes = len(labels) if labels is not None else high + 1
     if low < 0 or high >= classes:
         bad = low if low < 0 else high

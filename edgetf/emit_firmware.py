@@ -13,6 +13,7 @@ iterate on firmware.
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,14 @@ import numpy as np
 
 from edgetf.boards import get_board, plan_arena
 from edgetf.c_names import c_identifier
-from edgetf.codegen.golden import DEFAULT_COUNT, golden_count, golden_inputs, golden_vectors
+from edgetf.codegen.golden import (
+    DEFAULT_COUNT,
+    MAX_VECTOR_BYTES,
+    golden_count,
+    golden_inputs,
+    golden_vector_bytes,
+    golden_vectors,
+)
 from edgetf.codegen.project import EDGETF_TYPES, ProjectSpec, generate_project
 from edgetf.compatibility import (
     QUANTIZATION_KINDS,
@@ -28,7 +36,8 @@ from edgetf.compatibility import (
     board_warnings,
     check_compatibility,
 )
-from edgetf.errors import ConfigError, DataError, FirmwareError
+from edgetf.data import read_npz_array
+from edgetf.errors import ConfigError, DataError, FirmwareError, InterpreterError
 from edgetf.footprint import estimate_footprint
 from edgetf.model_files import read_model_file as _read_model
 from edgetf.output_dir import check_destination, staged_output
@@ -114,11 +123,20 @@ def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: s
     compatibility = _check_runnable(model, model_file, reporter)
     _check_kernels(model, compatibility.quantization, model_file, board, force, reporter)
     golden_in, source = None, ""
-    if golden and tflm_available():
-        golden_in, source = golden_inputs(model, model_bytes, golden_count(model, golden),
-                                          samples)
+    count = golden_count(model, golden)
+    no_golden_reason = "--golden 0"
+    if golden and not count:
+        no_golden_reason = (f"one vector would take {golden_vector_bytes(model):,} bytes, "
+                            f"more than the {MAX_VECTOR_BYTES:,} edgetf embeds")
+        reporter.warn(f"no golden vectors: {no_golden_reason}, so edgetf_self_test() will "
+                      "report that it has none")
+    elif count and tflm_available():
+        golden_in, source = golden_inputs(model, model_bytes, count, samples)
     with reporter.stage("measure the arena and record golden vectors with TFLM"):
-        measurement, golden_out = measure_arena_and_run(model_bytes, golden_in)
+        try:
+            measurement, golden_out = measure_arena_and_run(model_bytes, golden_in)
+        except InterpreterError as error:  # TFLM's message knows the model, not its file
+            raise FirmwareError(f"{model_file}: {error}") from None
     if measurement.method != "measured":
         reporter.warn("tflite-micro is not installed here: the arena is an estimate from the "
                       "flatbuffer; check arena_used_bytes() on the board")
@@ -126,7 +144,8 @@ def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: s
     vectors = None
     if golden_out is not None:
         vectors = golden_vectors(model, golden_in, golden_out, source)
-    elif golden:
+    elif count:
+        no_golden_reason = "tflite-micro is not installed here"
         reporter.warn("tflite-micro is not installed here: no golden vectors, so "
                       "edgetf_self_test() will report that it has none")
     footprint = estimate_footprint(
@@ -146,7 +165,7 @@ def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: s
         labels_source=labels_source, arena=arena, golden=vectors,
         compatibility=compatibility, footprint=footprint,
         warnings=tuple(reporter.warnings[warnings_before:]),
-        no_golden_reason="tflite-micro is not installed here" if golden else "--golden 0")
+        no_golden_reason=no_golden_reason)
     return EmitResult(spec, generate_project(spec), warnings=list(spec.warnings))
 
 
@@ -172,6 +191,10 @@ def _check_runnable(model: TfliteModel, source: str, reporter: Reporter):
             "representative_dataset and TFLITE_BUILTINS_INT8), or use edgetf train-quantize")
     if kind == "uint8":
         raise FirmwareError(f"{source}: uses {QUANTIZATION_KINDS['uint8']}")
+    if not model.input_tensors() or not model.output_tensors():
+        raise FirmwareError(
+            f"{source}: {no_inputs_or_outputs(model)}, and the generated library needs at "
+            "least one of each; export the model again")
     for tensor in (*model.input_tensors(), *model.output_tensors()):
         if tensor.dtype not in EDGETF_TYPES:
             raise FirmwareError(
@@ -230,7 +253,15 @@ def _check_labels(model: TfliteModel, labels: tuple[str, ...], reporter: Reporte
                       "matched to output values by position")
 
 
+def no_inputs_or_outputs(model: TfliteModel) -> str:
+    """How many inputs and outputs the main subgraph has, when one of them is none."""
+    return (f"its main subgraph has {len(model.main.inputs)} inputs and "
+            f"{len(model.main.outputs)} outputs")
+
+
 def _demo_ram(model: TfliteModel) -> int:
+    if not model.input_tensors() or not model.output_tensors():
+        return 0  # emit-firmware refuses such a model; inspect still describes it
     inputs = int(np.prod(model.input_tensors()[0].shape))
     outputs = int(np.prod(model.output_tensors()[0].shape))
     return 4 * (min(inputs, _DEMO_MAX_INPUT_VALUES) + min(outputs, _DEMO_MAX_SCORES))
@@ -289,11 +320,14 @@ def _read_labels(path: Path) -> tuple[str, ...]:
 def _read_samples(path: Path) -> np.ndarray | None:
     try:
         with np.load(path, allow_pickle=False) as archive:
-            x = archive["x"] if "x" in archive.files else None
-    except (OSError, ValueError, KeyError) as error:
+            x = read_npz_array(archive, "x", path) if "x" in archive.files else None
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
         raise DataError(f"{path}: cannot be read as the samples of a train-quantize run "
                         f"({error}); run train-quantize again or delete the file") from None
     if x is None or x.dtype.kind not in "fiu":
         raise DataError(f"{path}: has no numeric array 'x'; run train-quantize again or delete "
                         "the file")
+    if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
+        raise DataError(f"{path}: 'x' holds NaN or inf, which no golden vector can be made "
+                        "from; run train-quantize again or delete the file")
     return x

@@ -25,6 +25,8 @@ def quantize(values: np.ndarray, tensor: Tensor) -> np.ndarray:
     scale = tensor.quantization.scales[0]
     zero_point = tensor.quantization.zero_points[0]
     info = np.iinfo(dtype)
+    if scale == 0:  # no real quantization: round only, as the firmware's WriteInput does
+        scale, zero_point = 1.0, 0
     ratio = np.asarray(values, dtype=np.float64) / scale
     # np.round rounds half to even; TFLite's Quantize kernel (and edgetf's firmware)
     # round half away from zero, so do the same.
@@ -37,7 +39,12 @@ def dequantize(values: np.ndarray, tensor: Tensor) -> np.ndarray:
         return values.astype(np.float32)
     scale = tensor.quantization.scales[0]
     zero_point = tensor.quantization.zero_points[0]
-    return ((values.astype(np.float32) - zero_point) * scale).astype(np.float32)
+    if scale == 0:  # the raw values, as the firmware's Dequantized gives them
+        return values.astype(np.float32)
+    # A scale near float32's limit overflows to +-inf, as the same float32 product does
+    # on the board; the generated code writes such values as numeric_limits.
+    with np.errstate(over="ignore"):
+        return ((values.astype(np.float32) - zero_point) * scale).astype(np.float32)
 
 
 def quantized_inputs(model: bytes, x: np.ndarray) -> np.ndarray:

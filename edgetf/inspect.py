@@ -33,7 +33,10 @@ from edgetf.compatibility import (
     board_warnings,
     check_compatibility,
 )
-from edgetf.emit_firmware import _demo_ram  # the demo buffers emit-firmware adds to RAM
+from edgetf.emit_firmware import (  # the demo's RAM; the words for a model it refuses
+    _demo_ram,
+    no_inputs_or_outputs,
+)
 from edgetf.errors import InterpreterError
 from edgetf.footprint import Footprint, code_bytes, estimate_footprint
 from edgetf.latency import LatencyEstimate, estimate_latency
@@ -247,6 +250,8 @@ def _problems(model: TfliteModel, compatibility: Compatibility) -> list[str]:
     kind = compatibility.quantization
     if kind in _NOT_RUNNABLE:
         problems.append(QUANTIZATION_KINDS[kind])
+    if not model.input_tensors() or not model.output_tensors():
+        problems.append(no_inputs_or_outputs(model))
     for tensor in (*model.input_tensors(), *model.output_tensors()):
         if tensor.dtype not in EDGETF_TYPES:
             problems.append(f"tensor '{tensor.name}' is {tensor.dtype}, which the generated "

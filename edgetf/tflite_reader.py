@@ -18,9 +18,10 @@ crashing, hanging or exhausting memory. Nothing here recurses: the schema's nest
 from __future__ import annotations
 
 import os
+import re
 import struct
 from dataclasses import dataclass, field
-from math import prod
+from math import isfinite, prod
 from typing import NoReturn
 
 import numpy as np
@@ -37,6 +38,10 @@ _OTHER_FORMATS = {
     b"PK\x03\x04": "a zip archive (a Keras .keras file or a zipped model?)",
     b"\x89HDF": "an HDF5 file (a Keras .h5 model?)",
 }
+# Control characters and bidi overrides in a name, a custom op code or a description:
+# printed by inspect and in error messages, an escape sequence from a hostile file would
+# drive the user's terminal, so they become U+FFFD (generated C escapes text anyway).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _PADDING = {0: "SAME", 1: "VALID"}
 _ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
 _WEIGHTS_FORMATS = {0: "DEFAULT", 1: "SHUFFLED4x16INT8"}
@@ -289,7 +294,9 @@ class _Table:
 
     def string(self, slot: int, name: str) -> str | None:
         data = self.raw(slot, name, string=True)
-        return None if data is None else data.decode("utf-8", errors="replace")
+        if data is None:
+            return None
+        return _UNPRINTABLE.sub("\ufffd", data.decode("utf-8", errors="replace"))
 
 
 def _indices(buf: _Buf, values, limit: int, what: str, noun: str = "tensor", optional=False):
@@ -400,26 +407,70 @@ def _tensor(buf: _Buf, t: _Table, index: int, buffers: list[bytes]) -> Tensor:
     buffer = t.scalar(2, "<I", "buffer")
     if buffer >= len(buffers):
         buf.fail(f"corrupt: {t.what} refers to buffer {buffer}, but there are {len(buffers)}")
+    shape = _shape(buf, t, t.numbers(0, "i", "shape") or (), "shape")
     quantization = None
     if (q := t.table(4, "quantization")) is not None:
         scales = q.numbers(2, "f", "scale")
         if scales:
-            quantization = Quantization(
-                scales=scales,
-                zero_points=q.numbers(3, "q", "zero_point") or (),
-                quantized_dimension=q.scalar(6, "<i", "quantized_dimension"),
-            )
+            quantization = _quantization(buf, t, q, scales, len(shape))
+    signature = t.numbers(7, "i", "shape_signature")
     return Tensor(
         index=index,
         name=t.string(3, "name") or "",
-        shape=t.numbers(0, "i", "shape") or (),
-        shape_signature=t.numbers(7, "i", "shape_signature"),
+        shape=shape,
+        shape_signature=None if signature is None else _shape(buf, t, signature,
+                                                               "shape_signature"),
         dtype=TENSOR_TYPES[type_code],
         buffer=buffer,
         data=buffers[buffer],
         quantization=quantization,
         is_variable=bool(t.scalar(5, "<B", "is_variable")),
     )
+
+
+def _quantization(buf: _Buf, t: _Table, q: _Table, scales: tuple[float, ...],
+                  rank: int) -> Quantization:
+    """Scales, zero points and axis, checked as LiteRT's InterpreterBuilder checks them
+    (one zero point per scale, an axis inside the shape), plus finite scales: every
+    consumer divides or multiplies by them (XNNPACK refuses NaN too)."""
+    zero_points = q.numbers(3, "q", "zero_point") or ()
+    if len(zero_points) != len(scales):
+        buf.fail(f"corrupt: {t.what} has {len(scales)} quantization scales but"
+                 f" {len(zero_points)} zero points")
+    if not all(isfinite(scale) for scale in scales):
+        buf.fail(f"corrupt: {t.what} has a quantization scale that is not a finite number")
+    axis = q.scalar(6, "<i", "quantized_dimension")
+    if axis < 0 or (rank and axis >= rank):
+        buf.fail(f"corrupt: {t.what} has quantized_dimension {axis}, outside its"
+                 f" {rank} dimensions")
+    return Quantization(scales=scales, zero_points=zero_points, quantized_dimension=axis)
+
+
+#: TFLite's runtimes hold dimensions and element counts in 32-bit ints (TfLiteIntArray,
+#: TFLM's ElementCount): a shape beyond that overflows them, and would make edgetf
+#: allocate gigabytes for golden vectors, so it is corruption, not a big model.
+_MAX_ELEMENTS = (1 << 31) - 1
+
+
+def _shape(buf: _Buf, t: _Table, dims: tuple[int, ...], name: str) -> tuple[int, ...]:
+    """``dims``, checked: each >= 0 (-1 too in ``shape_signature``, where it marks a
+    dynamic dimension; LiteRT refuses it in ``shape``), and an element count that fits
+    in 32 bits."""
+    lowest = -1 if name == "shape_signature" else 0
+    count = 1
+    for dim in dims:
+        if dim < lowest:
+            buf.fail(f"corrupt: {t.what} has {name} {_shown(dims)}, with a negative dimension")
+        count *= max(dim, 1)  # zeros count as 1 here, as the arena estimate counts them
+        if count > _MAX_ELEMENTS:
+            buf.fail(f"corrupt: {t.what} has {name} {_shown(dims)}, more elements than the"
+                     " 32-bit element counts of TFLite's runtimes allow")
+    return dims
+
+
+def _shown(dims: tuple[int, ...]) -> str:
+    """A shape for an error message, shortened: a corrupt one may have thousands of dims."""
+    return str(list(dims)) if len(dims) <= 8 else f"[{', '.join(map(str, dims[:8]))}, ...]"
 
 
 def _subgraph(buf: _Buf, g: _Table, opcodes: list, buffers: list[bytes]) -> Subgraph:

@@ -37,7 +37,11 @@ from edgetf.tflite_ops import ELEMENT_SIZES, NUMPY_DTYPES
 from edgetf.tflite_reader import TfliteModel, read_tflite
 
 _ALIGN = 16  # TFLM aligns every arena buffer to 16 bytes (MicroArenaBufferAlignment)
-_CAP = 1 << 30  # measure_arena gives up on models that do not fit in 1 GiB
+# measure_arena gives up on models that need more arena than this: 4x the most RAM any
+# microcontroller TFLM targets has (8 MB of PSRAM on an ESP32-S3). Measuring is a bisection
+# of invokes with reference kernels, so a corrupt shape asking for 50 MB took half a minute
+# (fuzzing found it) before it failed anyway; beyond this, the estimate is what there is.
+_CAP = 32 << 20
 _SOURCE = "model"
 #: What TFLM prints when the arena, not the model, is the problem: an allocation that
 #: came up short, or a memory planner given too little room for its bookkeeping.
@@ -90,6 +94,8 @@ def run_tflm(
     parsed = read_tflite(model, _SOURCE)
     batches = _check_inputs(parsed, inputs)
     _require_tflm()
+    if arena_size is None:
+        _check_size(parsed)
     arena = arena_size if arena_size is not None else _generous_arena(parsed)
     with tempfile.TemporaryDirectory(prefix="edgetf-tflm-") as tmp:
         tmp_path = Path(tmp)
@@ -141,6 +147,7 @@ def measure_arena_and_run(model: bytes, inputs: list[np.ndarray] | np.ndarray | 
             " platform; check arena_used_bytes() on the board.",
         ), None
     batches = _check_inputs(parsed, inputs) if inputs is not None else None
+    _check_size(parsed)
     generous = _generous_arena(parsed)
     with tempfile.TemporaryDirectory(prefix="edgetf-tflm-") as tmp:
         tmp_path = Path(tmp)
@@ -235,7 +242,7 @@ def estimate_arena(model: TfliteModel) -> int:
         persistent += _NODE + _OP_DATA_LARGE.get(op.name, _OP_DATA)
         if op.name in _PER_CHANNEL_OPS and op.outputs:
             shape = graph.tensors[op.outputs[0]].shape
-            persistent += _PER_CHANNEL * (shape[-1] if shape else 1)
+            persistent += _PER_CHANNEL * (max(shape[-1], 1) if shape else 1)
         used = sum(1 for t in op.inputs if t >= 0) + len(op.outputs)
         temp = max(temp, _TEMP_TENSOR * used)
     planning = _ALLOCATION_INFO * len(graph.tensors) + _PLANNER_ENTRY * len(buffers)
@@ -280,6 +287,18 @@ def _require_tflm() -> None:
             "tflite-micro is not installed (it has wheels for Linux x86-64 only), so the"
             " TFLM interpreter cannot run here; use LiteRT results, or run on Linux x86-64"
         )
+
+
+def _check_size(parsed: TfliteModel) -> None:
+    """Refuse, before any process starts, a model whose tensors (a corrupt shape, most
+    likely) would make the child allocate more arena than :func:`measure_arena` ever
+    measures up to."""
+    estimate = estimate_arena(parsed)
+    if estimate > _CAP:
+        raise InterpreterError(
+            f"the model's tensors need an estimated {estimate:,} bytes of arena, more than"
+            f" the {_CAP:,} bytes edgetf runs TFLM with (4x the RAM of the largest"
+            " microcontrollers); check the model's tensor shapes")
 
 
 def _generous_arena(parsed: TfliteModel) -> int:

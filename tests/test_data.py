@@ -96,3 +96,94 @@ def test_missing_and_unknown_sources(tmp_path):
     corrupt.write_bytes(b"not a zip at all")
     with pytest.raises(DataError, match="not a readable .npz"):
         load_dataset(str(corrupt))
+
+
+def _npy(shape, descr="<f4", payload=b"") -> bytes:
+    """A .npy member whose header says ``shape`` whatever the bytes after it hold."""
+    import io
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": descr, "fortran_order": False, "shape": shape})
+    return header.getvalue() + payload
+
+
+def _crafted_npz(path, **members):
+    import zipfile
+
+    valid = {"x_train.npy": _npy((20, 3), payload=bytes(240)),
+             "y_train.npy": _npy((20,), "<i8", (np.arange(20, dtype="<i8") % 2).tobytes()),
+             "x_test.npy": _npy((5, 3), payload=bytes(60)),
+             "y_test.npy": _npy((5,), "<i8", (np.arange(5, dtype="<i8") % 2).tobytes())}
+    valid.update(members)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in valid.items():
+            if data is not None:  # None: leave the member out
+                archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        # A 100-byte header claiming 12 TB: refused before numpy allocates anything.
+        ({"x_train.npy": _npy((10**12, 3))}, r"3,000,000,000,000 elements .* use a subset"),
+        ({"x_train.npy": _npy((1000, 3), payload=bytes(12))}, "damaged or incomplete"),
+        ({"x_train.npy": b"not a numpy array"}, "'x_train' is not a readable numpy array"),
+        ({"x_train.npy": _npy((20, 3), "|O")}, "never unpickles"),
+        ({"x_train.npy": None, "x_train": _npy((20, 3), payload=bytes(240))},
+         "not a .npy array"),
+    ],
+    ids=["huge shape", "truncated data", "not npy", "object header", "member without .npy"],
+)
+def test_crafted_npz_members_are_refused_without_loading_them(tmp_path, members, message):
+    path = _crafted_npz(tmp_path / "crafted.npz", **members)
+    with pytest.raises(DataError, match=message) as error:
+        load_dataset(str(path))
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_object_labels_are_refused_without_unpickling(tmp_path):
+    path = write_npz(tmp_path / "labels.npz", x_train=np.zeros((20, 3)), y_train=np.zeros(20),
+                     x_test=np.zeros((5, 3)), y_test=np.zeros(5),
+                     labels=np.array(["a", {"b": 1}], dtype=object))
+    with pytest.raises(DataError, match="'labels' holds Python objects"):
+        load_dataset(str(path))
+
+
+def _rows(cells: str, count: int = 30) -> str:
+    return "".join(cells.format(i=i, c=i % 2) + "\n" for i in range(count))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("label\n" + _rows("{c}"), "only the label column 'label'"),
+        ("a,label\n" + _rows("{i},{c}") + "7,\n", r"line 32 has an empty 'label' cell"),
+        ("a,label\n" + _rows("{i},{c}") + "7,1000000000000\n", r"label 1000000000000 would "
+         r"mean 1,000,000,000,001 classes"),
+        ("a,label\n" + _rows("{i},{c}") + "inf,1\n", "NaN or inf"),
+        ("a,label\n" + _rows("{i},{c}") + "1e999,1\n", "NaN or inf"),
+        ("a,b,label\n" + _rows("{i},{i},{c}") + "1,2,3,0\n", "line 32 has 4 cells"),
+    ],
+    ids=["no features", "empty label", "huge label", "inf", "overflow", "long row"],
+)
+def test_more_bad_csv_files(tmp_path, text, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=message) as error:
+        load_dataset(str(path))
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_csv_from_a_spreadsheet_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text("\ufefflabel,a\n" + _rows("{c},{i}"), encoding="utf-8")
+    assert load_dataset(str(path)).input_shape == (1,)
+
+
+def test_binary_file_named_csv(tmp_path):
+    path = tmp_path / "model.csv"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(DataError, match="cannot read the CSV file"):
+        load_dataset(str(path))

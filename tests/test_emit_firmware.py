@@ -293,15 +293,70 @@ def test_golden_vectors_are_capped_in_size(models):
     assert result.spec.golden.nbytes <= MAX_GOLDEN_BYTES
 
 
+def test_no_golden_vector_larger_than_any_flash_is_made(models):
+    """A shape can claim 2 GB for an input; one vector is kept only while it could fit."""
+    import dataclasses
+
+    from edgetf.codegen.golden import MAX_VECTOR_BYTES, golden_count
+
+    model = read_tflite(models["cnn"])
+    graph = model.main
+    tensors = list(graph.tensors)
+
+    def with_input(shape):
+        tensors[graph.inputs[0]] = dataclasses.replace(tensors[graph.inputs[0]], shape=shape)
+        return dataclasses.replace(model, subgraphs=(dataclasses.replace(
+            graph, tensors=tuple(tensors)),))
+
+    assert golden_count(with_input((1, 1024, 1024, 4)), 3) == 1  # 4 MB: one vector
+    assert golden_count(with_input((1, 4096, 4096, 1)), 3) == 0  # 16 MB: none
+    assert MAX_VECTOR_BYTES == 8 * 1024 * 1024
+
+
+def test_without_a_golden_vector_the_project_says_why(models, monkeypatch):
+    monkeypatch.setattr("edgetf.codegen.golden.MAX_VECTOR_BYTES", 100)  # cnn: 149 bytes
+    result = build_project(models["cnn"], "esp32", name="cnn")
+    assert result.spec.golden is None
+    assert any(w.startswith("no golden vectors: one vector would take 149 bytes")
+               for w in result.warnings), result.warnings
+    header = result.files[f"{_library_src(result)}/edgetf/golden_vectors.h"].decode()
+    assert "one vector would take 149 bytes" in header
+
+
 _AWKWARD_LABELS = ('say "hi"', "back\\slash", "*/ comment", "??= trigraph", "two\nlines",
-                   "caf\u00e9 \U0001F600", "int", "")
+                   "caf\u00e9 \U0001F600", "int", "", "return", "_Bool", "class", "/* open",
+                   "// line", "??/", "trailing \\", "#define int char", "%s%n", "tab\there",
+                   "cr\r", "\x01\x7f", "\u202e bidi", "\U0001F1FA\U0001F1F8 flag")
+#: Library names as --name may give them: C and C++ keywords, emoji, comment and
+#: trigraph openers, a name that would start with a digit or be empty.
+_AWKWARD_NAMES = ("int", "return", "_Bool", "class", "main", "caf\u00e9 \U0001F600",
+                  "*/ x ??= y", "1st model", "\U0001F600")
 
 
 def test_labels_survive_escaping_into_compiled_c(models, tmp_path):
-    labels = _AWKWARD_LABELS[:5]
+    labels = _AWKWARD_LABELS
     result = build_project(models["cnn"], "nano33ble", name="cnn", labels=labels)
     _, compiled = _golden_as_compiled(result, tmp_path)
     assert compiled == list(labels)
+
+
+@pytest.mark.parametrize("name", _AWKWARD_NAMES)
+def test_awkward_names_and_labels_give_headers_that_compile_as_c99_and_cxx17(
+        models, tmp_path, name):
+    result = build_project(models["residual"], "esp32", name=name,
+                           labels=_AWKWARD_LABELS[:3])
+    library = result.spec.library
+    assert re.fullmatch(r"[a-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*_inferencing", library), library
+    _write(result.files, tmp_path)
+    src = tmp_path / _library_src(result)
+    for header in (f"{library}.h", "edgetf/model_metadata.h", "edgetf/model_data.h",
+                   "edgetf/golden_vectors.h"):
+        _compile(["-std=c++17", "-Wall", "-Wextra", "-pedantic", "-Werror", "-fsyntax-only",
+                  f"-I{src}", "-x", "c++", str(src / header)])
+    _compile(["-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", "-fsyntax-only",
+              f"-I{src}", "-x", "c", str(src / f"{library}.h")], compiler=GCC)
+    _compile(["-std=c++17", "-Wall", "-Werror", "-c", f"-I{src}", "-o",
+              str(tmp_path / "model_data.o"), str(src / "edgetf/model_data.cc")])
 
 
 def test_names_become_c_identifiers(models):
@@ -331,6 +386,26 @@ def test_metadata_holds_shapes_scales_arena_and_hash(projects, models):
     assert f"#define EDGETF_ARENA_BYTES {arena.bytes}\n" in metadata
     assert arena.bytes >= arena.host_bytes * 2 and arena.method == "measured"
     assert '"0.1.0"' in metadata or "kEdgetfVersion" in metadata
+
+
+@pytest.mark.parametrize("board", list(BOARDS))
+def test_every_project_carries_the_edgetf_version_and_the_model_hash(projects, models, board):
+    import hashlib
+
+    from edgetf._version import __version__
+
+    result = projects[("cnn", board)]
+    digest = hashlib.sha256(models["cnn"]).hexdigest()
+    files = {path: content.decode() for path, content in result.files.items()}
+    src = _library_src(result)
+    metadata = files[f"{src}/edgetf/model_metadata.h"]
+    assert f'kEdgetfVersion[] = "{__version__}";' in metadata
+    assert f'kModelSha256[] = "{digest}";' in metadata
+    assert "md::kModelSha256" in files[f"{src}/edgetf/edgetf_demo.cc"]  # printed at boot
+    assert f"edgetf {__version__}" in files["README.md"] and digest in files["README.md"]
+    assert f"version={__version__}\n" in files[f"lib/{result.spec.library}/library.properties"]
+    for path in ("platformio.ini", "src/main.cpp", f"{src}/{result.spec.library}.h"):
+        assert f"Generated by edgetf {__version__}" in files[path], path
 
 
 # --- the checks -----------------------------------------------------------------------

@@ -402,3 +402,62 @@ def test_type_tables():
         assert name in TENSOR_TYPES.values()
         assert dtype.itemsize == ELEMENT_SIZES[name]
     assert set(ELEMENT_SIZES) <= set(TENSOR_TYPES.values())
+
+
+def _tensor_edit(change):
+    """An edit for :func:`_repack` that changes the first tensor with quantization."""
+
+    def edit(model):
+        tensor = next(t for t in model.subgraphs[0].tensors if t.quantization is not None
+                      and t.quantization.scale is not None and len(t.quantization.scale))
+        change(tensor)
+
+    return edit
+
+
+def _set(**fields):
+    def change(tensor):
+        for name, value in fields.items():
+            target = tensor.quantization if name in ("scale", "zeroPoint",
+                                                     "quantizedDimension") else tensor
+            setattr(target, name, value)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_set(shape=[1, -5, 4]), r"has shape \[1, -5, 4\], with a negative dimension"),
+        (_set(shape=[-1, 4]), "with a negative dimension"),  # LiteRT refuses it too
+        (_set(shape=[65536, 65536]), "more elements than the 32-bit element counts"),
+        (_set(shape=[2] * 40), r"shape \[2, 2, 2, 2, 2, 2, 2, 2, \.\.\.\], more elements"),
+        (_set(shapeSignature=[1, -3]), "has shape_signature .* negative dimension"),
+        (_set(zeroPoint=None), "1 quantization scales but 0 zero points"),
+        (_set(scale=[float("nan")]), "scale that is not a finite number"),
+        (_set(scale=[float("inf")]), "scale that is not a finite number"),
+        (_set(quantizedDimension=7), "quantized_dimension 7, outside its"),
+    ],
+    ids=["negative", "dynamic in shape", "2^32 elements", "40 dims", "signature",
+         "no zero point", "nan scale", "inf scale", "axis"],
+)
+def test_absurd_shapes_and_quantization_are_refused(models, change, message):
+    data = _repack(models["int8"], _tensor_edit(change))
+    with pytest.raises(TfliteFormatError, match=message) as error:
+        read_tflite(data, "absurd.tflite")
+    assert str(error.value).startswith("absurd.tflite: corrupt: subgraph 0 tensor ")
+
+
+def test_dynamic_dimensions_are_allowed_in_the_shape_signature(models):
+    data = _repack(models["int8"], _tensor_edit(_set(shapeSignature=[-1, 3, 3, 4])))
+    assert -1 in {d for t in read_tflite(data).main.tensors for d in t.shape_signature or ()}
+
+
+def test_control_characters_in_names_never_reach_the_terminal(models):
+    def edit(model):
+        model.subgraphs[0].tensors[0].name = "in\x1b[2J\u202eput\x07"
+        model.description = "made by \x1b]0;title\x07"
+
+    parsed = read_tflite(_repack(models["float"], edit))
+    assert parsed.main.tensors[0].name == "in\ufffd[2J\ufffdput\ufffd"
+    assert parsed.description == "made by \ufffd]0;title\ufffd"

@@ -29,6 +29,10 @@ from edgetf.tflite_reader import Tensor, TfliteModel
 #: catch a wrong kernel or layout without crowding the model out of flash.
 DEFAULT_COUNT = 3
 MAX_GOLDEN_BYTES = 32 * 1024
+#: One vector (all inputs and outputs) larger than this is not embedded at all, not even
+#: one: it would not fit the flash of any board edgetf knows (8 MB at most), and making
+#: it would allocate whatever a model's shapes claim.
+MAX_VECTOR_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,16 @@ class GoldenVectors:
 
 def golden_count(model: TfliteModel, requested: int) -> int:
     """``requested``, lowered so that the vectors stay under :data:`MAX_GOLDEN_BYTES`
-    (at least one is always kept)."""
-    per_vector = sum(_tensor_bytes(t) for t in (*model.input_tensors(), *model.output_tensors()))
-    return max(1, min(requested, MAX_GOLDEN_BYTES // max(per_vector, 1))) if requested else 0
+    (at least one is kept, unless one alone exceeds :data:`MAX_VECTOR_BYTES`: then 0)."""
+    per_vector = golden_vector_bytes(model)
+    if not requested or per_vector > MAX_VECTOR_BYTES:
+        return 0
+    return max(1, min(requested, MAX_GOLDEN_BYTES // max(per_vector, 1)))
+
+
+def golden_vector_bytes(model: TfliteModel) -> int:
+    """Bytes of one golden vector: every input and output of the main subgraph."""
+    return sum(_tensor_bytes(t) for t in (*model.input_tensors(), *model.output_tensors()))
 
 
 def golden_inputs(model: TfliteModel, model_bytes: bytes, count: int,

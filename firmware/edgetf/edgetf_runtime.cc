@@ -130,8 +130,12 @@ void QuantizeInto(const float* values, std::size_t count, float scale, int32_t z
   constexpr float kHighest = static_cast<float>(std::numeric_limits<T>::max());
   for (std::size_t i = 0; i < count; ++i) {
     // Round half away from zero, then saturate: TFLite's Quantize kernel does the same.
-    float q = std::round(values[i] / scale) + static_cast<float>(zero_point);
-    q = q < kLowest ? kLowest : (q > kHighest ? kHighest : q);
+    // A scale of 0 means no quantization parameters (as in Dequantized): round only.
+    float q = scale == 0.0f ? std::round(values[i])
+                            : std::round(values[i] / scale) + static_cast<float>(zero_point);
+    // Written so that NaN fails both tests and becomes kLowest: converting a NaN (or
+    // anything out of range) to an integer type is undefined behaviour.
+    q = q > kLowest ? (q < kHighest ? q : kHighest) : kLowest;
     out[i] = static_cast<T>(q);
   }
 }

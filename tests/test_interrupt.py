@@ -1,0 +1,147 @@
+"""Ctrl-C: every command that writes a folder exits 130 and leaves no trace of it.
+
+The library's promise (``edgetf/output_dir.py``): files are staged beside the
+destination and swapped in at the end, with Ctrl-C held back during the swap. Checked
+in process at the exact moments that matter (while files are written, in the middle of
+the swap), and end to end on the real CLI: SIGINT sent to the process group, as a
+terminal sends it, while ``emit-firmware`` waits for its TFLM child and while
+``train-quantize`` works. (``validate`` writes no folder; ``inspect`` writes nothing.)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from edgetf.cli import app
+from edgetf.output_dir import staged_output
+from tests.tiny_models import tiny_models
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_interrupted_while_writing_leaves_nothing(tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt), staged_output(out, force=False) as staging:
+        (staging / "model.tflite").write_bytes(b"half")
+        raise KeyboardInterrupt
+    assert _leftovers(tmp_path) == []
+
+
+def test_interrupted_while_replacing_keeps_the_old_folder(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "old.txt").write_text("mine")
+    with pytest.raises(KeyboardInterrupt), staged_output(out, force=True) as staging:
+        (staging / "new.txt").write_text("half")
+        raise KeyboardInterrupt
+    assert _leftovers(tmp_path) == ["run"] and _leftovers(out) == ["old.txt"]
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_ctrl_c_in_the_middle_of_the_swap_is_undone(tmp_path, monkeypatch, existing):
+    """A real SIGINT arrives between the two renames of the swap."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT has a handler of its own here")
+    out = tmp_path / "run"
+    if existing:
+        out.mkdir()
+        (out / "old.txt").write_text("mine")
+    real_rename = Path.rename
+    renames = []
+
+    def rename_then_ctrl_c(self, target):
+        result = real_rename(self, target)
+        renames.append(self.name)
+        if len(renames) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the handler runs here, before the next rename
+        return result
+
+    monkeypatch.setattr(Path, "rename", rename_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt), staged_output(out, force=True) as staging:
+        (staging / "new.txt").write_text("complete")
+    monkeypatch.undo()
+    assert len(renames) >= 2  # the swap went on after the signal, then was undone
+    if existing:
+        assert _leftovers(tmp_path) == ["run"] and _leftovers(out) == ["old.txt"]
+    else:
+        assert _leftovers(tmp_path) == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_emit_firmware_interrupted_while_writing_files(tmp_path, monkeypatch):
+    model = tmp_path / "m.tflite"
+    model.write_bytes(tiny_models()["cnn"])
+    real_write = Path.write_bytes
+    written = []
+
+    def write_then_ctrl_c(self, data):
+        written.append(self.name)
+        if len(written) == 5:
+            raise KeyboardInterrupt
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_then_ctrl_c)
+    result = CliRunner().invoke(app, ["emit-firmware", "--model", str(model), "--board",
+                                      "esp32", "--out", str(tmp_path / "fw")])
+    monkeypatch.undo()
+    assert result.exit_code == 130, result.output
+    assert "interrupted; no output was written" in result.stderr
+    assert _leftovers(tmp_path) == ["m.tflite"]
+
+
+def _start(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.Popen:
+    """The real CLI in a process group of its own, so that SIGINT can go to the group."""
+    return subprocess.Popen([sys.executable, "-m", "edgetf.cli", *args], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, env={**os.environ, **(env or {})})
+
+
+def _ctrl_c(proc: subprocess.Popen) -> tuple[int, str]:
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    return proc.returncode, stderr
+
+
+def test_ctrl_c_while_emit_firmware_runs_tflm(tmp_path):
+    (tmp_path / "m.tflite").write_bytes(tiny_models()["lstm"])
+    temp = tmp_path / "temp"  # where the TFLM child's working folder appears
+    temp.mkdir()
+    proc = _start(["emit-firmware", "--model", "m.tflite", "--board", "esp32", "--out",
+                   "fw"], tmp_path, {"TMPDIR": str(temp)})
+    deadline = time.monotonic() + 60
+    # stderr.txt is opened just before the child starts (edgetf.tflm._run_child).
+    while not any(temp.glob("edgetf-tflm-*/stderr.txt")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "the TFLM child never started"
+        time.sleep(0.002)
+    code, stderr = _ctrl_c(proc)
+    assert code == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted; no output was written"
+    assert "Traceback" not in stderr
+    assert _leftovers(tmp_path) == ["m.tflite", "temp"] and _leftovers(temp) == []
+
+
+def test_ctrl_c_while_train_quantize_works(tmp_path):
+    proc = _start(["train-quantize", "--data", "digits", "--epochs", "50", "--out", "run"],
+                  tmp_path, {"TF_CPP_MIN_LOG_LEVEL": "3"})
+    seen = []
+    for line in proc.stderr:  # the data is loaded: TensorFlow and training come next
+        seen.append(line)
+        if "load data" in line:
+            break
+    time.sleep(3)
+    assert proc.poll() is None, "".join(seen) + proc.stderr.read()
+    code, stderr = _ctrl_c(proc)
+    assert code == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted; no output was written"
+    assert _leftovers(tmp_path) == []
