@@ -7,7 +7,10 @@ imports TensorFlow at module level, so commands that do not train stay fast.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -52,7 +55,8 @@ def _run(action: Callable[[Reporter], None]) -> None:
     """Call the library; turn its errors into one line and an exit code."""
     reporter = Reporter(quiet=_state["quiet"], verbose=_state["verbose"])
     try:
-        action(reporter)
+        with _interruptible():
+            action(reporter)
     except EdgetfError as error:
         # Escaped: messages hold brackets ("pip install 'edgetf[flash]'", "[env:esp32]")
         # that rich would otherwise read as markup and drop.
@@ -62,6 +66,25 @@ def _run(action: Callable[[Reporter], None]) -> None:
     except KeyboardInterrupt:
         _stderr.print("interrupted; no output was written", highlight=False)
         raise typer.Exit(130) from None
+
+
+@contextlib.contextmanager
+def _interruptible():
+    """Python's own Ctrl-C handling (KeyboardInterrupt) during a command's work.
+
+    The console script (:mod:`edgetf._entry`) installs a handler that exits at once, for
+    the moments before any work; here the work needs the exception, so that staged
+    output is cleaned up and Ctrl-C is held during a folder swap (edgetf.output_dir).
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):  # a background job
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @app.command("train-quantize")
@@ -92,11 +115,35 @@ def train_quantize_command(
     qat: Annotated[bool | None, typer.Option(
         "--qat/--no-qat", help="Quantization-aware training before conversion. "
         "\\[default: --qat]")] = None,
+    low_rank: Annotated[float | None, typer.Option(
+        help="Low-rank factorization, before pruning: each Dense and 1x1 Conv2D weight "
+        "matrix (m x n) becomes two layers of rank ceil(R * min(m, n)), R in (0, 1), "
+        "started from the truncated SVD and fine-tuned; layers that would not get smaller "
+        "are left alone and reported.")] = None,
+    low_rank_energy: Annotated[float | None, typer.Option(
+        help="Instead of --low-rank: per layer, the smallest rank keeping this share E in "
+        "(0, 1] of the squared singular values.")] = None,
+    distill_from: Annotated[str | None, typer.Option(
+        help="Knowledge distillation: the teacher, a .keras / .h5 model or the --out folder "
+        "of an earlier train-quantize run, trained on the same data. --model is the "
+        "student; its training and every step's fine-tuning learn from the teacher's "
+        "softened outputs as well as from the labels.")] = None,
+    distill_temperature: Annotated[float | None, typer.Option(
+        help="Softens both models' outputs in the distillation loss; higher shows the "
+        "student more of how the teacher ranks the wrong classes. \\[default: 4]")] = None,
+    distill_alpha: Annotated[float | None, typer.Option(
+        help="Weight in [0, 1] of the teacher's soft targets; the labels get 1 - A. "
+        "\\[default: 0.9]")] = None,
+    distill_baseline: Annotated[bool | None, typer.Option(
+        "--distill-baseline", help="Also train the student alone (same seed and epochs) "
+        "and report its accuracy next to the teacher's and the distilled student's.")
+    ] = None,
     epochs: Annotated[int | None, typer.Option(
         help="Training epochs. \\[default: 20 for built-in models, --fine-tune-epochs for "
         "your own model]")] = None,
     fine_tune_epochs: Annotated[int | None, typer.Option(
-        help="Epochs of fine-tuning in each step (prune, cluster, QAT). \\[default: 4]")] = None,
+        help="Epochs of fine-tuning in each step (low-rank, prune, cluster, QAT). "
+        "\\[default: 4]")] = None,
     learning_rate: Annotated[float | None, typer.Option(
         help="Adam learning rate for training (a tenth of it to fine-tune your own model). "
         "\\[default: 0.001]")] = None,
@@ -112,8 +159,9 @@ def train_quantize_command(
         help="TOML file with any of these options (e.g. prune = 0.5); flags override it.",
         envvar="EDGETF_CONFIG")] = None,
 ) -> None:
-    """Train (or fine-tune), prune, cluster and quantization-aware-train a Keras model
-    into a full-int8 TFLite model, then measure it under LiteRT and TFLM.
+    """Train (or fine-tune, or distill), factor, prune, cluster and
+    quantization-aware-train a Keras model into a full-int8 TFLite model, then measure
+    it under LiteRT and TFLM.
 
     Example: edgetf train-quantize --data digits --prune 0.5 --cluster 16 --out runs/digits
     """
@@ -126,7 +174,10 @@ def train_quantize_command(
         options = load_options(
             config, out=str(out) if out else None, data=data, model=model,
             label_column=label_column, prune=prune, prune_structure=prune_structure,
-            cluster=cluster, cluster_per_channel=cluster_per_channel, qat=qat, epochs=epochs,
+            cluster=cluster, cluster_per_channel=cluster_per_channel, qat=qat,
+            low_rank=low_rank, low_rank_energy=low_rank_energy, distill_from=distill_from,
+            distill_temperature=distill_temperature, distill_alpha=distill_alpha,
+            distill_baseline=distill_baseline, epochs=epochs,
             fine_tune_epochs=fine_tune_epochs, learning_rate=learning_rate,
             calibration_samples=calibration_samples, validation_fraction=validation_fraction,
             seed=seed, force=force)

@@ -33,6 +33,12 @@ class TrainQuantizeOptions:
     cluster: int | None = None
     cluster_per_channel: bool = False
     qat: bool = True
+    low_rank: float | None = None  # rank = ceil(low_rank * min(m, n)) per weight matrix
+    low_rank_energy: float | None = None  # or the rank keeping this share of sigma^2
+    distill_from: str | None = None  # teacher: a Keras model file or a run's --out folder
+    distill_temperature: float = 4.0
+    distill_alpha: float = 0.9
+    distill_baseline: bool = False
     epochs: int | None = None  # None: 20 from scratch, fine_tune_epochs for a user's model
     fine_tune_epochs: int = 4
     learning_rate: float = 1e-3
@@ -62,6 +68,8 @@ class TrainQuantizeOptions:
             )
         if self.cluster_per_channel and self.cluster is None:
             raise ConfigError("--cluster-per-channel needs --cluster K, e.g. --cluster 16")
+        self._check_low_rank()
+        self._check_distillation()
         for name, low in (("fine_tune_epochs", 1), ("calibration_samples", 1), ("epochs", 0)):
             value = getattr(self, name)
             if value is not None and value < low:
@@ -74,6 +82,37 @@ class TrainQuantizeOptions:
                 f"--validation-fraction {self.validation_fraction} is outside (0, 0.5)"
             )
         return self
+
+    def _check_low_rank(self) -> None:
+        if self.low_rank is not None and self.low_rank_energy is not None:
+            raise ConfigError(
+                "--low-rank and --low-rank-energy both choose the rank; give one of them")
+        if self.low_rank is not None and not 0.0 < self.low_rank < 1.0:
+            raise ConfigError(
+                f"--low-rank {self.low_rank} is outside (0, 1); give the rank as a fraction "
+                f"of each weight matrix's smaller side, e.g. --low-rank 0.25")
+        if self.low_rank_energy is not None and not 0.0 < self.low_rank_energy <= 1.0:
+            raise ConfigError(
+                f"--low-rank-energy {self.low_rank_energy} is outside (0, 1]; give the share "
+                f"of the squared singular values to keep, e.g. --low-rank-energy 0.9")
+
+    def _check_distillation(self) -> None:
+        defaults = TrainQuantizeOptions()
+        if self.distill_from is None:
+            for name in ("distill_temperature", "distill_alpha", "distill_baseline"):
+                if getattr(self, name) != getattr(defaults, name):
+                    raise ConfigError(
+                        f"--{name.replace('_', '-')} needs --distill-from TEACHER (a .keras "
+                        f"model or the --out folder of an earlier run)")
+            return
+        if not self.distill_temperature > 0:
+            raise ConfigError(
+                f"--distill-temperature {self.distill_temperature} must be positive; "
+                f"1 keeps the teacher's probabilities, higher softens them (default 4)")
+        if not 0.0 <= self.distill_alpha <= 1.0:
+            raise ConfigError(
+                f"--distill-alpha {self.distill_alpha} is outside [0, 1]; it weighs the "
+                f"teacher's soft targets against the labels (default 0.9)")
 
     def structure(self) -> tuple[int, int] | None:
         """``"2:4"`` as tfmot's ``(zeros, block)`` pair."""
@@ -93,6 +132,10 @@ class TrainQuantizeOptions:
     @property
     def pruning(self) -> bool:
         return bool(self.prune)
+
+    @property
+    def factoring(self) -> bool:
+        return self.low_rank is not None or self.low_rank_energy is not None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -138,7 +181,8 @@ def _read_config(path: Path) -> dict:
 def _coerce(path: Path, key: str, value, default):
     """Config values must have the option's type (ints are accepted where floats are)."""
     expected = {"prune": float, "cluster": int, "epochs": int, "model": str,
-                "label_column": str, "prune_structure": str, "out": str}.get(
+                "label_column": str, "prune_structure": str, "out": str,
+                "low_rank": float, "low_rank_energy": float, "distill_from": str}.get(
         key.replace("-", "_"), type(default))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)

@@ -32,9 +32,16 @@ def render_summary(report: dict, console: Console) -> None:
     summary = Table(title="edgetf train-quantize", show_header=False, title_justify="left")
     summary.add_column("what", style="bold")
     summary.add_column("value", justify="right")
-    summary.add_row("float accuracy (Keras)", _pct(accuracy["float_keras"]))
+    distillation = report.get("distillation")
+    if distillation:
+        summary.add_row("teacher accuracy (float)", _pct(distillation["teacher_accuracy"]))
+        if "student_alone_accuracy" in distillation:
+            summary.add_row("student alone (float, Keras)",
+                            _pct(distillation["student_alone_accuracy"]))
+    summary.add_row("float accuracy (Keras)" + (", distilled" if distillation else ""),
+                    _pct(accuracy["float_keras"]))
     if accuracy.get("compressed_float_keras") is not None:
-        summary.add_row("float accuracy after prune/cluster (Keras)",
+        summary.add_row("float accuracy after compression (Keras)",
                         _pct(accuracy["compressed_float_keras"]))
     summary.add_row("int8 accuracy (LiteRT)", _pct(accuracy["int8_litert"]))
     summary.add_row("int8 accuracy (TFLM interpreter)", _pct(accuracy["int8_tflm"]))
@@ -60,8 +67,33 @@ def render_summary(report: dict, console: Console) -> None:
         )
     console.print(layers)
     for step in report["steps"]:
+        if step["step"] == "low_rank":
+            _render_low_rank(step, console)
+    for step in report["steps"]:
         for skipped in step["skipped"]:
             console.print(
                 f"[yellow]{step['step']}:[/yellow] left layer '{skipped['layer']}' "
                 f"({skipped['type']}) alone: {skipped['reason']}", highlight=False,
             )
+
+
+def _render_low_rank(step: dict, console: Console) -> None:
+    """Per factored layer: parameters before and after, rank, kept energy; then accuracy."""
+    if not step["per_layer"]:
+        console.print("low-rank: no layer factored (see the layers left alone below)",
+                      highlight=False)
+        return
+    table = Table(title="low-rank factorization", title_justify="left")
+    for column in ("layer", "matrix", "rank", "kept energy", "parameters", "factored"):
+        table.add_column(column, justify="left" if column == "layer" else "right")
+    for row in step["per_layer"]:
+        table.add_row(row["layer"], "x".join(str(d) for d in row["matrix"]), str(row["rank"]),
+                      f"{100 * row['kept_energy']:.1f} %", f"{row['original_parameters']:,}",
+                      f"{row['factored_parameters']:,}")
+    console.print(table)
+    results = step["results"]
+    console.print(
+        f"low-rank: {results['parameters_before']:,} → {results['parameters_after']:,} "
+        f"parameters; float accuracy {_pct(results['accuracy_before'])} before, "
+        f"{_pct(results['accuracy_after_svd'])} right after the SVD, "
+        f"{_pct(results['accuracy_after_fine_tune'])} after fine-tuning", highlight=False)

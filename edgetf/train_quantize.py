@@ -1,16 +1,17 @@
 """``train_quantize``: data and model in, a measured full-int8 ``.tflite`` out.
 
-The order is fixed: train (or fine-tune) → prune → cluster → QAT → convert →
-evaluate under LiteRT and TFLM → write. Each step keeps what the earlier ones
-did (sparsity-preserving clustering, PQAT/CQAT/PCQAT), and the report measures
-that in the converted int8 weights.
+The order is fixed: train (or fine-tune) → low-rank → prune → cluster → QAT →
+convert → evaluate under LiteRT and TFLM → write. Each step keeps what the earlier
+ones did (sparsity-preserving clustering, PQAT/CQAT/PCQAT), and the report measures
+that in the converted int8 weights. With a teacher (``--distill-from``) every fit,
+training and each step's fine-tuning, uses the distillation loss.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from edgetf._tf import import_tf
 from edgetf._version import __version__
 from edgetf.compress.common import Training, keras_accuracy
 from edgetf.compress.qat import check_qat_supported
+from edgetf.compress.teacher import Teacher, load_teacher
 from edgetf.convert import to_float_tflite, to_int8_tflite
 from edgetf.data import Dataset, load_dataset
 from edgetf.errors import ModelError
@@ -72,20 +74,16 @@ def train_quantize(options: TrainQuantizeOptions,
     with reporter.stage(f"load data '{options.data}'"):
         data = load_dataset(options.data, label_column=options.label_column,
                             validation_fraction=options.validation_fraction, seed=options.seed)
-    tf, keras = import_tf()
-    keras.utils.set_random_seed(options.seed)
+    tf, _ = import_tf()
     tf.config.experimental.enable_op_determinism()
-
-    model, source, from_scratch = _model_for(options, data, reporter)
-    if options.qat:
-        check_qat_supported(model, source)  # fail before training, not after it
-    training = Training(data, reporter, from_logits=not outputs_probabilities(model))
-    epochs = options.epochs if options.epochs is not None else (
-        DEFAULT_EPOCHS if from_scratch else options.fine_tune_epochs)
-    learning_rate = options.learning_rate if from_scratch else options.learning_rate / 10
-    training.fit(model, epochs=epochs, learning_rate=learning_rate,
-                 description="train" if from_scratch else f"fine-tune {source}")
-    timings["train"] = _lap(clock)
+    teacher = None
+    if options.distill_from:
+        start = time.perf_counter()
+        teacher = load_teacher(options.distill_from, data, reporter)
+        timings["teacher"] = time.perf_counter() - start  # "train" keeps loading the data
+    model, source, from_scratch, training, epochs, distillation = _train(
+        options, data, reporter, teacher)
+    timings["train"] = _lap(clock, timings)
     # The float reference is the model before compression: pruning wraps its layers in
     # place, so convert it now.
     float_tflite = to_float_tflite(model)
@@ -93,6 +91,12 @@ def train_quantize(options: TrainQuantizeOptions,
     parameters = int(model.count_params())
 
     steps = []
+    if options.factoring:
+        model, step = compress.low_rank(model, training, ratio=options.low_rank,
+                                        energy=options.low_rank_energy,
+                                        epochs=options.fine_tune_epochs)
+        steps.append(step)
+        timings["low_rank"] = _lap(clock, timings)
     if options.pruning:
         model, step = compress.prune(model, training, sparsity=options.prune,
                                      structure=options.structure(),
@@ -118,6 +122,10 @@ def train_quantize(options: TrainQuantizeOptions,
         accuracy["qat_keras"] = keras_accuracy(model, data.x_test, data.y_test)
         timings["qat"] = _lap(clock, timings)
 
+    if training.distillation is not None:
+        # Compiled with the distillation loss, which model.keras would name and only
+        # edgetf defines: recompile with the plain loss so that the file loads anywhere.
+        _recompile(model, training.without_distillation())
     with reporter.stage("convert to full-int8 TFLite"):
         int8_model = to_int8_tflite(model, data.x_train, samples=options.calibration_samples,
                                     seed=options.seed)
@@ -133,6 +141,7 @@ def train_quantize(options: TrainQuantizeOptions,
         "model": {"source": source, "trained_from_scratch": from_scratch,
                   "parameters": parameters, "epochs": epochs},
         "steps": [step.to_dict() for step in steps],
+        **({"distillation": distillation} if distillation is not None else {}),
         "options": options.to_dict(),
         "warnings": reporter.warnings,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
@@ -144,6 +153,46 @@ def train_quantize(options: TrainQuantizeOptions,
     if options.out:
         result.out = write_run(result, Path(options.out), options.force)
     return result
+
+
+def _train(options: TrainQuantizeOptions, data: Dataset, reporter: Reporter,
+           teacher: Teacher | None):
+    """Build (or load) the model and train it, from the teacher if there is one.
+
+    Returns the model, its source, whether it was trained from scratch, the
+    :class:`Training` every later step fine-tunes with, the epochs, and the
+    distillation report (None without a teacher).
+    """
+    _, keras = import_tf()
+    # Seeded here, after the teacher is loaded, so that a student starts (and is
+    # shuffled) exactly as it would without a teacher, and the student alone too.
+    keras.utils.set_random_seed(options.seed)
+    model, source, from_scratch = _model_for(options, data, reporter)
+    if options.qat:
+        check_qat_supported(model, source)  # fail before training, not after it
+    training = Training(data, reporter, from_logits=not outputs_probabilities(model))
+    epochs = options.epochs if options.epochs is not None else (
+        DEFAULT_EPOCHS if from_scratch else options.fine_tune_epochs)
+    learning_rate = options.learning_rate if from_scratch else options.learning_rate / 10
+    description = "train" if from_scratch else f"fine-tune {source}"
+    distillation = None
+    if teacher:
+        distillation = _distillation_report(teacher, options, data)
+        if options.distill_baseline:  # the same student, seed and epochs, on labels alone
+            training.fit(model, epochs=epochs, learning_rate=learning_rate,
+                         description=f"{description} the student alone (baseline)")
+            distillation["student_alone_accuracy"] = keras_accuracy(
+                model, data.x_test, data.y_test)
+            keras.utils.set_random_seed(options.seed)
+            model, source, from_scratch = _model_for(options, data, reporter)
+        training = replace(training, distillation=teacher.distillation(
+            options.distill_temperature, options.distill_alpha))
+        description += f", distilled from {Path(teacher.source).name}"
+    training.fit(model, epochs=epochs, learning_rate=learning_rate, description=description)
+    if distillation is not None:
+        distillation["distilled_student_accuracy"] = keras_accuracy(
+            model, data.x_test, data.y_test)
+    return model, source, from_scratch, training, epochs, distillation
 
 
 def _model_for(options: TrainQuantizeOptions, data: Dataset, reporter: Reporter):
@@ -160,6 +209,16 @@ def _model_for(options: TrainQuantizeOptions, data: Dataset, reporter: Reporter)
         raise ModelError(f"{options.model}: no such model file; check the --model path")
     model = build_model(architecture, data.input_shape, data.num_classes)
     return model, architecture, True
+
+
+def _distillation_report(teacher: Teacher, options: TrainQuantizeOptions, data: Dataset) -> dict:
+    """The distillation part of the report; accuracies are float, on the test split."""
+    return {
+        "teacher": teacher.source,
+        "temperature": options.distill_temperature,
+        "alpha": options.distill_alpha,
+        "teacher_accuracy": teacher.accuracy(data.y_test),
+    }
 
 
 def _recompile(model, training: Training) -> None:

@@ -21,7 +21,9 @@ def test_version_and_help():
     assert invoke("--version").stdout.strip() == f"edgetf {__version__}"
     result = invoke("train-quantize", "--help")
     assert result.exit_code == 0
-    for flag in ("--prune", "--cluster", "--qat", "--calibration-samples", "--config"):
+    for flag in ("--prune", "--cluster", "--qat", "--calibration-samples", "--config",
+                 "--low-rank", "--low-rank-energy", "--distill-from", "--distill-temperature",
+                 "--distill-alpha", "--distill-baseline"):
         assert flag in result.stdout
 
 
@@ -41,6 +43,11 @@ def _assert_user_error(result, out, *fragments):
         (["--prune", "1.5"], ["--prune 1.5", "[0, 1)"]),
         (["--cluster", "1"], ["--cluster 1", "2..256"]),
         (["--data", "missing.npz"], ["missing.npz", "no such file"]),
+        (["--low-rank", "1"], ["--low-rank 1.0", "(0, 1)"]),
+        (["--low-rank", "0.5", "--low-rank-energy", "0.9"], ["give one of them"]),
+        (["--distill-alpha", "0.5"], ["--distill-alpha needs --distill-from"]),
+        (["--distill-from", "no_teacher.keras"],
+         ["--distill-from no_teacher.keras: no such file or folder", "--out folder"]),
     ],
 )
 def test_option_errors(tmp_path, args, fragments):

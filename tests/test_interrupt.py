@@ -101,8 +101,9 @@ def test_emit_firmware_interrupted_while_writing_files(tmp_path, monkeypatch):
 
 
 def _start(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.Popen:
-    """The real CLI in a process group of its own, so that SIGINT can go to the group."""
-    return subprocess.Popen([sys.executable, "-m", "edgetf.cli", *args], cwd=cwd,
+    """The real CLI (``python -m edgetf`` runs what the console script runs) in a process
+    group of its own, so that SIGINT can go to the group."""
+    return subprocess.Popen([sys.executable, "-m", "edgetf", *args], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, env={**os.environ, **(env or {})})
 
@@ -145,3 +146,20 @@ def test_ctrl_c_while_train_quantize_works(tmp_path):
     assert code == 130, stderr
     assert stderr.strip().splitlines()[-1] == "interrupted; no output was written"
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.8])
+def test_ctrl_c_before_the_work_starts_is_quiet(tmp_path, delay):
+    """While Python still imports the CLI or Click parses the options: no traceback, no
+    "Aborted!" with exit code 1, but the same line and exit code 130."""
+    (tmp_path / "m.tflite").write_bytes(tiny_models()["cnn"])
+    proc = _start(["emit-firmware", "--model", "m.tflite", "--board", "esp32", "--out", "fw"],
+                  tmp_path)
+    time.sleep(delay)
+    code, stderr = _ctrl_c(proc)
+    assert "Traceback" not in stderr and "Aborted" not in stderr, stderr
+    if code == 0:  # it finished first on a fast machine: nothing to check
+        return
+    assert code == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted; no output was written"
+    assert _leftovers(tmp_path) == ["m.tflite"]

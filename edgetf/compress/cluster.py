@@ -28,19 +28,31 @@ def cluster(model, training: Training, *, clusters: int, per_channel: bool,
     settings = {"clusters": clusters, "per_channel": per_channel,
                 "preserve_sparsity": preserve_sparsity, "epochs": epochs}
     report = StepReport("cluster", settings)
+    frozen = []
+
+    def leave_alone(layer, reason: str):
+        report.skip(layer, reason)
+        kernel = _kernel(layer)
+        if preserve_sparsity and kernel is not None and np.any(kernel.numpy() == 0):
+            # A pruned layer left unclustered has no mask any more: fine-tuning would
+            # fill its zeros. Worse, tfmot 0.8.1's PCQAT shares one weights quantizer
+            # between all layers and, on meeting a layer without zeros, switches sparsity
+            # preservation off in it, so for every layer ("Input layer does not contain
+            # zero weights, so apply CQAT instead"). Frozen here, the layer keeps them.
+            layer.trainable = False
+            frozen.append(layer)
+        return layer
 
     def wrap(layer):
         if not has_trainable_weights(layer):
             return layer
         if not ClusteringRegistry.supports(layer) or not _clusterable(layer, ClusteringRegistry):
             # e.g. DepthwiseConv2D: registered by tfmot, but with no clusterable weight
-            report.skip(layer, f"tfmot does not cluster {type(layer).__name__} layers")
-            return layer
+            return leave_alone(layer, f"tfmot does not cluster {type(layer).__name__} layers")
         kernel = _kernel(layer)
         if kernel is not None and int(np.prod(kernel.shape)) <= clusters:
-            report.skip(layer, f"its {int(np.prod(kernel.shape))} weights are not more than "
-                               f"{clusters} clusters")
-            return layer
+            return leave_alone(layer, f"its {int(np.prod(kernel.shape))} weights are not more "
+                                      f"than {clusters} clusters")
         layer_per_channel = per_channel and type(layer).__name__ == "Conv2D"
         if per_channel and not layer_per_channel:
             report.skip(layer, "clustered per tensor: tfmot clusters per channel only for Conv2D")
@@ -64,6 +76,8 @@ def cluster(model, training: Training, *, clusters: int, per_channel: bool,
         )
     training.fit(wrapped, epochs=epochs, learning_rate=LEARNING_RATE,
                  description=f"cluster to {clusters} values")
+    for layer in frozen:
+        layer.trainable = True
     return api.strip_clustering(wrapped), report
 
 

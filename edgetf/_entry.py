@@ -1,0 +1,29 @@
+"""The ``edgetf`` console script.
+
+Ctrl-C must end any command with exit code 130 and one line, never a traceback. Inside
+a command's work, :func:`edgetf.cli._run` handles it (after the staged output has been
+cleaned up). Before that, while Python imports the CLI (about 0.3 s) or Click parses the
+options, a ``KeyboardInterrupt`` would print Python's traceback, or Click's "Aborted!"
+with exit code 1. Nothing has been written at that point, so this handler just leaves.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+
+def _leave(signum, frame) -> None:
+    sys.stderr.write("interrupted; no output was written\n")
+    sys.stderr.flush()
+    os._exit(130)
+
+
+def main() -> None:
+    # A shell starts background jobs with SIGINT ignored; they must stay deaf to it.
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, _leave)
+    from edgetf.cli import main as run_cli
+
+    run_cli()
