@@ -60,10 +60,11 @@ def test_wheel_holds_the_package_templates_and_firmware(wheel):
         assert shipped and shipped <= names, sorted(shipped - names)
     assert "edgetf/_bundled/firmware/edgetf/edgetf_runtime.cc" in names
     assert "edgetf/_bundled/templates/library/model_metadata.h.j2" in names
-    assert {"edgetf/cli.py", "edgetf/_tflm_child.py", "edgetf/tflite_reader.py"} <= names
+    assert {"edgetf/cli.py", "edgetf/_entry.py", "edgetf/__main__.py", "edgetf/_tflm_child.py",
+            "edgetf/tflite_reader.py"} <= names
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "notebooks/"))]
     metadata = zipfile.ZipFile(wheel).read(f"edgetf-{__version__}.dist-info/entry_points.txt")
-    assert b"edgetf = edgetf.cli:main" in metadata
+    assert b"edgetf = edgetf._entry:main" in metadata
 
 
 def test_installed_wheel_emits_the_same_project_outside_the_source_tree(wheel, tmp_path):
