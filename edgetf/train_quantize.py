@@ -21,7 +21,7 @@ from edgetf._tf import import_tf
 from edgetf._version import __version__
 from edgetf.compress.common import Training, keras_accuracy
 from edgetf.compress.qat import check_qat_supported
-from edgetf.compress.teacher import Teacher, load_teacher
+from edgetf.compress.teacher import Teacher, check_teacher_path, load_teacher
 from edgetf.convert import to_float_tflite, to_int8_tflite
 from edgetf.data import Dataset, load_dataset
 from edgetf.errors import ModelError
@@ -68,6 +68,8 @@ def train_quantize(options: TrainQuantizeOptions,
     reporter = reporter or Reporter(quiet=True)
     if options.out:
         check_destination(Path(options.out), options.force)
+    if options.distill_from:
+        check_teacher_path(options.distill_from)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 

@@ -148,6 +148,13 @@ def test_teacher_errors_name_the_path_and_the_fix(tmp_path, vectors):
         load_teacher(str(tmp_path / "wrong.keras"), data, Reporter(quiet=True))
 
 
+def test_a_missing_teacher_is_found_before_any_work(tmp_path):
+    # The data file is missing too: the teacher is checked first, before the data load.
+    with pytest.raises(ModelError, match="--distill-from .*nowhere: no such file or folder"):
+        train_quantize(TrainQuantizeOptions(data=str(tmp_path / "absent.npz"),
+                                            distill_from=str(tmp_path / "nowhere")))
+
+
 @pytest.fixture(scope="module")
 def distilled_run(teacher_run, vectors, tmp_path_factory):
     """Distilled from the QAT run; low-rank, prune, cluster and QAT all follow."""

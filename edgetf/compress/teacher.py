@@ -41,11 +41,16 @@ class Teacher:
         return Distillation(self.train_logits, self.val_logits, temperature, alpha)
 
 
+def check_teacher_path(path: str) -> None:
+    """Fail on a missing teacher before the data are loaded, not after."""
+    if not Path(path).exists():
+        raise ModelError(f"--distill-from {path}: no such file or folder; {_FIX}")
+
+
 def load_teacher(path: str, data: Dataset, reporter: Reporter) -> Teacher:
     """Load the teacher at ``path``, check it against ``data`` and run it on every split."""
+    check_teacher_path(path)
     location = Path(path)
-    if not location.exists():
-        raise ModelError(f"--distill-from {path}: no such file or folder; {_FIX}")
     if location.is_dir() and (location / RUN_MODEL).is_file():
         location = location / RUN_MODEL
     if location.suffix.lower() == ".keras" and _is_qat_model(location):
