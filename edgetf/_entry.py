@@ -5,6 +5,9 @@ a command's work, :func:`edgetf.cli._run` handles it (after the staged output ha
 cleaned up). Before that, while Python imports the CLI (about 0.3 s) or Click parses the
 options, a ``KeyboardInterrupt`` would print Python's traceback, or Click's "Aborted!"
 with exit code 1. Nothing has been written at that point, so this handler just leaves.
+After the work, Ctrl-C is ignored: the command is only printing and leaving, and
+CPython's shutdown would otherwise restore the default action and die of the signal
+(exit status -2 with the output already complete).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import signal
 import sys
 
 
-def _leave(signum, frame) -> None:
+def leave_before_work(signum, frame) -> None:
     sys.stderr.write("interrupted; no output was written\n")
     sys.stderr.flush()
     os._exit(130)
@@ -23,7 +26,10 @@ def _leave(signum, frame) -> None:
 def main() -> None:
     # A shell starts background jobs with SIGINT ignored; they must stay deaf to it.
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
-        signal.signal(signal.SIGINT, _leave)
+        signal.signal(signal.SIGINT, leave_before_work)
     from edgetf.cli import main as run_cli
 
-    run_cli()
+    try:
+        run_cli()
+    finally:  # whatever happened, what is left is the exit itself
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

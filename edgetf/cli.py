@@ -21,6 +21,7 @@ from rich.markup import escape
 
 from edgetf._version import __version__
 from edgetf.errors import EdgetfError
+from edgetf.output_dir import track_commits
 from edgetf.progress import Reporter
 
 app = typer.Typer(
@@ -55,7 +56,7 @@ def _run(action: Callable[[Reporter], None]) -> None:
     """Call the library; turn its errors into one line and an exit code."""
     reporter = Reporter(quiet=_state["quiet"], verbose=_state["verbose"])
     try:
-        with _interruptible():
+        with track_commits() as written, _interruptible():
             action(reporter)
     except EdgetfError as error:
         # Escaped: messages hold brackets ("pip install 'edgetf[flash]'", "[env:esp32]")
@@ -64,7 +65,12 @@ def _run(action: Callable[[Reporter], None]) -> None:
                       soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
-        _stderr.print("interrupted; no output was written", highlight=False)
+        if written:  # Ctrl-C came while the summary was printed: the folder is complete
+            done = ", ".join(str(folder) for folder in written)
+            _stderr.print(f"interrupted; {escape(done)} was already written in full",
+                          highlight=False)
+        else:
+            _stderr.print("interrupted; no output was written", highlight=False)
         raise typer.Exit(130) from None
 
 
@@ -84,7 +90,12 @@ def _interruptible():
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        # The console script's handler is for the moments before the work: it would say
+        # "no output was written". Once the work has ended the process only leaves.
+        from edgetf._entry import leave_before_work
+
+        signal.signal(signal.SIGINT,
+                      signal.SIG_IGN if previous is leave_before_work else previous)
 
 
 @app.command("train-quantize")

@@ -13,6 +13,7 @@ back, so an interrupted command has changed nothing.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import shutil
 import signal
 import tempfile
@@ -21,6 +22,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from edgetf.errors import ConfigError
+
+# Folders swapped into place while a ``track_commits`` block runs: a Ctrl-C after the
+# swap (while the command prints its summary) must not claim that nothing was written.
+_commits: contextvars.ContextVar[list[Path] | None] = contextvars.ContextVar(
+    "edgetf_output_commits", default=None)
+
+
+@contextlib.contextmanager
+def track_commits() -> Iterator[list[Path]]:
+    """Yield a list that every ``staged_output`` finished inside the block appends to."""
+    committed: list[Path] = []
+    token = _commits.set(committed)
+    try:
+        yield committed
+    finally:
+        _commits.reset(token)
 
 
 def check_destination(out: Path, force: bool) -> None:
@@ -45,6 +62,8 @@ def staged_output(out: Path, force: bool) -> Iterator[Path]:
         yield staging
         with _sigint_held() as interrupted:
             _swap_in(staging, out, interrupted)
+            if not interrupted() and (committed := _commits.get()) is not None:
+                committed.append(out)
     finally:
         with _sigint_held():
             if staging is not None and staging.exists():

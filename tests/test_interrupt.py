@@ -100,6 +100,26 @@ def test_emit_firmware_interrupted_while_writing_files(tmp_path, monkeypatch):
     assert _leftovers(tmp_path) == ["m.tflite"]
 
 
+def test_ctrl_c_while_the_summary_prints_says_the_folder_is_complete(tmp_path, monkeypatch):
+    from edgetf.progress import Reporter
+
+    model = tmp_path / "m.tflite"
+    model.write_bytes(tiny_models()["cnn"])
+    real_info = Reporter.info
+
+    def info_then_ctrl_c(self, message):
+        if message.startswith("wrote "):
+            raise KeyboardInterrupt
+        real_info(self, message)
+
+    monkeypatch.setattr(Reporter, "info", info_then_ctrl_c)
+    result = CliRunner().invoke(app, ["emit-firmware", "--model", str(model), "--board",
+                                      "esp32", "--out", str(tmp_path / "fw")])
+    assert result.exit_code == 130, result.output
+    assert "was already written in full" in result.stderr
+    assert (tmp_path / "fw" / "platformio.ini").is_file()
+
+
 def _start(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.Popen:
     """The real CLI (``python -m edgetf`` runs what the console script runs) in a process
     group of its own, so that SIGINT can go to the group."""
@@ -158,8 +178,32 @@ def test_ctrl_c_before_the_work_starts_is_quiet(tmp_path, delay):
     time.sleep(delay)
     code, stderr = _ctrl_c(proc)
     assert "Traceback" not in stderr and "Aborted" not in stderr, stderr
-    if code == 0:  # it finished first on a fast machine: nothing to check
+    last_line = stderr.strip().splitlines()[-1]
+    if code == 0 or "already written in full" in last_line:
+        # It finished first on a fast machine: the folder must then be whole.
+        assert (tmp_path / "fw" / "platformio.ini").is_file(), stderr
         return
     assert code == 130, stderr
-    assert stderr.strip().splitlines()[-1] == "interrupted; no output was written"
+    assert last_line == "interrupted; no output was written"
     assert _leftovers(tmp_path) == ["m.tflite"]
+
+
+def test_ctrl_c_after_the_work_is_not_a_failure(tmp_path):
+    """Ctrl-C just after the last line: the folder is complete, so exit 0 (or 130 saying
+    so when the summary was still being printed), never death by the signal during
+    Python's shutdown (exit status -2), never "no output was written"."""
+    (tmp_path / "m.tflite").write_bytes(tiny_models()["cnn"])
+    for attempt in range(3):
+        fw = tmp_path / f"fw{attempt}"
+        proc = _start(["emit-firmware", "--model", "m.tflite", "--board", "esp32", "--out",
+                       fw.name], tmp_path)
+        seen = []
+        for line in proc.stderr:
+            seen.append(line)
+            if "next: edgetf flash" in line:
+                break
+        code, rest = _ctrl_c(proc)
+        stderr = "".join(seen) + rest
+        assert "no output was written" not in stderr, stderr
+        assert code == 0 or (code == 130 and "already written in full" in stderr), stderr
+        assert (fw / "platformio.ini").is_file()
