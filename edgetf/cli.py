@@ -7,10 +7,8 @@ imports TensorFlow at module level, so commands that do not train stay fast.
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +19,7 @@ from rich.markup import escape
 
 from edgetf._version import __version__
 from edgetf.errors import EdgetfError
+from edgetf.interrupts import interruptible
 from edgetf.output_dir import track_commits
 from edgetf.progress import Reporter
 
@@ -56,8 +55,13 @@ def _run(action: Callable[[Reporter], None]) -> None:
     """Call the library; turn its errors into one line and an exit code."""
     reporter = Reporter(quiet=_state["quiet"], verbose=_state["verbose"])
     try:
-        with track_commits() as written, _interruptible():
-            action(reporter)
+        with track_commits() as written, interruptible(after=_after_work) as ctrl_c:
+            try:
+                action(reporter)
+            except Exception as error:
+                if ctrl_c.received:  # TensorFlow may have turned it into another error
+                    raise KeyboardInterrupt from error
+                raise
     except EdgetfError as error:
         # Escaped: messages hold brackets ("pip install 'edgetf[flash]'", "[env:esp32]")
         # that rich would otherwise read as markup and drop.
@@ -74,28 +78,15 @@ def _run(action: Callable[[Reporter], None]) -> None:
         raise typer.Exit(130) from None
 
 
-@contextlib.contextmanager
-def _interruptible():
-    """Python's own Ctrl-C handling (KeyboardInterrupt) during a command's work.
+def _after_work(previous):
+    """The SIGINT handler to leave once a command's work has ended.
 
-    The console script (:mod:`edgetf._entry`) installs a handler that exits at once, for
-    the moments before any work; here the work needs the exception, so that staged
-    output is cleaned up and Ctrl-C is held during a folder swap (edgetf.output_dir).
+    The console script's handler (edgetf._entry) is for the moments before the work: it
+    would say "no output was written". After the work the process only leaves.
     """
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):  # a background job
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        # The console script's handler is for the moments before the work: it would say
-        # "no output was written". Once the work has ended the process only leaves.
-        from edgetf._entry import leave_before_work
+    from edgetf._entry import leave_before_work
 
-        signal.signal(signal.SIGINT,
-                      signal.SIG_IGN if previous is leave_before_work else previous)
+    return signal.SIG_IGN if previous is leave_before_work else previous
 
 
 @app.command("train-quantize")

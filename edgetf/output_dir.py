@@ -4,10 +4,10 @@ Files go to a hidden temporary folder beside the destination and are moved into
 place only when everything succeeded, so a crash, an error or Ctrl-C never
 leaves a half-written output folder behind.
 
-Ctrl-C is held back during the few file operations that must not stop halfway (making
-the staging folder, swapping it with the destination, deleting it): an interrupt there
-is raised just after them, and one that arrives during the swap puts the old folder
-back, so an interrupted command has changed nothing.
+Ctrl-C is held back (edgetf.interrupts.held) during the few file operations that must
+not stop halfway (making the staging folder, swapping it with the destination, deleting
+it): an interrupt there is raised just after them, and one that arrives during the swap
+puts the old folder back, so an interrupted command has changed nothing.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import shutil
-import signal
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from edgetf.errors import ConfigError
+from edgetf.interrupts import held
 
 # Folders swapped into place while a ``track_commits`` block runs: a Ctrl-C after the
 # swap (while the command prints its summary) must not claim that nothing was written.
@@ -56,16 +55,16 @@ def staged_output(out: Path, force: bool) -> Iterator[Path]:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = None
     try:
-        with _sigint_held():
+        with held():
             staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial",
                                             dir=out.parent))
         yield staging
-        with _sigint_held() as interrupted:
+        with held() as interrupted:
             _swap_in(staging, out, interrupted)
             if not interrupted() and (committed := _commits.get()) is not None:
                 committed.append(out)
     finally:
-        with _sigint_held():
+        with held():
             if staging is not None and staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
 
@@ -83,24 +82,3 @@ def _swap_in(staging: Path, out: Path, interrupted: Callable[[], bool]) -> None:
     elif retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
 
-
-@contextlib.contextmanager
-def _sigint_held() -> Iterator[Callable[[], bool]]:
-    """Record SIGINT instead of raising it inside the block; raise it when the block ends.
-
-    Yields a function telling whether one arrived. Only Python's own Ctrl-C handler is
-    replaced (in the main thread, where signal handlers live); a caller that installed
-    its own keeps it.
-    """
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
-        yield lambda: False
-        return
-    received: list[int] = []
-    signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
-    try:
-        yield lambda: bool(received)
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    if received:
-        raise KeyboardInterrupt

@@ -100,6 +100,39 @@ def test_emit_firmware_interrupted_while_writing_files(tmp_path, monkeypatch):
     assert _leftovers(tmp_path) == ["m.tflite"]
 
 
+def test_ctrl_c_that_tensorflow_turned_into_another_error(tmp_path, monkeypatch):
+    """Seen in CI: SIGINT while TensorFlow traced a training step came out of model.fit
+    as a SystemError, then a TypeError. A real SIGINT is sent; the conversion is
+    imitated. Still exit 130, one line, nothing written."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT has a handler of its own here")
+    model = tmp_path / "m.tflite"
+    model.write_bytes(tiny_models()["cnn"])
+    real_write = Path.write_bytes
+    written = []
+
+    def write_then_mangled_ctrl_c(self, data):
+        written.append(self.name)
+        if len(written) == 5:
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)
+            except KeyboardInterrupt as interrupt:
+                mangled = SystemError("returned a result with an exception set")
+                mangled.__cause__ = interrupt
+                raise TypeError("") from mangled
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_then_mangled_ctrl_c)
+    result = CliRunner().invoke(app, ["emit-firmware", "--model", str(model), "--board",
+                                      "esp32", "--out", str(tmp_path / "fw")])
+    monkeypatch.undo()
+    assert result.exit_code == 130, result.output
+    assert result.stderr.strip().splitlines()[-1] == "interrupted; no output was written"
+    assert _leftovers(tmp_path) == ["m.tflite"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_ctrl_c_while_the_summary_prints_says_the_folder_is_complete(tmp_path, monkeypatch):
     from edgetf.progress import Reporter
 
