@@ -9,6 +9,10 @@ signal lands, so that staged output is cleaned up on the way out. Two refinement
   ``SystemError: <built-in function __import__> returned a result with an exception
   set``, then a ``TypeError`` from the loss. The CLI asks :attr:`CtrlC.received`
   rather than trusting the exception's type.
+- It can also be swallowed: under load, the same SystemError was printed as a traceback
+  by TensorFlow and training simply went on to its last epoch. Long work therefore
+  calls :func:`raise_if_swallowed` at its checkpoints (every training batch, every
+  stage), which raises ``KeyboardInterrupt`` again.
 - :func:`held` records Ctrl-C instead of raising it inside a few file operations that
   must not stop halfway (edgetf.output_dir), and raises it just after them.
 
@@ -34,6 +38,16 @@ class CtrlC:
 
     def __call__(self, signum, frame) -> None:
         self.received = True
+        raise KeyboardInterrupt
+
+
+def raise_if_swallowed() -> None:
+    """Raise ``KeyboardInterrupt`` if Ctrl-C came during the work and was lost on the way.
+
+    Cheap enough for every training batch: one lookup of the current handler.
+    """
+    handler = signal.getsignal(signal.SIGINT)
+    if isinstance(handler, CtrlC) and handler.received:
         raise KeyboardInterrupt
 
 

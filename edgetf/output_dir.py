@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from edgetf.errors import ConfigError
-from edgetf.interrupts import held
+from edgetf.interrupts import held, raise_if_swallowed
 
 # Folders swapped into place while a ``track_commits`` block runs: a Ctrl-C after the
 # swap (while the command prints its summary) must not claim that nothing was written.
@@ -59,6 +59,7 @@ def staged_output(out: Path, force: bool) -> Iterator[Path]:
             staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial",
                                             dir=out.parent))
         yield staging
+        raise_if_swallowed()  # a lost Ctrl-C must not be followed by the swap
         with held() as interrupted:
             _swap_in(staging, out, interrupted)
             if not interrupted() and (committed := _commits.get()) is not None:

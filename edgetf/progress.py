@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from edgetf.interrupts import raise_if_swallowed
+
 
 class Reporter:
     """Progress bars for training, one line per finished stage, and warnings."""
@@ -40,12 +42,15 @@ class Reporter:
     @contextlib.contextmanager
     def stage(self, description: str) -> Iterator[None]:
         """A spinner while a stage runs, then its wall time."""
+        raise_if_swallowed()
         start = time.perf_counter()
         if self.quiet:
             yield
+            raise_if_swallowed()
             return
         with self.console.status(description):
             yield
+        raise_if_swallowed()
         self.console.print(
             f"[green]✓[/green] {description} [dim]({time.perf_counter() - start:.1f} s)[/dim]",
             highlight=False,
@@ -79,6 +84,7 @@ class Reporter:
                     )
 
             def on_train_batch_end(self, batch, logs=None):
+                raise_if_swallowed()  # TensorFlow may have lost a Ctrl-C (edgetf.interrupts)
                 if self._progress is not None:
                     self._progress.advance(self._task)
 
