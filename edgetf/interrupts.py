@@ -1,7 +1,7 @@
 """Ctrl-C during a command's work: raised where it lands, held where it must not.
 
 A command's work runs with Python's usual behaviour, a ``KeyboardInterrupt`` where the
-signal lands, so that staged output is cleaned up on the way out. Two refinements:
+signal lands, so that staged output is cleaned up on the way out, with three refinements:
 
 - The handler also remembers that Ctrl-C came. TensorFlow can turn the exception into
   another one: a ``KeyboardInterrupt`` raised while it traces a training step (inside
