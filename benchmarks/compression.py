@@ -27,8 +27,8 @@ import numpy as np
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
-from edgetf.options import TrainQuantizeOptions  # noqa: E402
-from edgetf.train_quantize import train_quantize  # noqa: E402
+from edgetf.train.options import TrainQuantizeOptions  # noqa: E402
+from edgetf.train.train_quantize import train_quantize  # noqa: E402
 
 TABLES = ("recipes", "distillation", "low-rank")
 SEEDS = (42, 43, 44)
@@ -87,8 +87,8 @@ def train_teacher(name: str, data: str, folder: Path) -> str:
         return str(out)
     # No built-in MLP is bigger than the student: build a 256-128 one. A model file is
     # fine-tuned at a tenth of --learning-rate, so 1e-2 trains it at the usual 1e-3.
-    from edgetf._tf import import_tf
-    from edgetf.data import load_dataset
+    from edgetf.base.tf_import import import_tf
+    from edgetf.data.datasets import load_dataset
 
     _, keras = import_tf()
     shape = load_dataset(data).input_shape

@@ -31,8 +31,8 @@ SEED = 42
 def build_model() -> bytes:
     """The 300 KB full-int8 MLP (TensorFlow is needed here, not in what is timed)."""
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-    from edgetf._tf import import_tf
-    from edgetf.convert import to_int8_tflite
+    from edgetf.base.tf_import import import_tf
+    from edgetf.train.convert import to_int8_tflite
 
     _, keras = import_tf()
     keras.utils.set_random_seed(SEED)
@@ -64,7 +64,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--board", default="esp32")
     args = parser.parse_args()
-    from edgetf.c_array import model_array_source
+    from edgetf.codegen.c_array import model_array_source
 
     model = build_model()
     with tempfile.TemporaryDirectory() as tmp:

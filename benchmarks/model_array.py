@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgetf.c_array import model_array_source
+from edgetf.codegen.c_array import model_array_source
 
 
 def best_of(repeat: int, run: Callable[[], object]) -> float:

@@ -8,7 +8,7 @@ Importing :mod:`edgetf` does not import TensorFlow; only training does.
 """
 
 from edgetf._version import __version__
-from edgetf.errors import EdgetfError
+from edgetf.base.errors import EdgetfError
 
 __all__ = ["EdgetfError", "TrainQuantizeOptions", "__version__", "load_dataset", "train_quantize"]
 
@@ -16,15 +16,15 @@ __all__ = ["EdgetfError", "TrainQuantizeOptions", "__version__", "load_dataset",
 def __getattr__(name: str):
     # Lazy so that `import edgetf` stays cheap for commands that never train.
     if name == "train_quantize":
-        from edgetf.train_quantize import train_quantize
+        from edgetf.train.train_quantize import train_quantize
 
         return train_quantize
     if name == "TrainQuantizeOptions":
-        from edgetf.options import TrainQuantizeOptions
+        from edgetf.train.options import TrainQuantizeOptions
 
         return TrainQuantizeOptions
     if name == "load_dataset":
-        from edgetf.data import load_dataset
+        from edgetf.data.datasets import load_dataset
 
         return load_dataset
     raise AttributeError(f"module 'edgetf' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """``python -m edgetf``: the same as the ``edgetf`` console script."""
 
-from edgetf._entry import main
+from edgetf.cli.entry import main
 
 main()

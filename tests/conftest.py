@@ -47,8 +47,9 @@ def validation_files(tmp_path_factory):
     itself, so the reference is 100% accurate and an int8 model's accuracy is its
     agreement with it; the ``saturated`` int8 model was calibrated on inputs a hundred
     times too small, so it clips its input and loses accuracy (for the gate)."""
-    from edgetf._tf import import_tf
-    from edgetf.evaluate import litert_outputs, quantized_inputs
+    from edgetf.base.tf_import import import_tf
+    from edgetf.tflite.litert import litert_outputs
+    from edgetf.tflite.quantization import quantized_inputs
     from tests.tiny_models import convert, small_cnn
 
     tf, keras = import_tf()

@@ -17,7 +17,7 @@ import shutil
 
 import pytest
 
-import edgetf.tflm
+import edgetf.tflm.interpreter
 from tests.fuzz.harness import commands, run_in_process, run_subprocess, seed_models, write_mutant
 from tests.fuzz.mutate import MUTATIONS, mutants, structure
 
@@ -53,13 +53,13 @@ def tflm_guard(monkeypatch):
                 raise AssertionError("the TFLM interpreter ran in the CLI's own process")
 
         monkeypatch.setattr(runtime, "Interpreter", Sabotaged)
-    real_run_child = edgetf.tflm._run_child
+    real_run_child = edgetf.tflm.interpreter._run_child
 
     def counting(args, cwd, timeout):
         launches.append(args[0])
         return real_run_child(args, cwd, timeout)
 
-    monkeypatch.setattr(edgetf.tflm, "_run_child", counting)
+    monkeypatch.setattr(edgetf.tflm.interpreter, "_run_child", counting)
     return used, launches
 
 
@@ -95,7 +95,7 @@ def test_damaged_models_end_in_exit_0_or_2_without_a_traceback(seeds, tmp_path, 
         assert len(runs) >= 300 and codes[0] >= 20 and codes[2] >= 150, (name, codes)
     used, launches = tflm_guard
     assert not used
-    if edgetf.tflm.tflm_available():
+    if edgetf.tflm.interpreter.tflm_available():
         # Mutants that still parse did reach TFLM, in child processes.
         assert launches.count("measure") >= 40, collections.Counter(launches)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from edgetf._version import __version__
-from edgetf.emit_firmware import EmitOptions, emit_firmware
+from edgetf.codegen.emit_firmware import EmitOptions, emit_firmware
 from tests.tiny_models import tiny_models
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,11 +60,11 @@ def test_wheel_holds_the_package_templates_and_firmware(wheel):
         assert shipped and shipped <= names, sorted(shipped - names)
     assert "edgetf/_bundled/firmware/edgetf/edgetf_runtime.cc" in names
     assert "edgetf/_bundled/templates/library/model_metadata.h.j2" in names
-    assert {"edgetf/cli.py", "edgetf/_entry.py", "edgetf/__main__.py", "edgetf/_tflm_child.py",
-            "edgetf/tflite_reader.py"} <= names
+    assert {"edgetf/cli/app.py", "edgetf/cli/entry.py", "edgetf/__main__.py",
+            "edgetf/tflm/child.py", "edgetf/tflite/reader.py"} <= names
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "notebooks/"))]
     metadata = zipfile.ZipFile(wheel).read(f"edgetf-{__version__}.dist-info/entry_points.txt")
-    assert b"edgetf = edgetf._entry:main" in metadata
+    assert b"edgetf = edgetf.cli.entry:main" in metadata
 
 
 def test_installed_wheel_emits_the_same_project_outside_the_source_tree(wheel, tmp_path):

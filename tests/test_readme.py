@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from edgetf.options import load_options
+from edgetf.train.options import load_options
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -33,7 +33,7 @@ def test_every_flag_in_a_command_section_exists():
     """Each "## `edgetf <command>`" section only names flags that command has."""
     from typer.testing import CliRunner
 
-    from edgetf.cli import app
+    from edgetf.cli.app import app
 
     runner = CliRunner()
     sections = re.split(r"^## ", README, flags=re.M)
@@ -49,3 +49,25 @@ def test_every_flag_in_a_command_section_exists():
             assert flag in help_text, (commands, flag)
         checked += 1
     assert checked == 5
+
+
+def test_every_python_api_name_exists():
+    """The "Python API" section's dotted names (``edgetf.x.y.name``) import and resolve."""
+    import importlib
+
+    section = README.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    names = set(re.findall(r"`(edgetf(?:\.\w+)+)", section))
+    for group in re.findall(r"`(edgetf\.\w+(?:\.\w+)*\.)(\w+(?: / \w+)+)`", section):
+        names |= {group[0] + name for name in group[1].split(" / ")}
+    assert len(names) >= 12
+    for dotted in sorted(names):
+        parts = dotted.split(".")
+        for split in range(len(parts), 0, -1):  # the longest importable prefix, then attributes
+            try:
+                target = importlib.import_module(".".join(parts[:split]))
+                break
+            except ModuleNotFoundError:
+                continue
+        for attribute in parts[split:]:
+            assert hasattr(target, attribute), dotted
+            target = getattr(target, attribute)

@@ -59,12 +59,12 @@ def small_cnn(keras):
 def tiny_models() -> dict[str, bytes]:
     """``{"cnn", "residual", "lstm", "hybrid", "float", "int16x8", "per_tensor",
     "per_channel_fc"}`` -> ``.tflite`` bytes."""
-    from edgetf._tf import import_tf
+    from edgetf.base.tf_import import import_tf
 
     tf, keras = import_tf()
     # The same weights whatever ran before in this process: tf_keras's unseeded
     # initializers draw on per-process state that set_random_seed does not reset (a model
-    # built earlier, as tests/test_distill.py does, changed every tiny model, and the
+    # built earlier, as tests/compress/test_distill.py does, changed every tiny model, and the
     # int16x8 one then differed between LiteRT and TFLM by 2 steps); clear_session does.
     keras.backend.clear_session()
     keras.utils.set_random_seed(SEED)

@@ -2,7 +2,7 @@
 
 The firmware's ``edgetf_self_test()`` replays them on the board and counts the output
 values that differ, so a user sees at boot whether the board computes what Python
-computed. Outputs come from :func:`edgetf.tflm.run_tflm` (TFLM's reference kernels in a
+computed. Outputs come from :func:`edgetf.tflm.interpreter.run_tflm` (TFLM's reference kernels in a
 child process), each vector from a freshly reset interpreter, as the firmware replays
 them.
 
@@ -20,10 +20,10 @@ from importlib import metadata
 
 import numpy as np
 
-from edgetf.errors import DataError
-from edgetf.evaluate import dequantize, quantize
-from edgetf.tflite_ops import NUMPY_DTYPES
-from edgetf.tflite_reader import Tensor, TfliteModel
+from edgetf.base.errors import DataError
+from edgetf.tflite.model import Tensor, TfliteModel
+from edgetf.tflite.quantization import dequantize, quantize
+from edgetf.tflite.types import NUMPY_DTYPES
 
 #: Golden vectors embedded by default, and the flash they may take at most: enough to
 #: catch a wrong kernel or layout without crowding the model out of flash.
@@ -96,7 +96,7 @@ def golden_inputs(model: TfliteModel, model_bytes: bytes, count: int,
 def make_golden_vectors(model: TfliteModel, model_bytes: bytes, count: int,
                         samples: np.ndarray | None = None) -> GoldenVectors:
     """Inputs (see :func:`golden_inputs`) and TFLM's outputs for them."""
-    from edgetf.tflm import run_tflm
+    from edgetf.tflm.interpreter import run_tflm
 
     inputs, source = golden_inputs(model, model_bytes, count, samples)
     return golden_vectors(model, inputs, run_tflm(model_bytes, inputs, reset_between=True),
@@ -106,7 +106,7 @@ def make_golden_vectors(model: TfliteModel, model_bytes: bytes, count: int,
 def golden_vectors(model: TfliteModel, inputs: list[np.ndarray], outputs: list[np.ndarray],
                    source: str) -> GoldenVectors:
     """Golden vectors from inputs and the TFLM outputs already computed for them (by
-    :func:`edgetf.tflm.measure_arena_and_run`, which emit-firmware uses)."""
+    :func:`edgetf.tflm.interpreter.measure_arena_and_run`, which emit-firmware uses)."""
     shaped_outputs = tuple(
         np.asarray(out).reshape((len(inputs[0]), *tensor.shape))
         for out, tensor in zip(outputs, model.output_tensors(), strict=True))

@@ -22,16 +22,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgetf._version import __version__
-from edgetf.boards import ArenaPlan, Board
-from edgetf.c_array import c_float_literal, c_values, model_array_header, model_array_source
-from edgetf.c_names import c_include_guard
+from edgetf.codegen.c_array import c_float_literal, c_values, model_array_header, model_array_source
+from edgetf.codegen.c_names import c_include_guard
 from edgetf.codegen.golden import GoldenVectors
 from edgetf.codegen.render import render
 from edgetf.codegen.resources import firmware_sources
-from edgetf.compatibility import Compatibility
-from edgetf.footprint import Footprint
-from edgetf.tflite_ops import tflm_method
-from edgetf.tflite_reader import Tensor, TfliteModel
+from edgetf.targets.boards import ArenaPlan, Board
+from edgetf.targets.footprint import Footprint
+from edgetf.tflite.compatibility import Compatibility
+from edgetf.tflite.model import Tensor, TfliteModel
+from edgetf.tflite.ops import tflm_method
 
 #: How edgetf_type names each TFLite tensor type the generated library can carry.
 EDGETF_TYPES = {"float32": "EDGETF_FLOAT32", "int32": "EDGETF_INT32", "uint8": "EDGETF_UINT8",

@@ -2,7 +2,7 @@
 
 ``StrictUndefined`` turns a missing value into an error instead of an empty string in
 the C++; the filters route every piece of outside text through
-:mod:`edgetf.c_names`, so templates never escape anything by hand.
+:mod:`edgetf.codegen.c_names`, so templates never escape anything by hand.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import functools
 
 import jinja2
 
-from edgetf.c_names import c_comment_text, c_identifier, c_string_literal
+from edgetf.codegen.c_names import c_comment_text, c_identifier, c_string_literal
 from edgetf.codegen.resources import resource_dir
 
 

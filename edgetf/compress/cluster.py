@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgetf._tf import import_tf
+from edgetf.base.errors import OptimizationError
+from edgetf.base.tf_import import import_tf
 from edgetf.compress.common import StepReport, Training, has_trainable_weights
-from edgetf.errors import OptimizationError
 
 LEARNING_RATE = 1e-4  # tfmot's guidance: fine-tune clustered models with a small rate
 

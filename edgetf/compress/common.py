@@ -6,10 +6,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from edgetf._tf import import_tf
+from edgetf.base.progress import Reporter
+from edgetf.base.tf_import import import_tf
 from edgetf.compress.distill import Distillation
-from edgetf.data import Dataset
-from edgetf.progress import Reporter
+from edgetf.data.datasets import Dataset
 
 BATCH_SIZE = 32
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edgetf._tf import import_tf
+from edgetf.base.tf_import import import_tf
 
 #: Probabilities are turned into logits as log(p); p is floored first, because a float32
 #: softmax gives exactly 0 for classes it is sure against (log would be -inf). The floor

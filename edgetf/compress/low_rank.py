@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edgetf._tf import import_tf
+from edgetf.base.errors import OptimizationError
+from edgetf.base.tf_import import import_tf
 from edgetf.compress.common import StepReport, Training, has_trainable_weights, keras_accuracy
-from edgetf.errors import OptimizationError
 
 # The training rate, not pruning's 5e-4: factoring removes at once what pruning's schedule
 # removes gradually, and the factors have much to relearn (digits MLP at R = 0.25, four

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from edgetf._tf import import_tf
+from edgetf.base.errors import OptimizationError
+from edgetf.base.tf_import import import_tf
 from edgetf.compress.common import StepReport, Training, has_trainable_weights
-from edgetf.errors import OptimizationError
 
 LEARNING_RATE = 5e-4  # fine-tuning, lower than training so the surviving weights settle
 

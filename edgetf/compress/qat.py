@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from edgetf._tf import import_tf
+from edgetf.base.errors import OptimizationError
+from edgetf.base.tf_import import import_tf
 from edgetf.compress.common import StepReport, Training
-from edgetf.errors import OptimizationError
 
 LEARNING_RATE = 5e-4
 _UNSUPPORTED = re.compile(r"Layer (\S+?):<class '[\w.]*?(\w+)'> is not supported")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from edgetf.base.errors import ModelError
+from edgetf.base.progress import Reporter
 from edgetf.compress.distill import Distillation, as_logits
-from edgetf.data import Dataset
-from edgetf.errors import ModelError
-from edgetf.progress import Reporter
+from edgetf.data.datasets import Dataset
 
 RUN_MODEL = "model.keras"
 RUN_FLOAT_MODEL = "model_float.tflite"
@@ -71,8 +71,8 @@ def load_teacher(path: str, data: Dataset, reporter: Reporter) -> Teacher:
 
 
 def _keras_teacher(path: Path, data: Dataset) -> Teacher:
-    from edgetf.keras_loading import load_keras_model
-    from edgetf.models import check_model_fits_data
+    from edgetf.data.builtin_models import check_model_fits_data
+    from edgetf.data.keras_files import load_keras_model
 
     model = load_keras_model(path)
     check_model_fits_data(model, f"--distill-from {path}", data.input_shape, data.num_classes)
@@ -85,8 +85,9 @@ def _keras_teacher(path: Path, data: Dataset) -> Teacher:
 
 def _tflite_teacher(path: Path, data: Dataset) -> Teacher:
     """A float .tflite as teacher, run by LiteRT."""
-    from edgetf.evaluate import litert_outputs, quantized_inputs
-    from edgetf.tflite_reader import read_tflite
+    from edgetf.tflite.litert import litert_outputs
+    from edgetf.tflite.quantization import quantized_inputs
+    from edgetf.tflite.reader import read_tflite
 
     model = path.read_bytes()
     parsed = read_tflite(model, source=str(path))

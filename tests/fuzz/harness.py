@@ -136,7 +136,7 @@ def run_in_process(name: str, args: list[str], out: Path | None = None,
     error must name ``model`` when given."""
     from typer.testing import CliRunner
 
-    from edgetf.cli import app
+    from edgetf.cli.app import app
 
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:

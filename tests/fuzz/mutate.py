@@ -7,7 +7,7 @@ Shared by the suite's fuzz test (``tests/test_fuzz.py``) and the long run
 Blind bit flips mostly land in weight bytes, which leave a valid model; the damage that
 breaks readers lands in the few bytes that hold structure. So :func:`structure` walks a
 valid model's flatbuffer (its own small walker over the TFLite schema's vtable slots,
-deliberately independent of :mod:`edgetf.tflite_reader`, whose bugs it must not share)
+deliberately independent of :mod:`edgetf.tflite.reader`, whose bugs it must not share)
 and lists where the offsets, vtables, vector lengths, tensor shapes, buffer indices and
 buffer offsets are; most mutations write absurd values exactly there.
 

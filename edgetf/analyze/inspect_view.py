@@ -1,0 +1,132 @@
+"""``inspect``'s report for a person: rich tables of the model, its tensors, ops and the
+per-board verdicts."""
+
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from edgetf.analyze.inspect import FLASH_BASIS, Inspection
+from edgetf.tflite.ops import tflm_method
+
+
+def render_inspection(inspection: Inspection, console: Console) -> None:
+    """The report as rich tables (the CLI prints them on stdout). Text from the model
+    (names, paths, TFLM's messages) is escaped: a '[' in it is not rich markup."""
+    d = inspection.to_dict()
+    say = console.print
+
+    def line(text: str, **options) -> None:
+        # Unwrapped, whatever the path length or terminal width: people grep this.
+        console.print(text, soft_wrap=True, **options)
+
+    line(f"[bold]{escape(inspection.source)}[/bold]: {d['model_bytes']:,} bytes, "
+         f"{len(inspection.cost.ops)} ops, sha256 {d['sha256'][:16]}…", highlight=False)
+    line(f"quantization: [bold]{d['quantization']}[/bold], {d['quantization_note']}",
+         highlight=False)
+    if inspection.problems:
+        line(f"[red]TFLM cannot run it[/red]: {escape('; '.join(inspection.problems))}",
+             highlight=False)
+    say(_tensor_table(inspection))
+    say(_op_table(inspection))
+    line(f"arena: {d['arena_bytes']:,} bytes on the host, {d['arena_method']} "
+         f"({escape(d['arena_note'])})", highlight=False)
+    line(f"flash: {d['flash_bytes']:,} bytes = model {d['model_bytes']:,} + TFLM code "
+         f"{d['code_bytes']:,}, estimated ({FLASH_BASIS})", highlight=False)
+    say(_board_table(inspection))
+    for verdict in inspection.boards.values():
+        own = [p for p in verdict.problems if p not in inspection.problems]  # said above
+        for note in (*own, *verdict.warnings):
+            line(f"{verdict.board.id}: {escape(note)}", highlight=False)
+        if verdict.latency.latency_ms is not None:
+            line(f"[dim]{verdict.board.id} latency, an estimate: "
+                 f"{escape(verdict.latency.basis)}[/dim]", highlight=False)
+
+
+def _tensor_table(inspection: Inspection) -> Table:
+    table = Table(title="Inputs and outputs", title_justify="left")
+    for column in ("", "name", "shape", "type", "scale", "zero point"):
+        table.add_column(column)
+    rows = [("input", t) for t in inspection.inputs] + [("output", t) for t in inspection.outputs]
+    for role, t in rows:
+        table.add_row(role, escape(t.name), _shape(t.shape), t.dtype, _number(t.scale),
+                      _number(t.zero_point))
+    return table
+
+
+def _op_table(inspection: Inspection) -> Table:
+    table = Table(title="Ops (MACs: multiply-accumulates per inference)", title_justify="left")
+    for column, justify in (("#", "right"), ("op", "left"), ("output", "left"),
+                            ("options", "left"), ("parameters", "right"), ("MACs", "right"),
+                            ("TFLM", "center")):
+        table.add_column(column, justify=justify, no_wrap=column != "options")
+    operators = inspection.model.main.operators
+    for op in inspection.cost.ops:
+        supported = tflm_method(op.name) is not None
+        table.add_row(str(op.index), escape(op.name), _shape(op.output_shape),
+                      _options(operators[op.index].options), f"{op.parameters:,}",
+                      f"{op.macs:,}", "[green]yes[/green]" if supported else "[red]no[/red]")
+    cost = inspection.cost
+    table.add_section()
+    table.add_row("", "total", "", f"{cost.weight_bytes:,} weight bytes",
+                  f"{cost.parameters:,}", f"{cost.macs:,}", "")
+    return table
+
+
+def _board_table(inspection: Inspection) -> Table:
+    table = Table(title="Boards (estimates; KB = 1024 bytes, free = budget - use, "
+                  "ms = latency of one inference)", title_justify="left")
+    for column in ("board", "arena KB", "RAM KB", "free", "flash KB", "free", "fits", "ms"):
+        table.add_column(column, justify="left" if column == "board" else "right",
+                         no_wrap=True)
+    for verdict in inspection.boards.values():
+        fp = verdict.footprint
+        latency = verdict.latency.latency_ms
+        table.add_row(
+            verdict.board.id, _kb(verdict.arena.bytes), _kb(fp.ram_bytes),
+            _headroom(fp.ram_headroom), _kb(fp.flash_bytes), _headroom(fp.flash_headroom),
+            "[green]yes[/green]" if verdict.fits else "[red]no[/red]",
+            "-" if latency is None else f"~{latency:.3g}")
+    return table
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1024:,.0f}"
+
+
+def _headroom(n: int) -> str:
+    colour = "green" if n >= 0 else "red"
+    return f"[{colour}]{n / 1024:+,.0f}[/{colour}]"
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "x".join(str(d) for d in shape) if shape else "scalar"
+
+
+def _number(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, tuple):
+        return f"{len(value)} per-channel values"
+    return f"{value:.6g}"
+
+
+def _options(options: dict) -> str:
+    """Options in a few characters: '3x3 /2 SAME relu' rather than a dict."""
+    parts = []
+    if "filter_h" in options:
+        parts.append(f"{options['filter_h']}x{options['filter_w']}")
+    if "stride_h" in options:
+        parts.append(f"/{options['stride_h']}" if options["stride_h"] == options["stride_w"]
+                     else f"/{options['stride_h']}x{options['stride_w']}")
+    if options.get("dilation_h", 1) != 1 or options.get("dilation_w", 1) != 1:
+        parts.append(f"dilation {options['dilation_h']}x{options['dilation_w']}")
+    if "padding" in options:
+        parts.append(options["padding"])
+    if options.get("depth_multiplier", 1) != 1:
+        parts.append(f"x{options['depth_multiplier']}")
+    if options.get("fused_activation", "NONE") != "NONE":
+        parts.append(options["fused_activation"].lower())
+    return " ".join(parts)

@@ -1,0 +1,358 @@
+"""The ``edgetf`` command: options in, one library call, errors out as one line.
+
+Commands only declare options and call the library. Every ``EdgetfError`` becomes
+``error: <message>`` on stderr and its exit code; Ctrl-C exits 130. Nothing here
+imports TensorFlow at module level, so commands that do not train stay fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from edgetf._version import __version__
+from edgetf.base.errors import EdgetfError
+from edgetf.base.progress import Reporter
+from edgetf.cli.runner import run_command, state
+
+app = typer.Typer(
+    help="From a Keras model to a microcontroller: compress, quantize, emit TFLM firmware.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals would dump weight arrays
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"edgetf {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="No progress bars or tables; errors only.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail.")] = False,
+) -> None:
+    state.update(quiet=quiet, verbose=verbose)
+
+
+
+
+@app.command("train-quantize")
+def train_quantize_command(
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Folder for model.tflite, model_float.tflite, model.keras, "
+        "labels.txt and report.json. Must be new or empty (or use --force).")] = None,
+    data: Annotated[str | None, typer.Option(
+        help="'digits' (built in: scikit-learn's 8x8 digits), FILE.npz (x_train, y_train, "
+        "x_test, y_test, optional labels) or FILE.csv (numeric features + a label column). "
+        "\\[default: digits]")] = None,
+    model: Annotated[str | None, typer.Option(
+        help="Built-in architecture (tiny-cnn, mlp, ds-cnn) or a .keras / .h5 / SavedModel "
+        "to fine-tune. \\[default: tiny-cnn for images, mlp for vectors]")] = None,
+    label_column: Annotated[str | None, typer.Option(
+        help="CSV column holding the class. \\[default: label]")] = None,
+    prune: Annotated[float | None, typer.Option(
+        help="Target sparsity in [0, 1): fraction of weights set to zero "
+        "(polynomial decay schedule).")] = None,
+    prune_structure: Annotated[str | None, typer.Option(
+        help="M:N structured sparsity, tfmot's convention: at least M zeros in every N "
+        "consecutive weights, e.g. 2:4.")] = None,
+    cluster: Annotated[int | None, typer.Option(
+        help="Weight clustering: at most K distinct values per weight tensor (K >= 2).")] = None,
+    cluster_per_channel: Annotated[bool | None, typer.Option(
+        "--cluster-per-channel", help="Cluster each output channel of Conv2D separately.")
+    ] = None,
+    qat: Annotated[bool | None, typer.Option(
+        "--qat/--no-qat", help="Quantization-aware training before conversion. "
+        "\\[default: --qat]")] = None,
+    low_rank: Annotated[float | None, typer.Option(
+        help="Low-rank factorization, before pruning: each Dense and 1x1 Conv2D weight "
+        "matrix (m x n) becomes two layers of rank ceil(R * min(m, n)), R in (0, 1), "
+        "started from the truncated SVD and fine-tuned; layers that would not get smaller "
+        "are left alone and reported.")] = None,
+    low_rank_energy: Annotated[float | None, typer.Option(
+        help="Instead of --low-rank: per layer, the smallest rank keeping this share E in "
+        "(0, 1] of the squared singular values.")] = None,
+    distill_from: Annotated[str | None, typer.Option(
+        help="Knowledge distillation: the teacher, a .keras / .h5 model or the --out folder "
+        "of an earlier train-quantize run, trained on the same data. --model is the "
+        "student; its training and every step's fine-tuning learn from the teacher's "
+        "softened outputs as well as from the labels.")] = None,
+    distill_temperature: Annotated[float | None, typer.Option(
+        help="Softens both models' outputs in the distillation loss; higher shows the "
+        "student more of how the teacher ranks the wrong classes. \\[default: 4]")] = None,
+    distill_alpha: Annotated[float | None, typer.Option(
+        help="Weight in [0, 1] of the teacher's soft targets; the labels get 1 - A. "
+        "\\[default: 0.9]")] = None,
+    distill_baseline: Annotated[bool | None, typer.Option(
+        "--distill-baseline", help="Also train the student alone (same seed and epochs) "
+        "and report its accuracy next to the teacher's and the distilled student's.")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option(
+        help="Training epochs. \\[default: 20 for built-in models, --fine-tune-epochs for "
+        "your own model]")] = None,
+    fine_tune_epochs: Annotated[int | None, typer.Option(
+        help="Epochs of fine-tuning in each step (low-rank, prune, cluster, QAT). "
+        "\\[default: 4]")] = None,
+    learning_rate: Annotated[float | None, typer.Option(
+        help="Adam learning rate for training (a tenth of it to fine-tune your own model). "
+        "\\[default: 0.001]")] = None,
+    calibration_samples: Annotated[int | None, typer.Option(
+        help="Training samples used to calibrate int8 ranges. \\[default: 200]")] = None,
+    validation_fraction: Annotated[float | None, typer.Option(
+        help="Share of the training data held out for validation. \\[default: 0.1]")] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="Seed for splits, initialisation and shuffling. \\[default: 42]")] = None,
+    force: Annotated[bool | None, typer.Option(
+        "--force", help="Replace a non-empty --out folder.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        help="TOML file with any of these options (e.g. prune = 0.5); flags override it.",
+        envvar="EDGETF_CONFIG")] = None,
+) -> None:
+    """Train (or fine-tune, or distill), factor, prune, cluster and
+    quantization-aware-train a Keras model into a full-int8 TFLite model, then measure
+    it under LiteRT and TFLM.
+
+    Example: edgetf train-quantize --data digits --prune 0.5 --cluster 16 --out runs/digits
+    """
+
+    def action(reporter: Reporter) -> None:
+        from edgetf.train.options import load_options
+        from edgetf.train.report import render_summary
+        from edgetf.train.train_quantize import train_quantize
+
+        options = load_options(
+            config, out=str(out) if out else None, data=data, model=model,
+            label_column=label_column, prune=prune, prune_structure=prune_structure,
+            cluster=cluster, cluster_per_channel=cluster_per_channel, qat=qat,
+            low_rank=low_rank, low_rank_energy=low_rank_energy, distill_from=distill_from,
+            distill_temperature=distill_temperature, distill_alpha=distill_alpha,
+            distill_baseline=distill_baseline, epochs=epochs,
+            fine_tune_epochs=fine_tune_epochs, learning_rate=learning_rate,
+            calibration_samples=calibration_samples, validation_fraction=validation_fraction,
+            seed=seed, force=force)
+        if not options.out:
+            raise EdgetfError(
+                "--out is required (here or in the config file), e.g. --out runs/digits")
+        result = train_quantize(options, reporter)
+        if not reporter.quiet:
+            render_summary(result.report, reporter.console)
+            reporter.info(f"wrote {result.out}/ (model.tflite, model_float.tflite, model.keras, "
+                          f"labels.txt, samples.npz, report.json)")
+
+    run_command(action)
+
+
+@app.command("emit-firmware")
+def emit_firmware_command(
+    board: Annotated[str, typer.Option(
+        help="Target board: esp32 (ESP-IDF, ESP-NN), esp32s3 (ESP-IDF, ESP-NN) or nano33ble "
+        "(Arduino, CMSIS-NN).", envvar="EDGETF_BOARD")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Folder for the PlatformIO project. Must be new or empty "
+        "(or use --force).")],
+    model: Annotated[Path | None, typer.Option(
+        help="Any .tflite: full int8 (normal), float (allowed, with a warning); hybrid "
+        "models are refused.")] = None,
+    from_run: Annotated[Path | None, typer.Option(
+        "--from", help="The --out folder of train-quantize: its model.tflite, labels.txt "
+        "and test samples (for the golden vectors).")] = None,
+    name: Annotated[str | None, typer.Option(
+        help="Library name, made a C identifier: lib/<name>_inferencing. "
+        "\\[default: the model file's or run folder's name]")] = None,
+    labels: Annotated[Path | None, typer.Option(
+        help="Text file with one class label per line, in output order.")] = None,
+    golden: Annotated[int, typer.Option(
+        help="Golden vectors to embed for edgetf_self_test() (0 for none; capped at 32 KB).")
+    ] = 3,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace a non-empty --out folder, and emit even when the model "
+        "does not fit the board's flash or RAM.")] = False,
+) -> None:
+    """Generate a C++ library (TFLM, exactly the model's ops, measured arena, golden
+    vectors) and a PlatformIO project that runs it on a board.
+
+    Example: edgetf emit-firmware --from runs/digits --board esp32 --out fw/esp32
+    """
+
+    def action(reporter: Reporter) -> None:
+        from edgetf.codegen.emit_firmware import EmitOptions, emit_firmware
+
+        result = emit_firmware(EmitOptions(
+            board=board, out=out, model=model, from_run=from_run, name=name, labels=labels,
+            golden=golden, force=force), reporter)
+        spec = result.spec
+        footprint = spec.footprint
+        reporter.info(
+            f"{spec.library} for {spec.board.name}: {spec.compatibility.quantization} model, "
+            f"{len(spec.model.op_names())} ops, arena {spec.arena.bytes} bytes "
+            f"({spec.arena.method} {spec.arena.host_bytes} on the host), flash ~"
+            f"{footprint.flash_bytes // 1024} of {footprint.flash_budget // 1024} KB, RAM ~"
+            f"{footprint.ram_bytes // 1024} of {footprint.ram_budget // 1024} KB (estimates)")
+        reporter.info(f"wrote {result.out}/ ({len(result.files)} files); next: "
+                      f"edgetf flash --project {result.out}")
+
+    run_command(action)
+
+
+@app.command("inspect", short_help=(
+    "Describe a .tflite without TensorFlow: quantization, per-op MACs and TFLM support, "
+    "arena, flash, and per board the fit and an estimated latency."))
+def inspect_command(
+    model: Annotated[Path, typer.Argument(
+        help="Any .tflite: int8, float, hybrid, int16x8 or mixed; models TFLM cannot run "
+        "are described too.", metavar="MODEL", show_default=False)],
+    board: Annotated[str | None, typer.Option(
+        help="Judge only this board (tables and JSON): esp32, esp32s3 or nano33ble. "
+        "\\[default: all boards]")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object on stdout instead of tables.")] = False,
+) -> None:
+    """Describe a .tflite without TensorFlow: quantization, inputs, outputs, per-op MACs and
+    TFLM support, arena, flash, and per board the fit and an estimated latency.
+
+    Example: edgetf inspect runs/digits/model.tflite --board nano33ble
+    """
+
+    def action(reporter: Reporter) -> None:
+        import json
+
+        from rich.console import Console
+
+        from edgetf.analyze.inspect import inspect_file
+        from edgetf.analyze.inspect_view import render_inspection
+
+        inspection = inspect_file(model, boards=(board,) if board else None,
+                                  reporter=reporter)
+        if as_json:
+            typer.echo(json.dumps(inspection.to_dict()))
+        else:
+            render_inspection(inspection, Console(highlight=False))
+
+    run_command(action)
+
+
+@app.command("validate")
+def validate_command(
+    model: Annotated[Path, typer.Option(
+        help="The int8 .tflite to check (e.g. runs/digits/model.tflite).")],
+    reference: Annotated[Path | None, typer.Option(
+        help="Its float version: a .tflite (e.g. runs/digits/model_float.tflite) or a Keras "
+        "model. Needed for the drop and the output error.")] = None,
+    data: Annotated[str, typer.Option(
+        help="Labelled data, as for train-quantize: 'digits', FILE.npz or FILE.csv (its "
+        "test split is used); or an .npz holding only x, unlabelled samples (agreement and "
+        "output error only).")] = "digits",
+    label_column: Annotated[str | None, typer.Option(
+        help="CSV column holding the class. \\[default: label]")] = None,
+    max_drop: Annotated[float | None, typer.Option(
+        help="Gate: exit 1 when int8 accuracy is more than this many points below the "
+        "reference's.")] = None,
+    report: Annotated[Path | None, typer.Option(
+        help="Also write a self-contained HTML page (tables, confusion matrix, per-class "
+        "accuracy, output error histogram), e.g. validation.html; written even when the "
+        "gate fails.")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object on stdout instead of tables.")] = False,
+) -> None:
+    """Compare the int8 model with its reference on labelled data: accuracies, agreement,
+    confusion matrix, output error, LiteRT against TFLM; a CI gate with --max-drop.
+
+    Example: edgetf validate --model runs/digits/model.tflite --reference
+    runs/digits/model_float.tflite --max-drop 1 --report validation.html
+    """
+
+    def action(reporter: Reporter) -> None:
+        import json
+
+        from rich.console import Console
+
+        from edgetf.analyze.validate import ValidateOptions, validate
+        from edgetf.analyze.validation import render_validation
+
+        result = validate(ValidateOptions(model=model, reference=reference, data=data,
+                                          label_column=label_column, max_drop=max_drop,
+                                          report=report),
+                          reporter)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict()))
+        else:
+            render_validation(result, Console(highlight=False))
+        if report is not None:
+            reporter.info(f"report: {report}")
+
+    run_command(action)
+
+
+# Options shared by flash and monitor.
+_ProjectOption = Annotated[Path | None, typer.Option(
+    "--project", "-p", help="Firmware project folder (the --out of edgetf emit-firmware, "
+    "holding platformio.ini). \\[default: the current folder]")]
+_PortOption = Annotated[str | None, typer.Option(
+    help="Serial port of the board, e.g. /dev/ttyUSB0 or COM3. "
+    "\\[default: PlatformIO detects it]", envvar="EDGETF_PORT")]
+
+
+@app.command("flash")
+def flash_command(
+    project: _ProjectOption = None,
+    port: _PortOption = None,
+    env: Annotated[str | None, typer.Option(
+        help="PlatformIO environment to upload. \\[default: default_envs in "
+        "platformio.ini, else its only environment]")] = None,
+) -> None:
+    """Build the firmware project and upload it to the board with PlatformIO
+    (needs the flash extra: pip install 'edgetf\\[flash]').
+
+    Example: edgetf flash --project fw/esp32 --port /dev/ttyUSB0
+    """
+
+    def action(reporter: Reporter) -> None:
+        from edgetf.codegen.platformio import flash
+
+        flash(project or Path.cwd(), port=port, env=env, reporter=reporter)
+
+    run_command(action)
+
+
+@app.command("monitor")
+def monitor_command(
+    project: _ProjectOption = None,
+    port: _PortOption = None,
+    baud: Annotated[int | None, typer.Option(
+        min=1, help="Baud rate. \\[default: monitor_speed in platformio.ini, 115200 for "
+        "edgetf projects]")] = None,
+    env: Annotated[str | None, typer.Option(
+        help="PlatformIO environment whose monitor settings to use. \\[default: "
+        "default_envs in platformio.ini, else its only environment]")] = None,
+) -> None:
+    """Show the board's serial output with PlatformIO's monitor; Ctrl-C quits
+    (needs the flash extra: pip install 'edgetf\\[flash]').
+
+    Example: edgetf monitor --project fw/esp32 --port /dev/ttyUSB0
+    """
+
+    def action(reporter: Reporter) -> None:
+        from edgetf.codegen.platformio import monitor
+
+        monitor(project or Path.cwd(), port=port, baud=baud, env=env, reporter=reporter)
+
+    run_command(action)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="edgetf")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""What each board's TFLM build or optimized kernels get wrong or refuse, although TFLM's
+reference kernels (and so edgetf's measurements and golden vectors) accept it.
+
+Shared by ``emit-firmware`` (refuse or warn before writing anything) and ``inspect``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from edgetf.tflite.model import TfliteModel
+
+if TYPE_CHECKING:
+    from edgetf.targets.boards import Board
+
+
+def board_limitations(model: TfliteModel, board: Board) -> list[str]:
+    """What the board's TFLM or its optimized kernels get wrong or refuse although TFLM's
+    reference kernels (and so edgetf's measurements and golden vectors) accept it: each
+    entry names the op and why. emit-firmware refuses these unless forced.
+
+    Found by running generated libraries on a Cortex-M4 under QEMU (2026-11):
+
+    - CMSIS-NN (tflite-micro main): FULLY_CONNECTED fails in Prepare on per-channel
+      weights unless the input is int8 (``kernels/cmsis_nn/fully_connected.cc``:
+      "is_per_channel ... input->type == kTfLiteInt8 ... was not true"), so an int16x8
+      model from a current converter cannot allocate.
+    - Chirale_TensorFLowLite 2.0.0 (TFLM of 2023): its only FULLY_CONNECTED kernel takes
+      one multiplier from the first channel's scale, so per-channel weights (what TF 2.x
+      converters write for Dense layers) give wrong outputs with no error: a lone Dense
+      layer was off on 42 of 64 outputs; per-tensor weights matched bit for bit.
+    """
+    found = []
+    graph = model.main
+    for op in graph.operators:
+        if op.name != "FULLY_CONNECTED" or len(op.inputs) < 2 or min(op.inputs[:2]) < 0:
+            continue
+        data, weights = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
+        if weights.quantization is None or len(weights.quantization.scales) <= 1:
+            continue
+        if board.kernels == "CMSIS-NN" and data.dtype != "int8":
+            found.append(f"FULLY_CONNECTED (op {op.index}) has {data.dtype} input with "
+                         f"per-channel weights, which {board.kernels}'s kernel refuses at init")
+        elif not board.per_channel_fully_connected:
+            found.append(f"FULLY_CONNECTED (op {op.index}) has per-channel weights, which "
+                         f"{board.tflm_source.spec}'s kernel computes with the first "
+                         "channel's scale only (wrong outputs, no error); convert with "
+                         "converter._experimental_disable_per_channel_quantization_for_dense"
+                         "_layers = True (edgetf train-quantize with QAT, the default, "
+                         "already writes per-tensor Dense weights)")
+    return found
+
+
+def board_warnings(model: TfliteModel, quantization: str, board: Board) -> list[str]:
+    """Where the board's kernels were measured to compute other numbers than current
+    TFLM's reference kernels, so that its self-test may report FAIL."""
+    found = sorted(set(model.op_names()) & set(board.divergent_ops))
+    if quantization in board.divergent_quantizations:
+        found.append(f"{quantization} quantization")
+    return [f"{', '.join(found)} on the {board.id}: {board.divergence_note}"] if found else []

@@ -1,0 +1,122 @@
+"""Will a model fit a board? Flash and RAM estimates against the board table's budgets.
+
+Flash: the model bytes, plus the code of TFLM's interpreter and of the kernels of the
+ops the model uses, plus the framework's own image (ESP-IDF or the Arduino core). RAM:
+the arena the firmware declares (the measured arena with the board's margin, see
+:func:`edgetf.targets.boards.arena_for_board`), plus the runtime's static state and stack, plus
+what the framework keeps for itself. Every figure below is an estimate whose basis is
+given beside it; the firmware prints the real arena use at boot, and PlatformIO prints
+the real image size after a build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from edgetf.targets.boards import Board
+from edgetf.tflite.model import TfliteModel
+
+_KB = 1024
+
+# Code sizes, in bytes of .text + .rodata. Basis: linker maps of edgetf's own
+# verification builds of generated libraries for a Cortex-M4F (arm-none-eabi-gcc 12.2,
+# -O2, Thumb-2, tflite-micro main of 2026-11 with CMSIS-NN kernels), summed per archive
+# member and split by op across seven models: FC+ADD 57.5 KB of TFLM in all;
+# AVG_POOL+FC+LOGISTIC+MUL+RESHAPE 66.3; FC+STRIDED_SLICE+LSTM 74.6;
+# CONV+FC+RESHAPE+SOFTMAX 81.3; the same + MAX_POOL 85.3; CONV+DEPTHWISE+FC+MEAN+SOFTMAX
+# 103.0. The figures below reproduce those totals within 2 KB. Xtensa (ESP32) builds
+# were not measured; the same figures are used for them.
+TFLM_CORE_CODE = 28 * _KB
+"""Interpreter, allocator, memory planner, flatbuffer access, op resolver, logging."""
+RUNTIME_CODE = 4 * _KB
+"""edgetf's runtime and demo (edgetf_runtime.cc, edgetf_demo.cc)."""
+KERNEL_CODE_DEFAULT = 6 * _KB
+"""A kernel not listed in :data:`KERNEL_CODE` (most elementwise and shape ops are 1-6 KB)."""
+KERNEL_CODE: dict[str, int] = {
+    "CONV_2D": 26 * _KB,
+    "DEPTHWISE_CONV_2D": 14 * _KB,
+    "FULLY_CONNECTED": 18 * _KB,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": 15 * _KB,
+    "STRIDED_SLICE": 14 * _KB,
+    "ADD": 12 * _KB,
+    "MUL": 11 * _KB,
+    "MEAN": 9 * _KB,
+    "SOFTMAX": 7 * _KB,
+    "LOGISTIC": 4 * _KB,
+    "MAX_POOL_2D": 4 * _KB,
+    "AVERAGE_POOL_2D": 4 * _KB,
+    "RESHAPE": 2 * _KB,
+    "QUANTIZE": 3 * _KB,
+    "DEQUANTIZE": 3 * _KB,
+}
+
+# The framework's own image and RAM, for an application that prints to the serial port
+# and uses no radio. Basis: sizes PlatformIO reports for minimal projects (ESP-IDF 5
+# "hello world" with the console: ~180 KB flash, ~30 KB of the 320 KB DRAM budget with
+# the main task's stack; Arduino mbed core for the Nano 33 BLE with Serial: ~80 KB flash
+# and ~45 KB RAM including mbed OS's heap reserve and stacks). Estimates, not
+# measurements made by edgetf.
+FRAMEWORK_FLASH = {"espidf": 180 * _KB, "arduino": 80 * _KB}
+FRAMEWORK_RAM = {"espidf": 30 * _KB, "arduino": 45 * _KB}
+RUNTIME_RAM = 4 * _KB
+"""edgetf's static state: interpreter and resolver objects, demo buffers (inputs and
+scores are added per model)."""
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Estimated flash and RAM use of the firmware on one board, with the budgets."""
+
+    board: str
+    model_bytes: int
+    code_bytes: int
+    flash_bytes: int
+    flash_budget: int
+    arena_bytes: int
+    ram_bytes: int
+    ram_budget: int
+
+    @property
+    def flash_ok(self) -> bool:
+        return self.flash_bytes <= self.flash_budget
+
+    @property
+    def ram_ok(self) -> bool:
+        return self.ram_bytes <= self.ram_budget
+
+    @property
+    def flash_headroom(self) -> int:
+        return self.flash_budget - self.flash_bytes
+
+    @property
+    def ram_headroom(self) -> int:
+        return self.ram_budget - self.ram_bytes
+
+    def to_dict(self) -> dict:
+        return {
+            "board": self.board, "model_bytes": self.model_bytes, "code_bytes": self.code_bytes,
+            "flash_bytes": self.flash_bytes, "flash_budget": self.flash_budget,
+            "flash_ok": self.flash_ok, "arena_bytes": self.arena_bytes,
+            "ram_bytes": self.ram_bytes, "ram_budget": self.ram_budget, "ram_ok": self.ram_ok,
+        }
+
+
+def code_bytes(model: TfliteModel) -> int:
+    """TFLM core, edgetf's runtime, and one kernel per distinct op (unknown ops count
+    the default)."""
+    return TFLM_CORE_CODE + RUNTIME_CODE + sum(KERNEL_CODE.get(name, KERNEL_CODE_DEFAULT)
+                                for name in model.op_names())
+
+
+def estimate_footprint(model: TfliteModel, board: Board, arena_bytes: int,
+                       extra_flash: int = 0, extra_ram: int = 0) -> Footprint:
+    """Flash and RAM on ``board`` for ``model`` with a declared arena of ``arena_bytes``.
+
+    ``extra_flash`` and ``extra_ram`` are what the generated code adds per model (golden
+    vectors in flash, the demo's input and score buffers in RAM).
+    """
+    code = code_bytes(model)
+    flash = model.size + code + FRAMEWORK_FLASH[board.framework] + extra_flash
+    ram = arena_bytes + RUNTIME_RAM + FRAMEWORK_RAM[board.framework] + extra_ram
+    return Footprint(board.id, model.size, code, flash, board.flash_bytes, arena_bytes,
+                     ram, board.ram_bytes)

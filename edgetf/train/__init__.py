@@ -1,0 +1,6 @@
+"""The ``train-quantize`` job: its options and config file, conversion to full-int8 TFLite,
+weight statistics, the run's report, and :func:`~edgetf.train.train_quantize.train_quantize`
+which strings data, compression, conversion and evaluation together.
+
+May import every folder below it: base, tflite, tflm, data, compress.
+"""

@@ -1,0 +1,193 @@
+"""The options of ``train-quantize``, their defaults, their checks and the config file.
+
+One dataclass is the single source of truth for names and defaults: the CLI,
+``edgetf.toml`` and Python callers all end up here, and everything is checked
+before any training starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from edgetf.base.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class TrainQuantizeOptions:
+    """Everything ``train_quantize`` needs; see ``edgetf train-quantize --help``."""
+
+    data: str = "digits"
+    out: str | None = None
+    model: str | None = None  # None: tiny-cnn for images, mlp for vectors
+    label_column: str | None = None
+    prune: float | None = None
+    prune_structure: str | None = None
+    cluster: int | None = None
+    cluster_per_channel: bool = False
+    qat: bool = True
+    low_rank: float | None = None  # rank = ceil(low_rank * min(m, n)) per weight matrix
+    low_rank_energy: float | None = None  # or the rank keeping this share of sigma^2
+    distill_from: str | None = None  # teacher: a Keras model file or a run's --out folder
+    distill_temperature: float = 4.0
+    distill_alpha: float = 0.9
+    distill_baseline: bool = False
+    epochs: int | None = None  # None: 20 from scratch, fine_tune_epochs for a user's model
+    fine_tune_epochs: int = 4
+    learning_rate: float = 1e-3
+    calibration_samples: int = 200
+    validation_fraction: float = 0.1
+    seed: int = 42
+    force: bool = False
+
+    def check(self) -> TrainQuantizeOptions:
+        """Raise ConfigError for any value out of range; return self for chaining."""
+        if self.prune is not None and not 0.0 <= self.prune < 1.0:
+            raise ConfigError(
+                f"--prune {self.prune} is outside [0, 1); give the fraction of weights to "
+                f"set to zero, e.g. --prune 0.5"
+            )
+        if self.prune_structure is not None:
+            self.structure()  # parses or raises
+            if self.prune is None:
+                raise ConfigError(
+                    f"--prune-structure {self.prune_structure} needs --prune; "
+                    f"e.g. --prune 0.5 --prune-structure 2:4"
+                )
+        if self.cluster is not None and not 2 <= self.cluster <= 256:
+            raise ConfigError(
+                f"--cluster {self.cluster} is outside 2..256; give the number of distinct "
+                f"weight values per tensor, e.g. --cluster 16"
+            )
+        if self.cluster_per_channel and self.cluster is None:
+            raise ConfigError("--cluster-per-channel needs --cluster K, e.g. --cluster 16")
+        self._check_low_rank()
+        self._check_distillation()
+        for name, low in (("fine_tune_epochs", 1), ("calibration_samples", 1), ("epochs", 0)):
+            value = getattr(self, name)
+            if value is not None and value < low:
+                flag = "--" + name.replace("_", "-")
+                raise ConfigError(f"{flag} {value} must be at least {low}")
+        if self.learning_rate <= 0:
+            raise ConfigError(f"--learning-rate {self.learning_rate} must be positive, e.g. 1e-3")
+        if not 0.0 < self.validation_fraction < 0.5:
+            raise ConfigError(
+                f"--validation-fraction {self.validation_fraction} is outside (0, 0.5)"
+            )
+        return self
+
+    def _check_low_rank(self) -> None:
+        if self.low_rank is not None and self.low_rank_energy is not None:
+            raise ConfigError(
+                "--low-rank and --low-rank-energy both choose the rank; give one of them")
+        if self.low_rank is not None and not 0.0 < self.low_rank < 1.0:
+            raise ConfigError(
+                f"--low-rank {self.low_rank} is outside (0, 1); give the rank as a fraction "
+                f"of each weight matrix's smaller side, e.g. --low-rank 0.25")
+        if self.low_rank_energy is not None and not 0.0 < self.low_rank_energy <= 1.0:
+            raise ConfigError(
+                f"--low-rank-energy {self.low_rank_energy} is outside (0, 1]; give the share "
+                f"of the squared singular values to keep, e.g. --low-rank-energy 0.9")
+
+    def _check_distillation(self) -> None:
+        defaults = TrainQuantizeOptions()
+        if self.distill_from is None:
+            for name in ("distill_temperature", "distill_alpha", "distill_baseline"):
+                if getattr(self, name) != getattr(defaults, name):
+                    raise ConfigError(
+                        f"--{name.replace('_', '-')} needs --distill-from TEACHER (a .keras "
+                        f"model or the --out folder of an earlier run)")
+            return
+        if not self.distill_temperature > 0:
+            raise ConfigError(
+                f"--distill-temperature {self.distill_temperature} must be positive; "
+                f"1 keeps the teacher's probabilities, higher softens them (default 4)")
+        if not 0.0 <= self.distill_alpha <= 1.0:
+            raise ConfigError(
+                f"--distill-alpha {self.distill_alpha} is outside [0, 1]; it weighs the "
+                f"teacher's soft targets against the labels (default 0.9)")
+
+    def structure(self) -> tuple[int, int] | None:
+        """``"2:4"`` as tfmot's ``(zeros, block)`` pair."""
+        if self.prune_structure is None:
+            return None
+        try:
+            zeros, block = (int(part) for part in self.prune_structure.split(":"))
+        except ValueError:
+            zeros = block = -1
+        if not 0 < zeros < block:
+            raise ConfigError(
+                f"--prune-structure '{self.prune_structure}' is not M:N with 0 < M < N; "
+                f"e.g. 2:4 (two zeros in every four weights)"
+            )
+        return zeros, block
+
+    @property
+    def pruning(self) -> bool:
+        return bool(self.prune)
+
+    @property
+    def factoring(self) -> bool:
+        return self.low_rank is not None or self.low_rank_energy is not None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+FIELD_NAMES = tuple(field.name for field in dataclasses.fields(TrainQuantizeOptions))
+
+
+def load_options(config: str | Path | None = None, **overrides) -> TrainQuantizeOptions:
+    """Defaults, then the config file, then ``overrides`` whose value is not None."""
+    values = _read_config(Path(config)) if config else {}
+    values.update({key: value for key, value in overrides.items() if value is not None})
+    unknown = sorted(set(values) - set(FIELD_NAMES))
+    if unknown:
+        raise ConfigError(f"unknown option(s) {', '.join(unknown)}")
+    return TrainQuantizeOptions(**values).check()
+
+
+def _read_config(path: Path) -> dict:
+    """Read ``edgetf.toml``: top-level keys or a ``[train-quantize]`` table, dashes allowed."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found; check the --config path") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file ({error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error}); fix the syntax") from None
+    table = document.get("train-quantize", document)
+    values = {}
+    defaults = TrainQuantizeOptions()
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name not in FIELD_NAMES:
+            raise ConfigError(
+                f"{path}: unknown key '{key}'; valid keys are "
+                f"{', '.join(n.replace('_', '-') for n in FIELD_NAMES)}"
+            )
+        values[name] = _coerce(path, key, value, getattr(defaults, name))
+    return values
+
+
+def _coerce(path: Path, key: str, value, default):
+    """Config values must have the option's type (ints are accepted where floats are)."""
+    expected = {"prune": float, "cluster": int, "epochs": int, "model": str,
+                "label_column": str, "prune_structure": str, "out": str,
+                "low_rank": float, "low_rank_energy": float, "distill_from": str}.get(
+        key.replace("-", "_"), type(default))
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise ConfigError(
+            f"{path}: '{key}' should be {expected.__name__}, got {value!r}"
+        )
+    return value

@@ -1,0 +1,269 @@
+"""``train_quantize``: data and model in, a measured full-int8 ``.tflite`` out.
+
+The order is fixed: train (or fine-tune) → low-rank → prune → cluster → QAT →
+convert → evaluate under LiteRT and TFLM → write. Each step keeps what the earlier
+ones did (sparsity-preserving clustering, PQAT/CQAT/PCQAT), and the report measures
+that in the converted int8 weights. With a teacher (``--distill-from``) every fit,
+training and each step's fine-tuning, uses the distillation loss.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from edgetf import compress
+from edgetf._version import __version__
+from edgetf.base.errors import ModelError
+from edgetf.base.output_dir import check_destination, staged_output
+from edgetf.base.progress import Reporter
+from edgetf.base.tf_import import import_tf
+from edgetf.compress.common import Training, keras_accuracy
+from edgetf.compress.qat import check_qat_supported
+from edgetf.compress.teacher import Teacher, check_teacher_path, load_teacher
+from edgetf.data.builtin_models import (
+    build_model,
+    check_model_fits_data,
+    default_architecture,
+    is_model_path,
+    outputs_probabilities,
+)
+from edgetf.data.datasets import Dataset, load_dataset
+from edgetf.tflite.reader import read_tflite
+from edgetf.tflm.agreement import compare_interpreters
+from edgetf.train.convert import to_float_tflite, to_int8_tflite
+from edgetf.train.options import TrainQuantizeOptions
+from edgetf.train.report import sizes
+from edgetf.train.weight_stats import weight_stats
+
+DEFAULT_EPOCHS = 20
+#: Test samples kept in ``samples.npz`` for the firmware's golden vectors.
+SAMPLE_COUNT = 8
+
+
+@dataclass
+class TrainQuantizeResult:
+    """What a run produced; ``report`` is exactly what ``report.json`` holds."""
+
+    int8_model: bytes
+    float_model: bytes
+    keras_model: object
+    labels: tuple[str, ...]
+    report: dict
+    out: Path | None = None
+    timings: dict = field(default_factory=dict)
+    samples: dict = field(default_factory=dict)
+    """A few labelled test samples (``x`` float32, ``y``), written as ``samples.npz``:
+    ``emit-firmware --from`` turns them into the firmware's golden vectors."""
+
+
+def train_quantize(options: TrainQuantizeOptions,
+                   reporter: Reporter | None = None) -> TrainQuantizeResult:
+    """Run the whole pipeline; write ``options.out`` (if set) only when all of it succeeded."""
+    options.check()
+    reporter = reporter or Reporter(quiet=True)
+    if options.out:
+        check_destination(Path(options.out), options.force)
+    if options.distill_from:
+        check_teacher_path(options.distill_from)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    with reporter.stage(f"load data '{options.data}'"):
+        data = load_dataset(options.data, label_column=options.label_column,
+                            validation_fraction=options.validation_fraction, seed=options.seed)
+    tf, _ = import_tf()
+    tf.config.experimental.enable_op_determinism()
+    teacher = None
+    if options.distill_from:
+        start = time.perf_counter()
+        teacher = load_teacher(options.distill_from, data, reporter)
+        timings["teacher"] = time.perf_counter() - start  # "train" keeps loading the data
+    model, source, from_scratch, training, epochs, distillation = _train(
+        options, data, reporter, teacher)
+    timings["train"] = _lap(clock, timings)
+    # The float reference is the model before compression: pruning wraps its layers in
+    # place, so convert it now.
+    float_tflite = to_float_tflite(model)
+    accuracy = {"float_keras": keras_accuracy(model, data.x_test, data.y_test)}
+    parameters = int(model.count_params())
+
+    steps = []
+    if options.factoring:
+        model, step = compress.low_rank(model, training, ratio=options.low_rank,
+                                        energy=options.low_rank_energy,
+                                        epochs=options.fine_tune_epochs)
+        steps.append(step)
+        timings["low_rank"] = _lap(clock, timings)
+    if options.pruning:
+        model, step = compress.prune(model, training, sparsity=options.prune,
+                                     structure=options.structure(),
+                                     epochs=options.fine_tune_epochs)
+        steps.append(step)
+        timings["prune"] = _lap(clock, timings)
+    if options.cluster:
+        model, step = compress.cluster(model, training, clusters=options.cluster,
+                                       per_channel=options.cluster_per_channel,
+                                       preserve_sparsity=options.pruning,
+                                       epochs=options.fine_tune_epochs)
+        steps.append(step)
+        timings["cluster"] = _lap(clock, timings)
+    if steps:
+        _recompile(model, training)
+        accuracy["compressed_float_keras"] = keras_accuracy(model, data.x_test, data.y_test)
+    layer_names = [layer.name for layer in model.layers]
+    if options.qat:
+        model, step = compress.quantization_aware_train(
+            model, training, pruned=options.pruning, clustered=bool(options.cluster),
+            epochs=options.fine_tune_epochs, source=source)
+        steps.append(step)
+        accuracy["qat_keras"] = keras_accuracy(model, data.x_test, data.y_test)
+        timings["qat"] = _lap(clock, timings)
+
+    if training.distillation is not None:
+        # Compiled with the distillation loss, which model.keras would name and only
+        # edgetf defines: recompile with the plain loss so that the file loads anywhere.
+        _recompile(model, training.without_distillation())
+    with reporter.stage("convert to full-int8 TFLite"):
+        int8_model = to_int8_tflite(model, data.x_train, samples=options.calibration_samples,
+                                    seed=options.seed)
+    timings["convert"] = _lap(clock, timings)
+    with reporter.stage("evaluate under LiteRT and the TFLM interpreter, measure the arena"):
+        report = _measure(int8_model, float_tflite, data, layer_names, reporter)
+    timings["evaluate"] = _lap(clock, timings)
+    report["accuracy"] = {**accuracy, **report["accuracy"]}
+    report.update({
+        "edgetf_version": __version__,
+        "data": data.summary(),
+        "labels": list(data.labels),
+        "model": {"source": source, "trained_from_scratch": from_scratch,
+                  "parameters": parameters, "epochs": epochs},
+        "steps": [step.to_dict() for step in steps],
+        **({"distillation": distillation} if distillation is not None else {}),
+        "options": options.to_dict(),
+        "warnings": reporter.warnings,
+        "timings_s": {k: round(v, 2) for k, v in timings.items()},
+    })
+    result = TrainQuantizeResult(
+        int8_model, float_tflite, model, data.labels, report, timings=timings,
+        samples={"x": data.x_test[:SAMPLE_COUNT].astype("float32"),
+                 "y": data.y_test[:SAMPLE_COUNT]})
+    if options.out:
+        result.out = write_run(result, Path(options.out), options.force)
+    return result
+
+
+def _train(options: TrainQuantizeOptions, data: Dataset, reporter: Reporter,
+           teacher: Teacher | None):
+    """Build (or load) the model and train it, from the teacher if there is one.
+
+    Returns the model, its source, whether it was trained from scratch, the
+    :class:`Training` every later step fine-tunes with, the epochs, and the
+    distillation report (None without a teacher).
+    """
+    _, keras = import_tf()
+    # Seeded here, after the teacher is loaded, so that a student starts (and is
+    # shuffled) exactly as it would without a teacher, and the student alone too.
+    keras.utils.set_random_seed(options.seed)
+    model, source, from_scratch = _model_for(options, data, reporter)
+    if options.qat:
+        check_qat_supported(model, source)  # fail before training, not after it
+    training = Training(data, reporter, from_logits=not outputs_probabilities(model))
+    epochs = options.epochs if options.epochs is not None else (
+        DEFAULT_EPOCHS if from_scratch else options.fine_tune_epochs)
+    learning_rate = options.learning_rate if from_scratch else options.learning_rate / 10
+    description = "train" if from_scratch else f"fine-tune {source}"
+    distillation = None
+    if teacher:
+        distillation = _distillation_report(teacher, options, data)
+        if options.distill_baseline:  # the same student, seed and epochs, on labels alone
+            training.fit(model, epochs=epochs, learning_rate=learning_rate,
+                         description=f"{description} the student alone (baseline)")
+            distillation["student_alone_accuracy"] = keras_accuracy(
+                model, data.x_test, data.y_test)
+            keras.utils.set_random_seed(options.seed)
+            model, source, from_scratch = _model_for(options, data, reporter)
+        training = replace(training, distillation=teacher.distillation(
+            options.distill_temperature, options.distill_alpha))
+        description += f", distilled from {Path(teacher.source).name}"
+    training.fit(model, epochs=epochs, learning_rate=learning_rate, description=description)
+    if distillation is not None:
+        distillation["distilled_student_accuracy"] = keras_accuracy(
+            model, data.x_test, data.y_test)
+    return model, source, from_scratch, training, epochs, distillation
+
+
+def _model_for(options: TrainQuantizeOptions, data: Dataset, reporter: Reporter):
+    """The model to train: a fresh built-in one, or the user's (to be fine-tuned)."""
+    if options.model and is_model_path(options.model):
+        from edgetf.data.keras_files import load_keras_model
+
+        with reporter.stage(f"load {options.model}"):
+            model = load_keras_model(options.model)
+        check_model_fits_data(model, options.model, data.input_shape, data.num_classes)
+        return model, options.model, False
+    architecture = options.model or default_architecture(data.input_shape)
+    if options.model and Path(options.model).suffix:
+        raise ModelError(f"{options.model}: no such model file; check the --model path")
+    model = build_model(architecture, data.input_shape, data.num_classes)
+    return model, architecture, True
+
+
+def _distillation_report(teacher: Teacher, options: TrainQuantizeOptions, data: Dataset) -> dict:
+    """The distillation part of the report; accuracies are float, on the test split."""
+    return {
+        "teacher": teacher.source,
+        "temperature": options.distill_temperature,
+        "alpha": options.distill_alpha,
+        "teacher_accuracy": teacher.accuracy(data.y_test),
+    }
+
+
+def _recompile(model, training: Training) -> None:
+    """Stripped models lose their compile state; recompile so Keras can evaluate them."""
+    training.fit(model, epochs=0, learning_rate=1e-3, description="")
+
+
+def _measure(int8_model: bytes, float_model: bytes, data: Dataset, layer_names: list[str],
+             reporter: Reporter) -> dict:
+    """Everything the report says about the int8 model, measured on the model itself."""
+    from edgetf.tflm.interpreter import measure_arena
+
+    parsed = read_tflite(int8_model, source="model.tflite")
+    comparison = compare_interpreters(int8_model, data.x_test, data.y_test)
+    if comparison.tflm_accuracy is None:
+        reporter.warn("tflite-micro is not installed on this platform: TFLM accuracy skipped "
+                      "and the arena estimated from the flatbuffer")
+    arena = measure_arena(int8_model)
+    return {
+        "accuracy": comparison.to_dict(),
+        "layers": [stats.to_dict() for stats in weight_stats(parsed, layer_names)],
+        "sizes": sizes(int8_model, float_model),
+        "ops": list(parsed.op_names()),
+        "arena": {"bytes": arena.bytes, "method": arena.method, "note": arena.note},
+    }
+
+
+def write_run(result: TrainQuantizeResult, out: Path, force: bool) -> Path:
+    """Write the run's files together (see ``staged_output``)."""
+    with staged_output(out, force) as staging:
+        (staging / "model.tflite").write_bytes(result.int8_model)
+        (staging / "model_float.tflite").write_bytes(result.float_model)
+        result.keras_model.save(staging / "model.keras")
+        (staging / "labels.txt").write_text(
+            "".join(label.replace("\n", " ") + "\n" for label in result.labels),
+            encoding="utf-8")
+        if result.samples:
+            np.savez(staging / "samples.npz", **result.samples)
+        (staging / "report.json").write_text(
+            json.dumps(result.report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out
+
+
+def _lap(start: float, earlier: dict | None = None) -> float:
+    """Seconds since ``start`` minus the stages already timed."""
+    return time.perf_counter() - start - sum((earlier or {}).values())
