@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # before anything imports TensorFlow
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -11,6 +12,25 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 SEED = 42
+#: Public models nobody here wrote (TFLM's examples; see its README). CI has the folder
+#: beside the checkout; a clone without it skips the tests that need it, CI must not.
+SHARED_MODELS = Path(__file__).resolve().parents[1].parent / "shared" / "models"
+
+
+def shared_model_path(name: str) -> Path:
+    """``../shared/models/NAME``; skips (fails under CI=true) where the folder is absent."""
+    if not SHARED_MODELS.is_dir():
+        message = f"{SHARED_MODELS} is absent (a clone without the shared models)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return SHARED_MODELS / name
+
+
+def shared_model_names() -> list[str]:
+    """Names of the shared ``.tflite`` files, for parametrizing (empty where absent)."""
+    return sorted(p.stem for p in SHARED_MODELS.glob("*.tflite")) if SHARED_MODELS.is_dir() \
+        else []
 
 
 @pytest.fixture

@@ -93,10 +93,11 @@ def _quantization(buf: Buffer, t: Table, q: Table, scales: tuple[float, ...],
                  f" {len(zero_points)} zero points")
     if not all(isfinite(scale) for scale in scales):
         buf.fail(f"corrupt: {t.what} has a quantization scale that is not a finite number")
+    # The axis is not checked here: TFLM's allocator copies it unread, and TFLM's
+    # person_detect example (which runs on every board) has 1-D bias tensors with 8
+    # scales along quantized_dimension 3. Where a kernel does index the shape with it,
+    # _check_axes_tflm_reads refuses it. (LiteRT is stricter: it refuses such models.)
     axis = q.scalar(6, "<i", "quantized_dimension")
-    if axis < 0 or (rank and axis >= rank):
-        buf.fail(f"corrupt: {t.what} has quantized_dimension {axis}, outside its"
-                 f" {rank} dimensions")
     return Quantization(scales=scales, zero_points=zero_points, quantized_dimension=axis)
 
 
@@ -158,6 +159,7 @@ def _subgraph(buf: Buffer, g: Table, opcodes: list, buffers: list[bytes]) -> Sub
                 options=decode_options(name, op),
             )
         )
+    _check_axes_tflm_reads(buf, tensors, operators)
     return Subgraph(
         name=g.string(4, "name") or "",
         tensors=tensors,
@@ -241,3 +243,28 @@ def read_tflite_file(path: str | os.PathLike) -> TfliteModel:
             f"{path}: cannot be read ({e.strerror}); check its permissions"
         ) from None
     return read_tflite(data, str(path))
+
+
+#: Ops whose TFLM kernel indexes a per-channel input's shape with its quantized_dimension,
+#: unchecked, by input position: FULLY_CONNECTED's Prepare compares the scale count with
+#: ``filter->dims->data[quantized_dimension]`` (kernels/fully_connected_common.cc,
+#: tflite-micro 90b983c). Conv and depthwise use fixed axes; biases' axes are never read.
+_AXIS_READ_BY_KERNEL = {"FULLY_CONNECTED": (1,)}
+
+
+def _check_axes_tflm_reads(buf: Buffer, tensors: tuple[Tensor, ...],
+                           operators: list[Operator]) -> None:
+    """A per-channel tensor whose axis lies outside its shape, where a TFLM kernel reads
+    the shape at that axis: a read past the dims array, which is what would crash TFLM."""
+    for op in operators:
+        for position in _AXIS_READ_BY_KERNEL.get(op.name, ()):
+            if position >= len(op.inputs) or op.inputs[position] < 0:
+                continue
+            tensor = tensors[op.inputs[position]]
+            q = tensor.quantization
+            rank = len(tensor.shape)
+            if q is not None and len(q.scales) > 1 and not 0 <= q.quantized_dimension < rank:
+                buf.fail(f"corrupt: tensor {tensor.index} (input {position} of {op.name} op"
+                         f" {op.index}) has {len(q.scales)} quantization scales along"
+                         f" quantized_dimension {q.quantized_dimension}, outside its {rank}"
+                         " dimensions, which TFLM's kernel would index")

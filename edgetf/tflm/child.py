@@ -152,8 +152,9 @@ def search(model: bytes, n_inputs: int, start: int, cap: int) -> dict:
     ``print_allocations()`` is documented as the arena usage, but its total is not
     the smallest arena that works: it leaves out temporary memory, both the memory
     planner's bookkeeping during AllocateTensors (a residual MLP: 1904 reported, 2304
-    needed) and the temporaries the LSTM kernel allocates during invoke (2752
-    reported, 4000 needed; anything in between crashes with SIGSEGV).
+    needed) and the temporary tensors kernels allocate in Prepare (the LSTM's 25:
+    2752 reported, 4000 needed; anything in between crashes with SIGSEGV). The planner
+    (:mod:`edgetf.targets.planner`) replays both and gives the same figure.
     """
     size = _round_up(start)
     while True:

@@ -66,7 +66,7 @@ class ArenaMeasurement:
     host) or ``"estimated"`` (:func:`estimate_arena`, when tflite-micro is missing).
     ``note`` is one sentence for reports and generated headers. ``recorded_bytes`` is
     TFLM's RecordingMicroAllocator total after one invoke, for comparison: it misses
-    the temporary memory used while planning and by some kernels (LSTM) during invoke.
+    the temporary memory used while planning and while kernels prepare (LSTM).
     """
 
     bytes: int

@@ -28,6 +28,7 @@ from edgetf.tflite.model import Tensor
 from edgetf.tflite.ops import BUILTIN_OPERATOR_NAMES, TFLM_RESOLVER_METHODS, op_name, tflm_method
 from edgetf.tflite.reader import read_tflite, read_tflite_file
 from edgetf.tflite.types import ELEMENT_SIZES, NUMPY_DTYPES, TENSOR_TYPES
+from tests.tiny_models import tiny_models
 
 _SEED = 42
 _SEQUENTIAL_OPS = {
@@ -398,12 +399,15 @@ def test_type_tables():
     assert set(ELEMENT_SIZES) <= set(TENSOR_TYPES.values())
 
 
-def _tensor_edit(change):
-    """An edit for :func:`_repack` that changes the first tensor with quantization."""
+def _tensor_edit(change, scales: int = 1, rank: int | None = None):
+    """An edit for :func:`_repack` that changes the first tensor with quantization (with
+    ``scales`` > 1: the first per-channel one; with ``rank``: of that rank)."""
 
     def edit(model):
         tensor = next(t for t in model.subgraphs[0].tensors if t.quantization is not None
-                      and t.quantization.scale is not None and len(t.quantization.scale))
+                      and t.quantization.scale is not None
+                      and len(t.quantization.scale) >= scales
+                      and (rank is None or len(t.shape) == rank))
         change(tensor)
 
     return edit
@@ -430,16 +434,45 @@ def _set(**fields):
         (_set(zeroPoint=None), "1 quantization scales but 0 zero points"),
         (_set(scale=[float("nan")]), "scale that is not a finite number"),
         (_set(scale=[float("inf")]), "scale that is not a finite number"),
-        (_set(quantizedDimension=7), "quantized_dimension 7, outside its"),
     ],
     ids=["negative", "dynamic in shape", "2^32 elements", "40 dims", "signature",
-         "no zero point", "nan scale", "inf scale", "axis"],
+         "no zero point", "nan scale", "inf scale"],
 )
 def test_absurd_shapes_and_quantization_are_refused(models, change, message):
     data = _repack(models["int8"], _tensor_edit(change))
     with pytest.raises(TfliteFormatError, match=message) as error:
         read_tflite(data, "absurd.tflite")
     assert str(error.value).startswith("absurd.tflite: corrupt: subgraph 0 tensor ")
+
+
+@pytest.mark.parametrize("axis", [7, -1, 4])
+def test_a_quantized_dimension_tflm_never_reads_is_accepted(models, axis):
+    """TFLM's allocator copies the axis unread; only FULLY_CONNECTED's kernel indexes the
+    weights' shape with it (person_detect has 8-scale 1-D biases along axis 3, and runs)."""
+    for scales, rank in ((1, None), (2, 4)):  # the input (one scale), the conv weights
+        edit = _tensor_edit(_set(quantizedDimension=axis), scales, rank)
+        data = _repack(models["int8"], edit)
+        dims = {t.quantization.quantized_dimension for t in read_tflite(data).main.tensors
+                if t.quantization is not None and len(t.quantization.scales) >= scales}
+        assert axis in dims
+
+
+@pytest.mark.parametrize("axis", [2, 9, -1])
+def test_per_channel_dense_weights_need_an_axis_inside_their_shape(axis):
+    """FULLY_CONNECTED's Prepare reads filter->dims->data[axis] unchecked."""
+    data = tiny_models()["per_channel_fc"]
+
+    def edit(model):
+        graph = model.subgraphs[0]
+        fc = next(op for op in graph.operators
+                  if max(model.operatorCodes[op.opcodeIndex].builtinCode,
+                         model.operatorCodes[op.opcodeIndex].deprecatedBuiltinCode) == 9)
+        graph.tensors[fc.inputs[1]].quantization.quantizedDimension = axis
+
+    with pytest.raises(TfliteFormatError, match=f"input 1 of FULLY_CONNECTED op .* along "
+                       f"quantized_dimension {axis}, outside its 2 dimensions") as error:
+        read_tflite(_repack(data, edit), "absurd.tflite")
+    assert str(error.value).startswith("absurd.tflite: corrupt: tensor ")
 
 
 def test_dynamic_dimensions_are_allowed_in_the_shape_signature(models):

@@ -1,0 +1,183 @@
+"""Sizes and alignments of TFLM's structs, per target: the facts the planner multiplies.
+
+The arena holds TFLM's own structs (one TfLiteEvalTensor per tensor, one
+NodeAndRegistration per op, kernels' OpData, ...), whose sizes depend on the target's
+pointer size and on how TFLM was built (``USE_TFLM_COMPRESSION`` adds fields to the
+allocator and to several kernels' OpData). So each target is a :class:`Layout`, a table
+of ``sizeof``/``alignof`` pairs, never a scale factor applied to the 64-bit figures.
+
+Provenance: every number below was printed by g++ 12.2.0 (Debian 12.2.0-14) compiling
+``sizeof``/``alignof`` expressions, syntax only, against the headers (and, for structs
+private to a ``.cc`` file, the ``.cc``) of tflite-micro commit 90b983c2b3f1
+(2026-08-20), flatbuffers v25.9.23 and gemmlowp. ``HOST_64_COMPRESSION`` is
+``-m64 -DUSE_TFLM_COMPRESSION``: the build of the ``tflite-micro`` wheel, whose
+``_runtime.so`` exports ``GetCompressionMetadata``; the arena measurements of
+``tests/test_arena_planner.py`` pin it. ``ILP32*`` are ``-m32 -malign-double`` (ARM's
+EABI aligns int64 and double to 8, as ``-malign-double`` makes i386 do) and are not yet
+pinned by any measurement on a board: they are here for the board tables to come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+#: TFLM's ``TfLiteTypeSizeOf`` (``tensorflow/lite/micro/memory_helpers.cc``, 90b983c2b3f1)
+#: keyed by edgetf's tensor type names; int4 tensors take a byte per element. Types it
+#: does not list make AllocateTensors fail.
+TYPE_SIZES: Mapping[str, int] = {
+    "float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int16": 2, "int32": 4,
+    "uint32": 4, "uint8": 1, "uint16": 2, "int8": 1, "int64": 8, "uint64": 8, "bool": 1,
+    "resource": 4, "complex64": 8, "complex128": 16, "int4": 1,
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One target's struct table: ``structs[name] = (sizeof, alignof)``."""
+
+    name: str
+    pointer: int
+    compression: bool
+    structs: Mapping[str, tuple[int, int]]
+
+    def size(self, struct: str) -> int:
+        return self.structs[struct][0]
+
+    def align(self, struct: str) -> int:
+        return self.structs[struct][1]
+
+
+# Structs whose size is the same on every target and build listed here (ints, floats
+# and bools only); kernel OpData names follow TFLM's, builtin params are TfLite*Params.
+_COMMON: dict[str, tuple[int, int]] = {
+    "TfLiteIntArray": (4, 4),  # plus 4 bytes per element (a flexible array member)
+    "OpDataAdd": (60, 4),
+    "OpDataMul": (36, 4),
+    "OpDataPooling": (32, 4),
+    "OpDataLogistic": (16, 4),
+    "OpDataReduce": (44, 4),
+    "StridedSliceParams": (84, 4),
+    "LeakyReluOpData": (24, 4),
+    "OpDataSvdf": (36, 4),
+    "OpDataPad": (56, 4),  # pad.h's OpData
+    "TfLiteConvParams": (28, 4),
+    "TfLiteDepthwiseConvParams": (28, 4),
+    "TfLiteFullyConnectedParams": (16, 4),
+    "TfLiteSoftmaxParams": (4, 4),
+    "TfLiteReshapeParams": (36, 4),
+    "TfLiteAddParams": (8, 4),
+    "TfLiteMulParams": (4, 4),
+    "TfLitePoolParams": (40, 4),
+    "TfLiteReducerParams": (1, 1),
+    "TfLiteStridedSliceParams": (24, 4),
+    "TfLiteConcatenationParams": (8, 4),
+    "TfLiteTransposeConvParams": (20, 4),
+    "TfLiteLeakyReluParams": (4, 4),
+    "TfLiteSVDFParams": (12, 4),
+    "TfLiteUnidirectionalSequenceLSTMParams": (16, 4),
+}
+
+# Contain an int64 or a double (8-aligned on both targets), no pointers.
+_WITH_8_BYTE_FIELDS: dict[str, tuple[int, int]] = {
+    "OpDataQuantizeReference": (32, 8),
+    "DequantizeOpData": (32, 8),
+    "OpDataLSTM": (688, 8),
+}
+
+_HOST_64: dict[str, tuple[int, int]] = {
+    **_COMMON,
+    **_WITH_8_BYTE_FIELDS,
+    "TfLiteEvalTensor": (24, 8),
+    "TfLiteTensor": (112, 8),
+    "TfLiteAffineQuantization": (24, 8),
+    "NodeAndRegistration": (88, 8),
+    "SubgraphAllocations": (16, 8),
+    "ScratchBufferHandle": (8, 8),
+    "ScratchBufferRequest": (16, 8),
+    "AllocationInfo": (32, 8),
+    "GreedyMemoryPlanner": (72, 8),
+    "SingleArenaBufferAllocator": (72, 8),
+    "RecordingSingleArenaBufferAllocator": (104, 8),
+    "MicroAllocator": (72, 8),
+    "RecordingMicroAllocator": (248, 8),
+    "MicroBuiltinDataAllocator": (16, 8),  # micro_allocator.cc, anonymous namespace
+    "MicroResourceVariables": (16, 8),
+    "size_t": (8, 8),
+    "void*": (8, 8),
+    "OpDataConv": (72, 8),
+    "OpDataFullyConnected": (64, 8),
+    "SoftmaxParams": (80, 8),
+    "OpDataConcatenation": (40, 8),  # concatenation.cc's OpData
+    "OpDataTransposeConv": (80, 8),  # transpose_conv.cc's OpData
+}
+
+#: What USE_TFLM_COMPRESSION changes on the 64-bit host.
+_COMPRESSION_64 = {
+    "SubgraphAllocations": (24, 8),
+    "RecordingMicroAllocator": (272, 8),
+    "OpDataConv": (80, 8),
+    "OpDataFullyConnected": (72, 8),
+    "OpDataConcatenation": (80, 8),
+    "OpDataTransposeConv": (88, 8),
+}
+
+_ILP32: dict[str, tuple[int, int]] = {
+    **_COMMON,
+    **_WITH_8_BYTE_FIELDS,
+    "TfLiteEvalTensor": (12, 4),
+    "TfLiteTensor": (64, 4),
+    "TfLiteAffineQuantization": (12, 4),
+    "NodeAndRegistration": (44, 4),
+    "SubgraphAllocations": (8, 4),
+    "ScratchBufferHandle": (4, 4),
+    "ScratchBufferRequest": (12, 4),
+    "AllocationInfo": (24, 4),
+    "GreedyMemoryPlanner": (44, 4),
+    "SingleArenaBufferAllocator": (36, 4),
+    "RecordingSingleArenaBufferAllocator": (52, 4),
+    "MicroAllocator": (36, 4),
+    "RecordingMicroAllocator": (124, 4),
+    "MicroBuiltinDataAllocator": (8, 4),
+    "MicroResourceVariables": (12, 4),
+    "size_t": (4, 4),
+    "void*": (4, 4),
+    "OpDataConv": (56, 4),
+    "OpDataFullyConnected": (48, 4),
+    "SoftmaxParams": (56, 8),
+    "OpDataConcatenation": (24, 4),
+    "OpDataTransposeConv": (72, 4),
+}
+
+_COMPRESSION_32 = {
+    "SubgraphAllocations": (12, 4),
+    "RecordingMicroAllocator": (136, 4),
+    "OpDataConv": (64, 4),
+    "OpDataFullyConnected": (56, 4),
+    "OpDataConcatenation": (64, 4),
+    "OpDataTransposeConv": (80, 4),
+}
+
+HOST_64 = Layout("x86-64", 8, False, _HOST_64)
+HOST_64_COMPRESSION = Layout("x86-64, USE_TFLM_COMPRESSION", 8, True,
+                             {**_HOST_64, **_COMPRESSION_64})
+#: What the tflite-micro wheel 0.dev20261023182759 (commit 8f6596d, two months after the
+#: sources above; its C API moved into namespace tflite::micro) has that differs from
+#: HOST_64_COMPRESSION. Read from its ``_runtime.so`` with ``objdump -d``: the constant
+#: sizes and alignments passed to the allocation calls in
+#: MicroAllocator::AllocatePersistentTfLiteTensorInternal and AllocateTempTfLiteTensor
+#: (TfLiteTensor: 0x40, align 8), AllocateNodeAndRegistrations (operators << 6) and
+#: ParseFullyConnected (0x20, align 8). Every other struct of HOST_64_COMPRESSION that the
+#: planner uses was checked there too (kernels' Init, Parse* functions,
+#: RecordingMicroAllocator::Create, StartModelAllocation, InitScratchBufferData,
+#: CreateAllocationInfo) and agrees.
+_WHEEL_20261023 = {
+    "TfLiteTensor": (64, 8),
+    "NodeAndRegistration": (64, 8),
+    "TfLiteFullyConnectedParams": (32, 8),
+}
+HOST_64_WHEEL = Layout("x86-64, tflite-micro wheel 0.dev20261023182759 (8f6596d)", 8, True,
+                       {**_HOST_64, **_COMPRESSION_64, **_WHEEL_20261023})
+ILP32 = Layout("32-bit (-m32 -malign-double, unverified)", 4, False, _ILP32)
+ILP32_COMPRESSION = Layout("32-bit, USE_TFLM_COMPRESSION (-m32 -malign-double, unverified)",
+                           4, True, {**_ILP32, **_COMPRESSION_32})
