@@ -1,0 +1,15 @@
+"""Every kernel table the planner has, by name: one per TFLM build a board runs.
+
+A board names its table (:attr:`edgetf.targets.boards.Board.arena_table`); a table that
+is not here yet, or one that lacks an op of the model, makes the board fall back to the
+host measurement times the board's measured margin, and say so.
+"""
+
+from __future__ import annotations
+
+from edgetf.targets.planner.kernels import KernelTable
+from edgetf.targets.planner.kernels_reference import REFERENCE_64
+
+TABLES: dict[str, KernelTable] = {
+    REFERENCE_64.name: REFERENCE_64,
+}
