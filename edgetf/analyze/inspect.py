@@ -24,8 +24,9 @@ from edgetf.base.progress import Reporter
 from edgetf.codegen.emit_firmware import _demo_ram, no_inputs_or_outputs
 from edgetf.codegen.golden import DEFAULT_COUNT, golden_count
 from edgetf.codegen.project import EDGETF_TYPES, partition_plan
+from edgetf.targets.board_arena import ArenaPlan, host_figure, plan_board_arena
 from edgetf.targets.board_compatibility import board_limitations, board_warnings
-from edgetf.targets.boards import BOARDS, ArenaPlan, Board, get_board, plan_arena
+from edgetf.targets.boards import BOARDS, Board, get_board
 from edgetf.targets.footprint import Footprint, code_bytes, estimate_footprint
 from edgetf.targets.latency import LatencyEstimate, estimate_latency
 from edgetf.tflite.compatibility import QUANTIZATION_KINDS, Compatibility, check_compatibility
@@ -110,6 +111,9 @@ class BoardVerdict:
             "flash_bytes": fp.flash_bytes, "flash_budget": fp.flash_budget,
             "flash_headroom": fp.flash_headroom,
             "arena_bytes": self.arena.bytes, "arena_on_heap": self.arena.on_heap,
+            "arena_place": self.arena.place, "arena_needed_bytes": self.arena.needed_bytes,
+            "arena_method": self.arena.method, "arena_table": self.arena.table,
+            "arena_versions": self.board.tflm_versions,
             "arena_basis": self.arena.basis, "footprint": fp.to_dict(),
             "latency_ms": self.latency.latency_ms, "latency": self.latency.to_dict(),
             "problems": list(self.problems), "warnings": list(self.warnings),
@@ -284,14 +288,19 @@ def _golden_bytes(model: TfliteModel) -> int:
 def _verdict(model: TfliteModel, compatibility: Compatibility, problems: list[str],
              cost: ModelCost, measurement: ArenaMeasurement, golden: int,
              board: Board) -> BoardVerdict:
-    arena = plan_arena(measurement.bytes, measurement.method, measurement.note, board)
+    host = host_figure(model, measurement.bytes, measurement.method, measurement.note)
+    arena = plan_board_arena(model, board, *host)
     footprint = estimate_footprint(model, board, arena.bytes, extra_flash=golden,
-                                   extra_ram=_demo_ram(model))
+                                   extra_ram=_demo_ram(model),
+                                   arena_in_psram=arena.place == "psram")
     kind = compatibility.quantization
     board_problems = [*problems, *board_limitations(model, board)]
     warnings = board_warnings(model, kind, board)
     if arena.on_heap:
-        warnings.append(f"the arena goes on the heap: {arena.on_heap_reason}")
+        warnings.append(f"the arena goes on the {arena.place}: {arena.place_reason}")
+    if arena.method != "planned":
+        warnings.append(f"arena: host figure x{arena.margin:g} + {arena.margin_bytes} bytes, "
+                        f"because {arena.fallback_reason}")
     plan = partition_plan(board, footprint.flash_bytes)
     if plan is not None:
         warnings.append(f"the app outgrows the default {board.default_app_partition_bytes} "
@@ -301,7 +310,7 @@ def _verdict(model: TfliteModel, compatibility: Compatibility, problems: list[st
         latency = LatencyEstimate(board.id, None, None, None,
                                   f"no estimate: {board_problems[0]}")
     else:
-        latency = estimate_latency(cost.macs, board, kind)
+        latency = estimate_latency(cost.macs, board, kind, arena.place == "psram")
     return BoardVerdict(board, arena, footprint, latency, tuple(board_problems),
                         tuple(warnings))
 

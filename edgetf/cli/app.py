@@ -194,8 +194,9 @@ def emit_firmware_command(
         footprint = spec.footprint
         reporter.info(
             f"{spec.library} for {spec.board.name}: {spec.compatibility.quantization} model, "
-            f"{len(spec.model.op_names())} ops, arena {spec.arena.bytes} bytes "
-            f"({spec.arena.method} {spec.arena.host_bytes} on the host), flash ~"
+            f"{len(spec.model.op_names())} ops, arena {spec.arena.bytes:,} bytes "
+            f"({spec.arena.method}: {spec.arena.needed_bytes:,} needed"
+            f"{' in PSRAM' if spec.arena.place == 'psram' else ''}), flash ~"
             f"{footprint.flash_bytes // 1024} of {footprint.flash_budget // 1024} KB, RAM ~"
             f"{footprint.ram_bytes // 1024} of {footprint.ram_budget // 1024} KB (estimates)")
         reporter.info(f"wrote {result.out}/ ({len(result.files)} files); next: "

@@ -33,8 +33,9 @@ from edgetf.codegen.golden import (
 )
 from edgetf.codegen.project import EDGETF_TYPES, ProjectSpec, generate_project
 from edgetf.data.datasets import read_npz_array
+from edgetf.targets.board_arena import host_figure, plan_board_arena
 from edgetf.targets.board_compatibility import board_limitations, board_warnings
-from edgetf.targets.boards import get_board, plan_arena
+from edgetf.targets.boards import get_board
 from edgetf.targets.footprint import estimate_footprint
 from edgetf.tflite.compatibility import QUANTIZATION_KINDS, check_compatibility
 from edgetf.tflite.model import TfliteModel
@@ -134,10 +135,14 @@ def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: s
             measurement, golden_out = measure_arena_and_run(model_bytes, golden_in)
         except InterpreterError as error:  # TFLM's message knows the model, not its file
             raise FirmwareError(f"{model_file}: {error}") from None
-    if measurement.method != "measured":
-        reporter.warn("tflite-micro is not installed here: the arena is an estimate from the "
-                      "flatbuffer; check arena_used_bytes() on the board")
-    arena = plan_arena(measurement.bytes, measurement.method, measurement.note, board)
+    host = host_figure(model, measurement.bytes, measurement.method, measurement.note)
+    arena = plan_board_arena(model, board, *host)
+    if arena.method != "planned":
+        reporter.warn(f"the arena for the {board.id} is the host figure x{arena.margin:g} + "
+                      f"{arena.margin_bytes} bytes, not a plan, because {arena.fallback_reason}"
+                      + ("; tflite-micro is not installed here, so the host figure is an "
+                         "estimate from the flatbuffer: check arena_used_bytes() on the board"
+                         if arena.host_method == "estimated" else ""))
     vectors = None
     if golden_out is not None:
         vectors = golden_vectors(model, golden_in, golden_out, source)
@@ -147,10 +152,10 @@ def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: s
                       "edgetf_self_test() will report that it has none")
     footprint = estimate_footprint(
         model, board, arena.bytes, extra_flash=vectors.nbytes if vectors else 0,
-        extra_ram=_demo_ram(model))
+        extra_ram=_demo_ram(model), arena_in_psram=arena.place == "psram")
     _check_fit(footprint, model_file, board, force, reporter)
     if arena.on_heap:
-        reporter.warn(f"the arena goes on the heap: {arena.on_heap_reason}")
+        reporter.warn(f"the arena goes on the {arena.place}: {arena.place_reason}")
     _check_labels(model, labels, reporter)
     digest = hashlib.sha256(model_bytes).hexdigest()
     # The name is only ever used with a suffix (<name>_inferencing, <name>_model), so a

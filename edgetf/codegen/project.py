@@ -27,7 +27,8 @@ from edgetf.codegen.c_names import c_include_guard
 from edgetf.codegen.golden import GoldenVectors
 from edgetf.codegen.render import render
 from edgetf.codegen.resources import firmware_sources
-from edgetf.targets.boards import ArenaPlan, Board
+from edgetf.targets.board_arena import ArenaPlan
+from edgetf.targets.boards import Board
 from edgetf.targets.footprint import Footprint
 from edgetf.tflite.compatibility import Compatibility
 from edgetf.tflite.model import Tensor, TfliteModel

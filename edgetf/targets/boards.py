@@ -48,6 +48,13 @@ class TflmSource:
     arduino_header: str | None = None
     """The header an Arduino sketch includes so that the Arduino tools build and link
     the library (its umbrella header); ``None`` for ESP-IDF components."""
+    kernel_package: str | None = None
+    """The optimized-kernel package the TFLM package pulls in, pinned beside it where the
+    package manager allows (ESP-IDF components: ``espressif/esp-nn``); ``None`` when the
+    kernels are bundled (Chirale_TensorFLowLite carries its CMSIS-NN)."""
+    kernel_version: str | None = None
+    described: str = ""
+    """The versions in words, for reports: TFLM's and the kernels'."""
 
     @property
     def spec(self) -> str:
@@ -102,6 +109,26 @@ class Board:
     differently from current TFLM."""
     divergence_note: str = ""
     """What was measured about the divergences, for the warning emit-firmware gives."""
+    arena_table: str = ""
+    """The arena planner's table for this board's TFLM build and kernels (see
+    :data:`edgetf.targets.planner.tables.TABLES`); until it exists, the board falls back to
+    ``arena_margin`` on the host figure."""
+    psram_bytes: int = 0
+    """External PSRAM the firmware enables (0: none). An arena larger than
+    ``internal_arena_max_bytes`` is then allocated there."""
+    internal_arena_max_bytes: int = 0
+    """With PSRAM: the largest arena kept in internal RAM."""
+    sdkconfig: tuple[str, ...] = ()
+    """Extra ``sdkconfig.defaults`` lines (ESP-IDF), e.g. to enable PSRAM."""
+    platformio_options: tuple[str, ...] = ()
+    """Extra ``platformio.ini`` lines for the environment."""
+    chip: str = ""
+    """The board whose chip this one shares, for per-chip figures (latency); "" = itself."""
+
+    @property
+    def tflm_versions(self) -> str:
+        """Which TFLM build and kernel library the arena figures hold for."""
+        return self.tflm_source.described or self.tflm_source.spec
 
 
 # Basis for the arena margins. The arena edgetf measures comes from the tflite-micro
@@ -135,6 +162,23 @@ _ESP_NN_INT16X8 = (
     "edgetf's checks (C kernels on a host), so the board's self-test may report FAIL; "
     "prefer full int8")
 
+#: The versions the ESP boards' arena tables were read from and checked against; the
+#: project pins both, so that an upstream release (a 2026 esp-nn changed its scratch sizes
+#: under a popular wake-word project) cannot change the arena under the user.
+_ESP_TFLITE_MICRO = TflmSource(
+    kind="idf-component", name="espressif/esp-tflite-micro", version="1.4.0",
+    kernel_package="espressif/esp-nn", kernel_version="1.2.3",
+    described="espressif/esp-tflite-micro 1.4.0 with espressif/esp-nn 1.2.3")
+#: ESP32-S3 modules with 8 MB octal PSRAM (ESP32-S3-DevKitC-1 N8R8, ESP32-S3-WROOM-1
+#: N8R8): ESP-IDF maps it into the address space and adds it to the heap under the
+#: SPIRAM capability once these options are set.
+_OCTAL_PSRAM_SDKCONFIG = (
+    "CONFIG_SPIRAM=y",
+    "CONFIG_SPIRAM_MODE_OCT=y",
+    "CONFIG_SPIRAM_SPEED_80M=y",
+    "CONFIG_SPIRAM_USE_CAPS_ALLOC=y",
+)
+
 BOARDS: dict[str, Board] = {
     "esp32": Board(
         id="esp32",
@@ -142,9 +186,7 @@ BOARDS: dict[str, Board] = {
         platformio_platform="espressif32",
         platformio_board="esp32dev",
         framework="espidf",
-        tflm_source=TflmSource(
-            kind="idf-component", name="espressif/esp-tflite-micro", version=None
-        ),
+        tflm_source=_ESP_TFLITE_MICRO,
         kernels="ESP-NN",
         ram_bytes=320 * _KB,
         static_ram_limit_bytes=160 * _KB,
@@ -160,6 +202,7 @@ BOARDS: dict[str, Board] = {
         ),
         divergent_quantizations=("int16x8",),
         divergence_note=_ESP_NN_INT16X8,
+        arena_table="esp-tflite-micro-1.4.0-esp-nn-esp32",
     ),
     "esp32s3": Board(
         id="esp32s3",
@@ -167,9 +210,7 @@ BOARDS: dict[str, Board] = {
         platformio_platform="espressif32",
         platformio_board="esp32-s3-devkitc-1",
         framework="espidf",
-        tflm_source=TflmSource(
-            kind="idf-component", name="espressif/esp-tflite-micro", version=None
-        ),
+        tflm_source=_ESP_TFLITE_MICRO,
         kernels="ESP-NN",
         ram_bytes=320 * _KB,
         static_ram_limit_bytes=None,
@@ -182,6 +223,36 @@ BOARDS: dict[str, Board] = {
         notes="512 KB SRAM, of which about 320 KB is available to the application.",
         divergent_quantizations=("int16x8",),
         divergence_note=_ESP_NN_INT16X8,
+        arena_table="esp-tflite-micro-1.4.0-esp-nn-esp32s3",
+    ),
+    "esp32s3-psram": Board(
+        id="esp32s3-psram",
+        name="ESP32-S3 with 8 MB PSRAM (ESP32-S3-DevKitC-1 N8R8)",
+        platformio_platform="espressif32",
+        platformio_board="esp32-s3-devkitc-1",
+        framework="espidf",
+        tflm_source=_ESP_TFLITE_MICRO,
+        kernels="ESP-NN",
+        ram_bytes=320 * _KB,
+        static_ram_limit_bytes=None,
+        flash_bytes=8 * _MB - _APP_OFFSET,
+        chip_flash_bytes=8 * _MB,
+        default_app_partition_bytes=1 * _MB,
+        static_arena_max_bytes=None,
+        arena_margin=4.0,
+        arena_margin_bytes=4 * _KB,
+        notes=("8 MB octal PSRAM, enabled in sdkconfig.defaults: an arena too big for the "
+               "internal RAM goes there (slower than internal SRAM)."),
+        divergent_quantizations=("int16x8",),
+        divergence_note=_ESP_NN_INT16X8,
+        arena_table="esp-tflite-micro-1.4.0-esp-nn-esp32s3",
+        psram_bytes=8 * _MB,
+        # Internal RAM for the app stays the S3's 320 KB; arenas over 192 KB leave too
+        # little of it for the stack, Wi-Fi and the user's buffers, so they go to PSRAM.
+        internal_arena_max_bytes=192 * _KB,
+        sdkconfig=_OCTAL_PSRAM_SDKCONFIG,
+        platformio_options=("board_upload.flash_size = 8MB",),
+        chip="esp32s3",
     ),
     "nano33ble": Board(
         id="nano33ble",
@@ -194,6 +265,8 @@ BOARDS: dict[str, Board] = {
             name="spaziochirale/Chirale_TensorFLowLite",
             version="2.0.0",
             arduino_header="Chirale_TensorFlowLite.h",
+            described="spaziochirale/Chirale_TensorFLowLite 2.0.0 (TFLM of 2023 with its "
+                      "bundled CMSIS-NN)",
         ),
         kernels="CMSIS-NN",
         ram_bytes=256 * _KB,
@@ -221,6 +294,7 @@ BOARDS: dict[str, Board] = {
             "2.21 in edgetf's Cortex-M4 checks (TFLM's own LSTM examples matched), so the "
             "self-test will likely report FAIL; check the outputs before relying on them, "
             "or use an ESP32 board"),
+        arena_table="chirale-2.0.0-cmsis-nn",
     ),
 }
 
@@ -247,37 +321,3 @@ def arena_for_board(measured_bytes: int, board: Board) -> int:
         raise ValueError(f"measured arena size must be >= 0, got {measured_bytes}")
     needed = math.ceil(measured_bytes * board.arena_margin) + board.arena_margin_bytes
     return -(-needed // ARENA_ALIGNMENT) * ARENA_ALIGNMENT
-
-
-@dataclass(frozen=True)
-class ArenaPlan:
-    """The tensor arena a generated library declares on one board, and why."""
-
-    bytes: int
-    """What the firmware reserves: the host figure with the board's margin."""
-    host_bytes: int
-    """The figure it was derived from (measured or estimated on the host)."""
-    method: str
-    """``"measured"`` or ``"estimated"`` (see :class:`edgetf.tflm.interpreter.ArenaMeasurement`)."""
-    note: str
-    margin: float
-    margin_bytes: int
-    on_heap: bool
-    on_heap_reason: str
-
-    @property
-    def basis(self) -> str:
-        return (f"{self.method.capitalize()} on the host: {self.host_bytes} bytes; "
-                f"x{self.margin:g} + {self.margin_bytes} bytes for the board's optimized "
-                "kernels' scratch buffers, rounded up to 16.")
-
-
-def plan_arena(host_bytes: int, method: str, note: str, board: Board) -> ArenaPlan:
-    """The arena for ``board`` (see :func:`arena_for_board`) and where it lives."""
-    declared = arena_for_board(host_bytes, board)
-    limit = board.static_arena_max_bytes
-    on_heap = limit is not None and declared > limit
-    reason = (f"{declared} bytes is more than the {limit} bytes of static DRAM left for an "
-              f"arena on the {board.name}, so it is allocated on the heap") if on_heap else ""
-    return ArenaPlan(declared, host_bytes, method, note, board.arena_margin,
-                     board.arena_margin_bytes, on_heap, reason)

@@ -2,8 +2,8 @@
 
 Flash: the model bytes, plus the code of TFLM's interpreter and of the kernels of the
 ops the model uses, plus the framework's own image (ESP-IDF or the Arduino core). RAM:
-the arena the firmware declares (the measured arena with the board's margin, see
-:func:`edgetf.targets.boards.arena_for_board`), plus the runtime's static state and stack, plus
+the arena the firmware declares (the board's planned arena, see
+:mod:`edgetf.targets.board_arena`), plus the runtime's static state and stack, plus
 what the framework keeps for itself. Every figure below is an estimate whose basis is
 given beside it; the firmware prints the real arena use at boot, and PlatformIO prints
 the real image size after a build.
@@ -75,6 +75,9 @@ class Footprint:
     arena_bytes: int
     ram_bytes: int
     ram_budget: int
+    psram_bytes: int = 0
+    """The arena, when it lives in PSRAM (then not in ``ram_bytes``)."""
+    psram_budget: int = 0
 
     @property
     def flash_ok(self) -> bool:
@@ -82,7 +85,7 @@ class Footprint:
 
     @property
     def ram_ok(self) -> bool:
-        return self.ram_bytes <= self.ram_budget
+        return self.ram_bytes <= self.ram_budget and self.psram_bytes <= self.psram_budget
 
     @property
     def flash_headroom(self) -> int:
@@ -98,6 +101,8 @@ class Footprint:
             "flash_bytes": self.flash_bytes, "flash_budget": self.flash_budget,
             "flash_ok": self.flash_ok, "arena_bytes": self.arena_bytes,
             "ram_bytes": self.ram_bytes, "ram_budget": self.ram_budget, "ram_ok": self.ram_ok,
+            **({"psram_bytes": self.psram_bytes, "psram_budget": self.psram_budget}
+               if self.psram_budget else {}),
         }
 
 
@@ -109,14 +114,17 @@ def code_bytes(model: TfliteModel) -> int:
 
 
 def estimate_footprint(model: TfliteModel, board: Board, arena_bytes: int,
-                       extra_flash: int = 0, extra_ram: int = 0) -> Footprint:
+                       extra_flash: int = 0, extra_ram: int = 0,
+                       arena_in_psram: bool = False) -> Footprint:
     """Flash and RAM on ``board`` for ``model`` with a declared arena of ``arena_bytes``.
 
     ``extra_flash`` and ``extra_ram`` are what the generated code adds per model (golden
-    vectors in flash, the demo's input and score buffers in RAM).
+    vectors in flash, the demo's input and score buffers in RAM); ``arena_in_psram``: the
+    arena counts against the board's PSRAM instead of its internal RAM.
     """
     code = code_bytes(model)
     flash = model.size + code + FRAMEWORK_FLASH[board.framework] + extra_flash
-    ram = arena_bytes + RUNTIME_RAM + FRAMEWORK_RAM[board.framework] + extra_ram
+    internal_arena = 0 if arena_in_psram else arena_bytes
+    ram = internal_arena + RUNTIME_RAM + FRAMEWORK_RAM[board.framework] + extra_ram
     return Footprint(board.id, model.size, code, flash, board.flash_bytes, arena_bytes,
-                     ram, board.ram_bytes)
+                     ram, board.ram_bytes, arena_bytes - internal_arena, board.psram_bytes)

@@ -127,15 +127,28 @@ def kernels_for(board: Board, quantization: str) -> str | None:
     return None
 
 
-def estimate_latency(macs: int, board: Board, quantization: str) -> LatencyEstimate:
+#: Said of every estimate whose arena lives in PSRAM: the figures above were all measured
+#: with the arena in internal RAM, and no measurement of TFLM with its arena in PSRAM was
+#: found to put a number on it.
+PSRAM_NOTE = ("the arena is in PSRAM, which this estimate does not include: activations "
+              "are then read and written over octal SPI (80 MHz) through the data cache, "
+              "slower than internal SRAM, so expect a slower inference, the more so the "
+              "more the activations exceed the cache")
+
+
+def estimate_latency(macs: int, board: Board, quantization: str,
+                     arena_in_psram: bool = False) -> LatencyEstimate:
     """``macs`` at the throughput of the kernels ``board`` runs ``quantization`` with."""
     kernels = kernels_for(board, quantization)
     if kernels is None:
         return LatencyEstimate(board.id, None, None, None,
                                f"no estimate: TFLM cannot run {quantization} models")
-    figure = THROUGHPUT[(board.id, kernels)]
-    per_second = figure.macs_per_cycle * CPU_HZ[board.id]
+    chip = board.chip or board.id
+    figure = THROUGHPUT[(chip, kernels)]
+    per_second = figure.macs_per_cycle * CPU_HZ[chip]
     basis = (f"{macs:,} MACs at {per_second / 1e6:.3g} M MACs/s ({kernels}, "
-             f"{figure.macs_per_cycle:.3g} MACs/cycle at {CPU_HZ[board.id] // _MHZ} MHz; "
+             f"{figure.macs_per_cycle:.3g} MACs/cycle at {CPU_HZ[chip] // _MHZ} MHz; "
              f"{figure.source})")
+    if arena_in_psram:
+        basis += f"; {PSRAM_NOTE}"
     return LatencyEstimate(board.id, kernels, per_second, macs / per_second * 1000, basis)

@@ -67,13 +67,11 @@ def _tensor(buf: Buffer, t: Table, index: int, buffers: list[bytes]) -> Tensor:
         scales = q.numbers(2, "f", "scale")
         if scales:
             quantization = _quantization(buf, t, q, scales, len(shape))
-    signature = t.numbers(7, "i", "shape_signature")
     return Tensor(
         index=index,
-        name=t.string(3, "name") or "",
+        name=_unread_by_tflm(lambda: t.string(3, "name"), UNREADABLE_NAME),
         shape=shape,
-        shape_signature=None if signature is None else _shape(buf, t, signature,
-                                                               "shape_signature"),
+        shape_signature=_unread_by_tflm(lambda: _signature(buf, t), None),
         dtype=TENSOR_TYPES[type_code],
         buffer=buffer,
         data=buffers[buffer],
@@ -82,15 +80,41 @@ def _tensor(buf: Buffer, t: Table, index: int, buffers: list[bytes]) -> Tensor:
     )
 
 
+#: What a name TFLM never reads shows when its bytes are damaged.
+UNREADABLE_NAME = "\ufffd(unreadable name)"
+
+
+def _unread_by_tflm(read, fallback):
+    """A field TFLM never reads (names, the description, shape signatures): damage there
+    must not make edgetf refuse a model the board runs, so it reads as ``fallback``. The
+    reads stay bounds-checked; only their verdict changes."""
+    try:
+        value = read()
+    except TfliteFormatError:
+        return fallback
+    return fallback if value is None and fallback is not None else value
+
+
+def _signature(buf: Buffer, t: Table) -> tuple[int, ...] | None:
+    signature = t.numbers(7, "i", "shape_signature")
+    return None if signature is None else _shape(buf, t, signature, "shape_signature")
+
+
 def _quantization(buf: Buffer, t: Table, q: Table, scales: tuple[float, ...],
                   rank: int) -> Quantization:
-    """Scales, zero points and axis, checked as LiteRT's InterpreterBuilder checks them
-    (one zero point per scale, an axis inside the shape), plus finite scales: every
-    consumer divides or multiplies by them (XNNPACK refuses NaN too)."""
+    """Scales, zero points and axis as TFLM reads them, plus finite scales: every
+    consumer divides or multiplies by them (XNNPACK refuses NaN too).
+
+    Zero points: TFLM's allocator takes one per scale when the counts agree, else the
+    first for every channel (micro_allocator.cc, tflite-micro 90b983c), so any count but
+    zero runs; the tuple here is what TFLM uses, one per scale. (LiteRT insists on equal
+    counts.)"""
     zero_points = q.numbers(3, "q", "zero_point") or ()
+    if not zero_points:
+        buf.fail(f"corrupt: {t.what} has {len(scales)} quantization scales but no zero "
+                 "point, which TFLM would read past")
     if len(zero_points) != len(scales):
-        buf.fail(f"corrupt: {t.what} has {len(scales)} quantization scales but"
-                 f" {len(zero_points)} zero points")
+        zero_points = (zero_points[0],) * len(scales)
     if not all(isfinite(scale) for scale in scales):
         buf.fail(f"corrupt: {t.what} has a quantization scale that is not a finite number")
     # The axis is not checked here: TFLM's allocator copies it unread, and TFLM's
@@ -161,7 +185,7 @@ def _subgraph(buf: Buffer, g: Table, opcodes: list, buffers: list[bytes]) -> Sub
         )
     _check_axes_tflm_reads(buf, tensors, operators)
     return Subgraph(
-        name=g.string(4, "name") or "",
+        name=_unread_by_tflm(lambda: g.string(4, "name"), UNREADABLE_NAME),
         tensors=tensors,
         inputs=checked_indices(buf, g.numbers(1, "i", "inputs"), n, f"{g.what} input"),
         outputs=checked_indices(buf, g.numbers(2, "i", "outputs"), n, f"{g.what} output"),
@@ -189,10 +213,12 @@ def _model(buf: Buffer) -> TfliteModel:
         (index,) = checked_indices(
             buf, (m.scalar(1, "<I", "buffer"),), len(buffers), f"{m.what} buffer", "buffer"
         )
+        # Strict, unlike other names: TFLM looks metadata up by name (the offline
+        # memory plan, "OfflineMemoryAllocation").
         metadata.append((m.string(0, "name") or "", buffers[index]))
     return TfliteModel(
         version=root.scalar(0, "<I", "version"),
-        description=root.string(3, "description") or "",
+        description=_unread_by_tflm(lambda: root.string(3, "description"), ""),
         subgraphs=subgraphs,
         size=buf.size,
         metadata=tuple(metadata),

@@ -122,6 +122,10 @@ const char* edgetf_status_text(int status);
  * ESP-IDF). Without one, timings use std::chrono::steady_clock where the build has it
  * (EDGETF_HAVE_STD_CHRONO, default 1) and are 0 otherwise. */
 void edgetf_set_clock(uint32_t (*micros)(void));
+/* Only in libraries built with EDGETF_ARENA_IN_PSRAM=1: the board's main defines it and
+ * returns `bytes` of external RAM aligned to 16 (or NULL), which edgetf_init takes as the
+ * arena. The library itself stays free of board SDK calls. */
+void* edgetf_platform_alloc_arena(size_t bytes);
 
 #ifdef __cplusplus
 }  /* extern "C" */

@@ -17,6 +17,18 @@ namespace {
 
 namespace md = edgetf::metadata;
 
+// `value` with a comma every three digits ("23,940"): the boot line's arena figures.
+void FormatCount(std::size_t value, char* out, std::size_t size) {
+  char digits[24];
+  const int n = std::snprintf(digits, sizeof(digits), "%lu", static_cast<unsigned long>(value));
+  std::size_t at = 0;
+  for (int i = 0; i < n && at + 1 < size; ++i) {
+    if (i > 0 && (n - i) % 3 == 0 && at + 2 < size) out[at++] = ',';
+    out[at++] = digits[i];
+  }
+  out[at] = '\0';
+}
+
 // Serial input is parsed value by value into a float buffer of the input's size, up to
 // this many values; larger inputs (images) are best sent by the application itself.
 constexpr std::size_t kMaxSerialValues = 2048;
@@ -151,10 +163,17 @@ int edgetf_demo_begin(edgetf_writer write) {
     Write(line);
     return status;
   }
-  std::snprintf(line, sizeof(line), "edgetf: arena used %u of %u bytes (%s on the host: %u)\n",
-                static_cast<unsigned>(edgetf_arena_used_bytes()),
-                static_cast<unsigned>(edgetf_arena_size()), md::kArenaMethod,
-                static_cast<unsigned>(md::kArenaHostBytes));
+  char used[16];
+  char size[16];
+  char needed[16];
+  FormatCount(edgetf_arena_used_bytes(), used, sizeof(used));
+  FormatCount(edgetf_arena_size(), size, sizeof(size));
+  FormatCount(md::kArenaNeededBytes, needed, sizeof(needed));
+  // arena_used_bytes() is what stays allocated; TFLM needed more while it allocated, so
+  // the smallest arena that works is the planned figure, not this one.
+  std::snprintf(line, sizeof(line), "edgetf: arena %s of %s bytes (%s: %s needed%s%s)\n",
+                used, size, md::kArenaMethod, needed, md::kArenaTable[0] ? " for " : "",
+                md::kArenaTable);
   Write(line);
   const int differences = edgetf_self_test();
   edgetf_mismatch mismatch;

@@ -222,7 +222,17 @@ int edgetf_init(void) {
   }
   auto* resolver = new (g_resolver_storage) edgetf::OpResolver();
   if (edgetf::RegisterOps(*resolver) != kTfLiteOk) return EDGETF_ERROR_OPS;
-#if EDGETF_ARENA_ON_HEAP
+#if EDGETF_ARENA_ON_HEAP && EDGETF_ARENA_IN_PSRAM
+  if (g_arena == nullptr) {
+    // The board's main takes it from PSRAM, 16-byte aligned, for the life of the program.
+    g_arena = static_cast<uint8_t*>(edgetf_platform_alloc_arena(EDGETF_ARENA_BYTES));
+    if (g_arena == nullptr) {
+      MicroPrintf("edgetf: could not allocate the %u-byte arena in PSRAM (is PSRAM enabled "
+                  "in sdkconfig?)", static_cast<unsigned>(EDGETF_ARENA_BYTES));
+      return EDGETF_ERROR_OUT_OF_MEMORY;
+    }
+  }
+#elif EDGETF_ARENA_ON_HEAP
   if (g_arena == nullptr) {
     // One block, kept for the life of the program; 15 spare bytes to align it to 16.
     static uint8_t* block = new (std::nothrow) uint8_t[EDGETF_ARENA_BYTES + 15];

@@ -11,7 +11,7 @@ from edgetf.targets.boards import ARENA_ALIGNMENT, BOARDS, arena_for_board, get_
 
 
 def test_ids_and_keys_agree():
-    assert list(BOARDS) == ["esp32", "esp32s3", "nano33ble"]
+    assert list(BOARDS) == ["esp32", "esp32s3", "esp32s3-psram", "nano33ble"]
     for board_id, board in BOARDS.items():
         assert board.id == board_id
         assert get_board(board_id) is board
@@ -25,13 +25,22 @@ def test_boards_are_frozen():
 @pytest.mark.parametrize(
     ("board_id", "platform", "pio_board", "framework", "source", "kernels"),
     [
-        ("esp32", "espressif32", "esp32dev", "espidf", "espressif/esp-tflite-micro", "ESP-NN"),
+        ("esp32", "espressif32", "esp32dev", "espidf", "espressif/esp-tflite-micro@1.4.0",
+         "ESP-NN"),
         (
             "esp32s3",
             "espressif32",
             "esp32-s3-devkitc-1",
             "espidf",
-            "espressif/esp-tflite-micro",
+            "espressif/esp-tflite-micro@1.4.0",
+            "ESP-NN",
+        ),
+        (
+            "esp32s3-psram",
+            "espressif32",
+            "esp32-s3-devkitc-1",
+            "espidf",
+            "espressif/esp-tflite-micro@1.4.0",
             "ESP-NN",
         ),
         (
@@ -61,6 +70,7 @@ def test_build_facts(board_id, platform, pio_board, framework, source, kernels):
     [
         ("esp32", 327680, 163840, 4128768, 4194304),
         ("esp32s3", 327680, None, 8323072, 8388608),
+        ("esp32s3-psram", 327680, None, 8323072, 8388608),
         ("nano33ble", 262144, None, 983040, 1048576),
     ],
 )
@@ -77,7 +87,8 @@ def test_budgets(board_id, ram, static_limit, flash, chip_flash):
 def test_unknown_board():
     with pytest.raises(ConfigError) as caught:
         get_board("x")
-    assert str(caught.value) == "unknown board 'x'; use one of esp32, esp32s3, nano33ble"
+    assert str(caught.value) == (
+        "unknown board 'x'; use one of esp32, esp32s3, esp32s3-psram, nano33ble")
     assert isinstance(caught.value, EdgetfError)
 
 

@@ -26,7 +26,7 @@ import edgetf
 from edgetf.base.errors import TfliteFormatError
 from edgetf.tflite.model import Tensor
 from edgetf.tflite.ops import BUILTIN_OPERATOR_NAMES, TFLM_RESOLVER_METHODS, op_name, tflm_method
-from edgetf.tflite.reader import read_tflite, read_tflite_file
+from edgetf.tflite.reader import UNREADABLE_NAME, read_tflite, read_tflite_file
 from edgetf.tflite.types import ELEMENT_SIZES, NUMPY_DTYPES, TENSOR_TYPES
 from tests.tiny_models import tiny_models
 
@@ -430,12 +430,11 @@ def _set(**fields):
         (_set(shape=[-1, 4]), "with a negative dimension"),  # LiteRT refuses it too
         (_set(shape=[65536, 65536]), "more elements than the 32-bit element counts"),
         (_set(shape=[2] * 40), r"shape \[2, 2, 2, 2, 2, 2, 2, 2, \.\.\.\], more elements"),
-        (_set(shapeSignature=[1, -3]), "has shape_signature .* negative dimension"),
-        (_set(zeroPoint=None), "1 quantization scales but 0 zero points"),
+        (_set(zeroPoint=None), "1 quantization scales but no zero point, which TFLM"),
         (_set(scale=[float("nan")]), "scale that is not a finite number"),
         (_set(scale=[float("inf")]), "scale that is not a finite number"),
     ],
-    ids=["negative", "dynamic in shape", "2^32 elements", "40 dims", "signature",
+    ids=["negative", "dynamic in shape", "2^32 elements", "40 dims",
          "no zero point", "nan scale", "inf scale"],
 )
 def test_absurd_shapes_and_quantization_are_refused(models, change, message):
@@ -473,6 +472,28 @@ def test_per_channel_dense_weights_need_an_axis_inside_their_shape(axis):
                        f"quantized_dimension {axis}, outside its 2 dimensions") as error:
         read_tflite(_repack(data, edit), "absurd.tflite")
     assert str(error.value).startswith("absurd.tflite: corrupt: tensor ")
+
+
+def test_what_tflm_never_reads_may_be_damaged(models):
+    """Names and shape signatures: TFLM never reads them, so damage there is no reason
+    to refuse a model the board runs (the fuzz differential found both)."""
+    signature = _repack(models["int8"], _tensor_edit(_set(shapeSignature=[1, -3])))
+    assert read_tflite(signature).main.tensors  # read; the signature is dropped
+    assert any(t.shape_signature is None for t in read_tflite(signature).main.tensors)
+
+    def no_nul(model):
+        model.subgraphs[0].tensors[0].name = "x" * 40
+
+    data = bytearray(_repack(models["int8"], no_nul))
+    data[data.index(b"x" * 40) + 40] = ord("y")  # the NUL after the name
+    assert read_tflite(bytes(data)).main.tensors[0].name == UNREADABLE_NAME
+
+
+def test_zero_points_are_taken_as_tflm_takes_them(models):
+    """One per scale when the counts agree, else the first for every channel."""
+    data = _repack(models["int8"], _tensor_edit(_set(zeroPoint=[3, 4, 5])))
+    first = next(t for t in read_tflite(data).main.tensors if t.quantization is not None)
+    assert first.quantization.zero_points == (3,) * len(first.quantization.scales)
 
 
 def test_dynamic_dimensions_are_allowed_in_the_shape_signature(models):
