@@ -316,3 +316,11 @@ def test_inspect_imports_no_tensorflow(models, tmp_path):
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert inspect_file(path, measure=False).to_dict()["source"] == str(path)
+
+
+def test_inspect_states_the_psram_latency_cost():
+    from edgetf.targets.latency import PSRAM_NOTE, estimate_latency
+
+    board = BOARDS["esp32s3-psram"]
+    assert PSRAM_NOTE in estimate_latency(1_000_000, board, "int8", arena_in_psram=True).basis
+    assert PSRAM_NOTE not in estimate_latency(1_000_000, board, "int8").basis

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -727,3 +728,44 @@ def test_main_cpp_compiles_against_the_sdk_calls_it_makes(projects, tmp_path, bo
     stubs = Path(__file__).parents[1] / "sdk_stubs"
     _compile(["-std=c++17", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", f"-I{stubs}",
               f"-I{tmp_path / _library_src(result)}", str(tmp_path / "src/main.cpp")])
+
+
+def test_an_arena_too_big_for_internal_ram_goes_to_psram_on_the_psram_board(projects, tmp_path):
+    board = get_board("esp32s3-psram")
+    assert arena_place(board, 196_608)[0] == "static"
+    place, reason = arena_place(board, 300_000)
+    assert place == "psram" and "8 MB PSRAM" in reason and "MALLOC_CAP_SPIRAM" in reason
+    assert arena_place(get_board("esp32s3"), 300_000)[0] == "static"  # no PSRAM there
+    from dataclasses import replace
+
+    result = projects[("cnn", "esp32s3-psram")]
+    arena = replace(result.spec.arena, bytes=300_000, place=place, place_reason=reason)
+    files = generate_project(replace(result.spec, arena=arena))
+    metadata = files["lib/cnn_inferencing/src/edgetf/model_metadata.h"].decode()
+    assert "#define EDGETF_ARENA_ON_HEAP 1\n" in metadata
+    assert "#define EDGETF_ARENA_IN_PSRAM 1\n" in metadata
+    main = files["src/main.cpp"].decode()
+    assert "heap_caps_aligned_alloc(16, bytes, MALLOC_CAP_SPIRAM | MALLOC_CAP_8BIT)" in main
+    sdkconfig = files["sdkconfig.defaults"].decode()
+    assert {"CONFIG_SPIRAM=y", "CONFIG_SPIRAM_MODE_OCT=y",
+            "CONFIG_SPIRAM_USE_CAPS_ALLOC=y"} <= set(sdkconfig.splitlines())
+    _write(files, tmp_path)
+    stubs = Path(__file__).parents[1] / "sdk_stubs"
+    _compile(["-std=c++17", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", f"-I{stubs}",
+              f"-I{tmp_path / 'lib/cnn_inferencing/src'}", str(tmp_path / "src/main.cpp")])
+    # The plain S3 project has none of it.
+    plain = projects[("cnn", "esp32s3")].files
+    assert b"SPIRAM" not in plain["sdkconfig.defaults"]
+    assert b"heap_caps" not in plain["src/main.cpp"]
+
+
+def test_an_arena_in_psram_does_not_count_against_internal_ram(models):
+    from edgetf.targets.footprint import estimate_footprint
+
+    model = read_tflite(models["cnn"])
+    board = get_board("esp32s3-psram")
+    inside = estimate_footprint(model, board, 300_000)
+    outside = estimate_footprint(model, board, 300_000, arena_in_psram=True)
+    assert not inside.ram_ok and outside.ram_ok
+    assert outside.ram_bytes == inside.ram_bytes - 300_000 and outside.psram_bytes == 300_000
+    assert not estimate_footprint(model, board, 9 << 20, arena_in_psram=True).ram_ok
