@@ -119,6 +119,17 @@ class OpContext:
         if tensor is not None:
             self._temp_tensor(tensor)
 
+    def temp_intermediate(self, scales: int = 1) -> None:
+        """``AllocateTempIntermediateTensor``: the reader does not keep an op's
+        intermediate tensors, so the caller says how many scales it has (TFLM's LSTM
+        kernels require them quantized; the converter writes one scale)."""
+        layout, sim = self.layout, self.sim
+        sim.temp_alloc(layout.size("TfLiteTensor"), layout.align("TfLiteTensor"))
+        sim.temp_alloc(layout.size("TfLiteAffineQuantization"),
+                       layout.align("TfLiteAffineQuantization"))
+        sim.temp_alloc(int_array_bytes(layout, scales), layout.align("TfLiteIntArray"))
+        self.usage.temporaries = max(self.usage.temporaries, sim.temp - sim.head)
+
     def persistent(self, nbytes: int) -> None:
         """``context->AllocatePersistentBuffer``: 16-byte aligned."""
         before = self.sim.tail

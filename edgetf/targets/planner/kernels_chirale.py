@@ -10,8 +10,8 @@ scratch sizes from :mod:`.cmsis_nn`, the struct sizes from :data:`.layouts.CHIRA
 Its allocator differs from tflite-micro 90b983c2b3f1's (``micro_allocator.cpp``,
 ``micro_allocation_info.cpp`` of the tag) only in when it allocates variable tensors and
 in treating offline-planned variables as persistent (:class:`~.kernels.AllocatorRules`).
-The 2023 UNIDIRECTIONAL_SEQUENCE_LSTM (a different kernel from today's, with
-intermediate tensors) is not in the table yet: models with it are reported incomplete.
+The 2023 UNIDIRECTIONAL_SEQUENCE_LSTM is a different kernel from today's (intermediate
+tensors, precomputed effective biases): see :func:`_lstm`.
 """
 
 from __future__ import annotations
@@ -173,6 +173,65 @@ def _concatenation(op: OpContext) -> None:
             op.temp_input(i)
 
 
+_LSTM_CHECKED = (1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23)
+_LSTM_QUANTIZED_PARAMS = (19, "out", 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 20, 21, 22, 23, 16,
+                          18)
+_LSTM_ZERO_POINT_INPUTS = (0, 18, 1, 2, 3, 4, 5, 6, 7, 8, 16, 17)
+# PopulatePrecomputedZPTimesWeightsWithBias: (gate bias or None, input weights, recurrent
+# weights) for the forget, cell, output and input gates.
+_LSTM_GATES = ((13, 2, 6), (14, 3, 7), (15, 4, 8), (12, 1, 5))
+
+
+def _lstm(op: OpContext) -> None:
+    """unidirectional_sequence_lstm.cpp (2023) UnidirectionalSequenceLstmPrepare: the
+    forget layer-norm coefficients (24 inputs); input, input-to-output and
+    recurrent-to-output weights; CheckInputTensorDimensions' weights, biases, projection
+    and layer-norm tensors; output, output state, cell state; input-to-input weights.
+    Float: one scratch of batch x (3 or 4) x cell. int8: PopulateQuantizedLstmParams8x8_16's
+    tensors and intermediates (0-3 with layer norm, then 4), five scratch buffers of
+    batch x cell (four int16, one int8), then PopulatePrecomputedZPTimesWeightsWithBias'
+    tensors and an int32 effective bias per row of each gate's weights (and of the
+    projection). Batch is the output state's first dimension (input 18 is [batch, out])."""
+    present = [i for i in range(op.num_inputs) if op.input(i) is not None]
+    if op.num_inputs == 24:
+        op.temp_input(21)
+    for i in (0, 4, 8):
+        op.temp_input(i)
+    for i in _LSTM_CHECKED:
+        op.temp_input(i)
+    op.temp_output(0)
+    op.temp_input(18)
+    op.temp_input(19)
+    op.temp_input(1)
+    batch, cell = op.input(18).shape[0], op.input(4).shape[0]
+    layer_norm = op.num_inputs == 24 and op.input(21) is not None
+    if op.input(0).dtype != "int8":
+        gates = 4 if 1 in present else 3
+        op.scratch(batch * cell * gates * op.type_size(op.input(0).dtype))
+        return
+    for i in _LSTM_QUANTIZED_PARAMS:
+        if i == "out":
+            op.temp_output(0)
+        else:
+            op.temp_input(i)
+    for _ in range(4 if layer_norm else 0):
+        op.temp_intermediate()
+    op.temp_intermediate()  # intermediate 4, the hidden state
+    for size in (2, 2, 2, 2, 1):
+        op.scratch(batch * cell * size)
+    for i in _LSTM_ZERO_POINT_INPUTS:
+        op.temp_input(i)
+    op.temp_intermediate()
+    for bias, to_input, to_recurrent in _LSTM_GATES:
+        if not layer_norm:
+            op.temp_input(bias)
+        for weights in (to_input, to_recurrent):
+            if op.input(weights) is not None:
+                op.persistent(4 * op.input(weights).shape[0])
+    if op.input(16) is not None:
+        op.persistent(4 * op.input(16).shape[0])
+
+
 def _k(file: str, params: str | None, op_data: str | None, prepare) -> Kernel:
     return Kernel(_AT.format(file), params, op_data, prepare)
 
@@ -218,6 +277,9 @@ CHIRALE_KERNELS: dict[str, Kernel] = {
                          "OpDataTransposeConv", _transpose_conv),
     "LEAKY_RELU": _k("leaky_relu_common.cpp", "TfLiteLeakyReluParams", "LeakyReluOpData",
                      _inputs_then_outputs(0)),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": _k("unidirectional_sequence_lstm.cpp",
+                                       "TfLiteUnidirectionalSequenceLSTMParams",
+                                       "UnidirectionalSequenceLstmOpData", _lstm),
 }
 
 CHIRALE_2_0_0_CMSIS_NN = KernelTable(
