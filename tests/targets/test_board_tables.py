@@ -123,9 +123,9 @@ def _plan(model: bytes, table) -> int:
 
 
 # Measured on the nano33ble rig flavour (Chirale 2.0.0, 46da2f9).
-_NANO_SHARED = {"hello_world_int8": 1152, "add0": 2496, "conv10": 6288,
-                "dtln_noise_suppression": 15040}
-_NANO_TINY = {"cnn": 1712, "residual": 1232}
+_NANO_SHARED = {"hello_world_int8": 1152, "hello_world_float": 1152, "add0": 2496,
+                "conv10": 6288, "dtln_noise_suppression": 15040}
+_NANO_TINY = {"cnn": 1712, "residual": 1232, "float": 4032, "int16x8": 4592, "per_tensor": 1712}
 
 
 @pytest.mark.parametrize(("name", "expected"), sorted(_NANO_SHARED.items()))
