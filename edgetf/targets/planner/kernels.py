@@ -38,16 +38,37 @@ class Kernel:
 
 
 @dataclass(frozen=True)
+class AllocatorRules:
+    """What differs between TFLM versions' MicroAllocator and AllocationInfoBuilder, as
+    data (the defaults are tflite-micro 90b983c2b3f1's ``micro_allocator.cc`` and
+    ``micro_allocation_info.cc``):
+
+    - ``max_scratch_per_op``: ``kMaxScratchBuffersPerOp``, the requests the head holds
+      room for on top of those made so far;
+    - ``plans_offline_variables``: a variable tensor with an offset in the offline plan
+      is planned at that offset and not put in the persistent section (90b983c); the
+      TFLM of 2023 makes every variable persistent and plans none of them;
+    - ``variables_before_allocation_info``: variables are allocated in
+      FinishModelAllocation before CommitStaticMemoryPlan's temporaries (2023), not
+      inside it after the AllocationInfo array (90b983c)."""
+
+    max_scratch_per_op: int = 12
+    plans_offline_variables: bool = True
+    variables_before_allocation_info: bool = False
+
+
+@dataclass(frozen=True)
 class KernelTable:
     """A TFLM build: its struct layout, the objects its setup puts in the arena before
-    the model (``arena_objects``, struct names, allocated persistent in this order), and
-    its kernels by builtin op name."""
+    the model (``arena_objects``, struct names, allocated persistent in this order), its
+    kernels by builtin op name and its allocator's version-dependent rules."""
 
     name: str
     description: str
     layout: Layout
     arena_objects: tuple[str, ...]
     kernels: Mapping[str, Kernel]
+    allocator: AllocatorRules = AllocatorRules()
 
 
 @dataclass
@@ -97,6 +118,17 @@ class OpContext:
         tensor = self.output(index)
         if tensor is not None:
             self._temp_tensor(tensor)
+
+    def temp_intermediate(self, scales: int = 1) -> None:
+        """``AllocateTempIntermediateTensor``: the reader does not keep an op's
+        intermediate tensors, so the caller says how many scales it has (TFLM's LSTM
+        kernels require them quantized; the converter writes one scale)."""
+        layout, sim = self.layout, self.sim
+        sim.temp_alloc(layout.size("TfLiteTensor"), layout.align("TfLiteTensor"))
+        sim.temp_alloc(layout.size("TfLiteAffineQuantization"),
+                       layout.align("TfLiteAffineQuantization"))
+        sim.temp_alloc(int_array_bytes(layout, scales), layout.align("TfLiteIntArray"))
+        self.usage.temporaries = max(self.usage.temporaries, sim.temp - sim.head)
 
     def persistent(self, nbytes: int) -> None:
         """``context->AllocatePersistentBuffer``: 16-byte aligned."""

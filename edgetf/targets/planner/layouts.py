@@ -181,3 +181,63 @@ HOST_64_WHEEL = Layout("x86-64, tflite-micro wheel 0.dev20261023182759 (8f6596d)
 ILP32 = Layout("32-bit (-m32 -malign-double, unverified)", 4, False, _ILP32)
 ILP32_COMPRESSION = Layout("32-bit, USE_TFLM_COMPRESSION (-m32 -malign-double, unverified)",
                            4, True, {**_ILP32, **_COMPRESSION_32})
+
+
+# --- board builds, measured -----------------------------------------------------------
+# Each number below was printed by compiling ``sizeof``/``alignof`` expressions with -S (no
+# linking) against the sources the board's library ships, with that library's defines; a
+# struct private to a ``.cc`` file was measured in a translation unit that includes it.
+
+#: Chirale_TensorFLowLite 2.0.0 (46da2f9; its bundled TFLM of 2023 and CMSIS-NN V.11.0.0)
+#: for the Nano 33 BLE: arm-none-eabi-g++ 12.2.1 ``-mcpu=cortex-m4 -mthumb -mfloat-abi=hard
+#: -mfpu=fpv4-sp-d16``, ``-DARDUINO=10607 -DARDUINO_ARCH_MBED ...``, no TF_LITE_STATIC_MEMORY
+#: (an Arduino library cannot set it, and Chirale does not): hence the 64-byte TfLiteTensor
+#: and 44-byte NodeAndRegistration. ARM's EABI aligns int64/double to 8 and, for bare-metal
+#: arm-none-eabi, makes enums as small as their values (-fshort-enums): hence the 4-byte,
+#: 1-aligned TfLiteFullyConnectedParams. Kernel OpData of ``kernels/cmsis_nn/*.cpp`` are
+#: named CmsisNn*; ``UnidirectionalSequenceLstmOpData`` is the 2023 LSTM's.
+_CHIRALE_2023_M4: dict[str, tuple[int, int]] = {
+    "TfLiteEvalTensor": (12, 4), "TfLiteTensor": (64, 4), "TfLiteAffineQuantization": (12, 4),
+    "TfLiteIntArray": (4, 4), "NodeAndRegistration": (44, 4), "SubgraphAllocations": (8, 4),
+    "ScratchBufferHandle": (4, 4), "ScratchBufferRequest": (12, 4), "AllocationInfo": (24, 4),
+    "GreedyMemoryPlanner": (44, 4), "SingleArenaBufferAllocator": (36, 4),
+    "MicroAllocator": (36, 4), "MicroBuiltinDataAllocator": (8, 4), "size_t": (4, 4),
+    "void*": (4, 4),
+    "OpDataConv": (56, 4), "OpDataFullyConnected": (36, 4), "SoftmaxParams": (56, 8),
+    "OpDataMul": (36, 4), "OpDataPooling": (32, 4), "OpDataLogistic": (16, 4),
+    "OpDataReduce": (40, 4), "StridedSliceParams": (84, 4), "LeakyReluOpData": (24, 4),
+    "OpDataSvdf": (36, 4), "OpDataQuantizeReference": (32, 8), "DequantizeOpData": (32, 8),
+    "OpDataPad": (56, 4), "OpDataConcatenation": (24, 4), "OpDataTransposeConv": (72, 4),
+    "UnidirectionalSequenceLstmOpData": (384, 4),
+    "CmsisNnConvOpData": (60, 4), "CmsisNnDepthwiseConvOpData": (60, 4),
+    "CmsisNnFullyConnectedOpData": (60, 4), "CmsisNnSoftmaxParams": (64, 8),
+    "CmsisNnAddOpData": (60, 4), "CmsisNnPoolingOpData": (36, 4),
+    "TfLiteConvParams": (24, 4), "TfLiteDepthwiseConvParams": (28, 4),
+    "TfLiteFullyConnectedParams": (4, 1), "TfLiteSoftmaxParams": (4, 4),
+    "TfLiteReshapeParams": (36, 4), "TfLiteAddParams": (2, 1), "TfLiteMulParams": (1, 1),
+    "TfLitePoolParams": (40, 4), "TfLiteReducerParams": (1, 1),
+    "TfLiteStridedSliceParams": (20, 4), "TfLiteConcatenationParams": (8, 4),
+    "TfLiteTransposeConvParams": (16, 4), "TfLiteLeakyReluParams": (4, 4),
+    "TfLiteSVDFParams": (8, 4), "TfLiteUnidirectionalSequenceLSTMParams": (16, 4),
+}
+CHIRALE_2023_M4 = Layout("Cortex-M4F, Chirale 2.0.0 (TFLM of 2023), arm-none-eabi", 4, False,
+                         _CHIRALE_2023_M4)
+
+#: espressif/esp-tflite-micro 1.4.0 (9fee33d), whose TFLM files are those of tflite-micro
+#: 90b983c2b3f1, with its CMakeLists' TF_LITE_STATIC_MEMORY and -DESP_NN and no
+#: USE_TFLM_COMPRESSION: g++ 12.2.0 ``-m32 -malign-double`` (Xtensa's ABI, like ARM's,
+#: aligns int64/double to 8; i386's would align them to 4 without -malign-double), the
+#: flags of the measuring rig's esp32 build. It is :data:`ILP32` except for the two structs
+#: TF_LITE_STATIC_MEMORY shrinks (TfLiteTensor 64 -> 40, NodeAndRegistration 44 -> 32) and
+#: the NodeData of ``kernels/esp_nn/{conv,depthwise_conv,softmax}.cc`` (the reference OpData
+#: plus a scratch index).
+_ESP_TFLITE_MICRO_32 = {
+    **_ILP32,
+    "TfLiteTensor": (40, 4),
+    "NodeAndRegistration": (32, 4),
+    "EspNnConvNodeData": (60, 4),
+    "EspNnDepthwiseConvNodeData": (60, 4),
+    "EspNnSoftmaxNodeData": (64, 8),
+}
+ESP_TFLITE_MICRO_32 = Layout("32-bit (ESP32 Xtensa; -m32 -malign-double), esp-tflite-micro 1.4.0,"
+                             " TF_LITE_STATIC_MEMORY", 4, False, _ESP_TFLITE_MICRO_32)

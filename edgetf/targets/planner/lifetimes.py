@@ -99,8 +99,10 @@ def _scopes(graph: Subgraph) -> tuple[dict[int, int], dict[int, int]]:
 
 
 def planned_buffers(model: TfliteModel, requests: list[ScratchRequest],
-                    offline: list[int] | None) -> list[PlannedBuffer]:
-    """The buffers CreatePlan adds to the planner, in its order."""
+                    offline: list[int] | None,
+                    plans_offline_variables: bool = True) -> list[PlannedBuffer]:
+    """The buffers CreatePlan adds to the planner, in its order (``plans_offline_variables``:
+    see :class:`~.kernels.AllocatorRules`)."""
     graph = model.main
     first, last = _scopes(graph)
     out: list[PlannedBuffer] = []
@@ -108,7 +110,7 @@ def planned_buffers(model: TfliteModel, requests: list[ScratchRequest],
         offset = offline[tensor.index] if offline is not None else ONLINE
         size = tensor_bytes(tensor)
         needs = not is_constant(tensor) and not tensor.is_variable and size != 0
-        if tensor.is_variable and offset != ONLINE:
+        if plans_offline_variables and tensor.is_variable and offset != ONLINE:
             needs = True
         if needs:
             buffer = Buffer(align_up(size, ALIGN), first.get(tensor.index, -1),

@@ -7,7 +7,8 @@ moment the interpreter is created to the end of the first ``Invoke``, in TFLM's 
 
 1. the table's ``arena_objects`` (allocator, memory planner...), persistent;
 2. StartModelAllocation: the builtin-data allocator, a head area for
-   ``kMaxScratchBuffersPerOp`` (12) ScratchBufferRequests, one SubgraphAllocations per
+   ``kMaxScratchBuffersPerOp`` (12; the table's :class:`~.kernels.AllocatorRules`)
+   ScratchBufferRequests, one SubgraphAllocations per
    subgraph, a TfLiteEvalTensor per tensor and a NodeAndRegistration per op (one array
    each per subgraph);
 3. each op's builtin params (the parser), then each op's Init (its OpData), then each
@@ -39,8 +40,6 @@ from edgetf.targets.planner.lifetimes import (
     tensor_bytes,
 )
 from edgetf.tflite.model import Tensor, TfliteModel
-
-_MAX_SCRATCH_PER_OP = 12  # kMaxScratchBuffersPerOp, micro_allocator.cc
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ def _op_key(op) -> str:
 
 def plan_arena(model: TfliteModel, table: KernelTable) -> ArenaPlanResult:
     """Plan ``model``'s arena for the TFLM build ``table`` describes."""
-    layout, sim = table.layout, ArenaSim()
+    layout, sim, rules = table.layout, ArenaSim(), table.allocator
     request_bytes = layout.size("ScratchBufferRequest")
     graph = model.main
     ops = [op for g in model.subgraphs for op in g.operators]
@@ -100,7 +99,7 @@ def plan_arena(model: TfliteModel, table: KernelTable) -> ArenaPlanResult:
     sim.stage = "model setup"
     sim.persistent(layout.size("MicroBuiltinDataAllocator"),
                    layout.align("MicroBuiltinDataAllocator"))
-    sim.resize_head(request_bytes * _MAX_SCRATCH_PER_OP)
+    sim.resize_head(request_bytes * rules.max_scratch_per_op)
     sim.persistent(layout.size("SubgraphAllocations") * len(model.subgraphs),
                    layout.align("SubgraphAllocations"))
     for g in model.subgraphs:
@@ -130,23 +129,31 @@ def plan_arena(model: TfliteModel, table: KernelTable) -> ArenaPlanResult:
         if kernel is not None and kernel.prepare is not None:
             kernel.prepare(OpContext(sim, layout, graph, op, requests, usage))
         sim.reset_temp()
-        sim.resize_head(request_bytes * (len(requests) + _MAX_SCRATCH_PER_OP))
+        sim.resize_head(request_bytes * (len(requests) + rules.max_scratch_per_op))
 
     sim.stage = "memory planning"
     if requests:
         sim.persistent(layout.size("ScratchBufferHandle") * len(requests),
                        layout.align("ScratchBufferHandle"))
+    offline = offline_offsets(model)
+
+    def allocate_variables() -> int:
+        before = sim.tail
+        for tensor in graph.tensors:
+            if tensor.is_variable and (not rules.plans_offline_variables or offline is None
+                                       or offline[tensor.index] == greedy.ONLINE):
+                sim.persistent(tensor_bytes(tensor), ALIGN)
+        return sim.tail - before
+
+    if rules.variables_before_allocation_info:
+        variables = allocate_variables()
     sim.temp_alloc(layout.size("size_t") * len(model.subgraphs), layout.align("size_t"))
     n_tensors = sum(len(g.tensors) for g in model.subgraphs)
     sim.temp_alloc(layout.size("AllocationInfo") * (n_tensors + len(requests)),
                    layout.align("AllocationInfo"))
-    offline = offline_offsets(model)
-    variables_before = sim.tail
-    for tensor in graph.tensors:
-        if tensor.is_variable and (offline is None or offline[tensor.index] == greedy.ONLINE):
-            sim.persistent(tensor_bytes(tensor), ALIGN)
-    variables = sim.tail - variables_before
-    buffers = planned_buffers(model, requests, offline)
+    if not rules.variables_before_allocation_info:
+        variables = allocate_variables()
+    buffers = planned_buffers(model, requests, offline, rules.plans_offline_variables)
     sim.planner_scratch(greedy.PER_BUFFER_BYTES * len(buffers))
     memory_plan = greedy.plan([b.buffer for b in buffers])
     sim.reset_temp()

@@ -8,8 +8,12 @@ host measurement times the board's measured margin, and say so.
 from __future__ import annotations
 
 from edgetf.targets.planner.kernels import KernelTable
+from edgetf.targets.planner.kernels_chirale import CHIRALE_2_0_0_CMSIS_NN
+from edgetf.targets.planner.kernels_esp import ESP_NN_ANSI, ESP_NN_ESP32, ESP_NN_ESP32S3
 from edgetf.targets.planner.kernels_reference import REFERENCE_64
 
 TABLES: dict[str, KernelTable] = {
-    REFERENCE_64.name: REFERENCE_64,
+    table.name: table
+    for table in (REFERENCE_64, CHIRALE_2_0_0_CMSIS_NN, ESP_NN_ESP32, ESP_NN_ESP32S3,
+                  ESP_NN_ANSI)
 }

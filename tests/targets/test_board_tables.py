@@ -1,0 +1,147 @@
+"""The board kernel tables: their scratch-size formulas against the C functions they were
+read from, and their plans against arenas measured on the boards' real TFLM builds.
+
+Every expected plan below is the smallest arena (a multiple of 16) with which a library
+emitted by edgetf passed AllocateTensors() and one Invoke() on the board's TFLM build, found
+by bisection: ``nano33ble`` is Chirale_TensorFlowLite v2.0.0 (46da2f989205, its bundled TFLM
+and CMSIS-NN) built with arm-none-eabi-gcc for Cortex-M4F and run under QEMU (mps2-an386).
+The formulas' expected values were printed by the C functions themselves, compiled for the
+host with the branch the board takes (named per test).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from edgetf.targets.planner import cmsis_nn, esp_nn, plan_arena
+from edgetf.targets.planner.tables import TABLES
+from edgetf.tflite.reader import read_tflite
+from tests.conftest import shared_model_path
+from tests.tiny_models import tiny_models
+
+CHIRALE = TABLES["chirale-2.0.0-cmsis-nn"]
+ESP32 = TABLES["esp-tflite-micro-1.4.0-esp-nn-esp32"]
+ESP32S3 = TABLES["esp-tflite-micro-1.4.0-esp-nn-esp32s3"]
+ESP_ANSI = TABLES["esp-tflite-micro-1.4.0-esp-nn-ansi"]
+
+
+def test_the_board_tables_are_registered():
+    assert {"chirale-2.0.0-cmsis-nn", "esp-tflite-micro-1.4.0-esp-nn-esp32",
+            "esp-tflite-micro-1.4.0-esp-nn-esp32s3", "esp-tflite-micro-1.4.0-esp-nn-ansi",
+            "reference-64"} <= set(TABLES)
+    assert all(name == table.name for name, table in TABLES.items())
+
+
+# --- CMSIS-NN V.11.0.0 (Chirale 2.0.0), ARM_MATH_DSP without ARM_MATH_MVEI ----------
+
+
+def test_cmsis_nn_convolution_buffers():
+    # arm_convolve_wrapper_s8_get_buffer_size (arm_convolve_wrapper_s8.c): 3x3 padded,
+    # 1x1 unpadded (arm_convolve_1x1_s8_fast), 1xN on a one-row input (arm_convolve_1_x_n_s8).
+    common = {"stride_w": 1, "stride_h": 1, "dilation_w": 1, "dilation_h": 1}
+    assert cmsis_nn.convolve_wrapper_s8(pad_w=1, pad_h=1, input_h=10, input_c=8, filter_w=3,
+                                        filter_h=3, output_w=8, **common) == 288
+    assert cmsis_nn.convolve_wrapper_s8(pad_w=0, pad_h=0, input_h=10, input_c=8, filter_w=1,
+                                        filter_h=1, output_w=10, **common) == 0
+    assert cmsis_nn.convolve_wrapper_s8(pad_w=0, pad_h=0, input_h=1, input_c=10, filter_w=3,
+                                        filter_h=1, output_w=48, **common) == 120
+    # arm_convolve_wrapper_s16_get_buffer_size: arm_convolve_fast_s16 under 512 taps.
+    assert cmsis_nn.convolve_wrapper_s16(dilation_w=1, dilation_h=1, input_c=8, filter_w=3,
+                                         filter_h=3) == 288
+    assert cmsis_nn.convolve_wrapper_s16(dilation_w=1, dilation_h=1, input_c=64, filter_w=3,
+                                         filter_h=3) == 0
+
+
+def test_cmsis_nn_depthwise_and_pool_buffers():
+    # arm_depthwise_conv_wrapper_s8_get_buffer_size: the opt kernel for multiplier 1 only.
+    assert cmsis_nn.depthwise_conv_wrapper_s8(input_n=1, input_c=8, output_c=8, dilation_w=1,
+                                              dilation_h=1, filter_w=3, filter_h=3) == 144
+    assert cmsis_nn.depthwise_conv_wrapper_s8(input_n=1, input_c=1, output_c=8, dilation_w=1,
+                                              dilation_h=1, filter_w=3, filter_h=3) == 0
+    assert cmsis_nn.avgpool_s8(32) == 128  # arm_avgpool_s8_get_buffer_size
+    assert cmsis_nn.fully_connected_s8() == cmsis_nn.fully_connected_s16() == 0
+
+
+# --- ESP-NN 1.2.3 (5f0a807), the ESP32-S3 functions ----------------------------------
+# Values printed by esp_nn_get_conv_scratch_size_esp32s3 (src/convolution/
+# esp_nn_conv_esp32s3.c) and esp_nn_get_depthwise_conv_scratch_size_esp32s3
+# (src/convolution/esp_nn_depthwise_conv_s8_esp32s3.c) compiled for the host (gcc -m32),
+# for layers of person_detect, micro_speech and tests/tiny_models' CNN.
+
+D = esp_nn.Dims
+
+
+@pytest.mark.parametrize(("inp", "filt", "out", "pad", "stride", "expected"), [
+    (D(48, 48, 8), D(1, 1, 8), D(48, 48, 16), (0, 0), (1, 1), 320),       # 1x1
+    (D(3, 3, 256), D(1, 1, 256), D(3, 3, 256), (0, 0), (1, 1), 69696),    # 1x1, < 8 pixels
+    (D(12, 12, 1), D(3, 3, 1), D(10, 10, 4), (0, 0), (1, 1), 848),        # im2col
+    (D(6, 6, 3), D(3, 3, 3), D(4, 4, 8), (0, 0), (1, 1), 416),            # im2col
+    (D(10, 49, 1), D(4, 10, 1), D(5, 25, 64), (1, 4), (2, 2), 3472),      # padded, strided
+])
+def test_esp_nn_s3_conv_scratch(inp, filt, out, pad, stride, expected):
+    assert esp_nn.conv_esp32s3(inp, filt, out, pad_w=pad[0], pad_h=pad[1], stride_w=stride[0],
+                               stride_h=stride[1]) == expected
+
+
+@pytest.mark.parametrize(("inp", "filt", "out", "mult", "pad", "stride", "expected"), [
+    (D(96, 96, 1), D(3, 3, 8), D(48, 48, 8), 8, (0, 0), (2, 2), 18608),   # multiplier 8
+    (D(48, 48, 8), D(3, 3, 8), D(48, 48, 8), 1, (1, 1), (1, 1), 37040),   # 3x3, 8 channels
+    (D(48, 48, 16), D(3, 3, 16), D(24, 24, 16), 1, (0, 0), (2, 2), 40160),  # 3x3 % 16
+    (D(5, 25, 64), D(3, 3, 64), D(5, 25, 64), 1, (1, 1), (1, 1), 12688),
+    (D(40, 49, 1), D(8, 10, 8), D(20, 25, 8), 8, (3, 4), (2, 2), 5232),
+    (D(12, 12, 3), D(3, 3, 3), D(12, 12, 3), 1, (1, 1), (1, 1), 32),      # fallback
+])
+def test_esp_nn_s3_depthwise_scratch(inp, filt, out, mult, pad, stride, expected):
+    assert esp_nn.depthwise_conv_esp32s3(inp, filt, out, ch_mult=mult, pad_w=pad[0],
+                                         pad_h=pad[1], stride_w=stride[0],
+                                         stride_h=stride[1]) == expected
+
+
+def test_esp_nn_softmax_and_plain_c_scratch():
+    # esp_nn_get_softmax_scratch_size_{esp32s3,opt}: width * 4; the ansi and opt conv and
+    # depthwise functions return 0.
+    assert esp_nn.softmax_esp32s3(5, 0) == esp_nn.softmax_opt(5, 0) == 20
+    assert esp_nn.ANSI.softmax(5, 0) == 0
+    assert esp_nn.GENERIC_OPT.conv() == esp_nn.GENERIC_OPT.depthwise_conv() == 0
+
+
+def test_the_s3_table_requests_the_s3_sizes():
+    # person_detect's first depthwise conv: 18608 B on the S3, nothing on the ESP32.
+    model = read_tflite(shared_model_path("person_detect.tflite").read_bytes())
+    assert plan_arena(model, ESP32S3).ops[0].scratch == [18608]
+    assert plan_arena(model, ESP32).ops[0].scratch == []
+    assert plan_arena(model, ESP32S3).total > plan_arena(model, ESP32).total
+
+
+# --- plans against the boards' measurements ------------------------------------------
+
+
+def _plan(model: bytes, table) -> int:
+    result = plan_arena(read_tflite(model), table)
+    assert result.complete, result.unknown_ops
+    return result.total
+
+
+# Measured on the nano33ble rig flavour (Chirale 2.0.0, 46da2f9).
+_NANO_SHARED = {"hello_world_int8": 1152, "hello_world_float": 1152, "add0": 2496,
+                "conv10": 6288, "dtln_noise_suppression": 15040}
+_NANO_TINY = {"cnn": 1712, "residual": 1232, "float": 4032, "int16x8": 4592, "per_tensor": 1712}
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(_NANO_SHARED.items()))
+def test_chirale_plans_equal_the_nano_measurements_of_public_models(name, expected):
+    assert _plan(shared_model_path(f"{name}.tflite").read_bytes(), CHIRALE) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(_NANO_TINY.items()))
+def test_chirale_plans_equal_the_nano_measurements_of_test_models(name, expected):
+    assert _plan(tiny_models()[name], CHIRALE) == expected
+
+
+@pytest.mark.parametrize("table", [CHIRALE, ESP32, ESP32S3, ESP_ANSI], ids=lambda t: t.name)
+def test_board_tables_report_ops_they_do_not_know(table):
+    result = plan_arena(read_tflite(shared_model_path("audio_preprocessor_int8.tflite")
+                                    .read_bytes()), table)
+    assert not result.complete
+    assert {"CUSTOM:SignalRfft", "CAST", "DIV"} <= set(result.unknown_ops)
+    assert "ADD" not in result.unknown_ops
