@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.fuzz, here and in the spawned workers
 
+from tests.fuzz import oracle  # noqa: E402
 from tests.fuzz.harness import commands, run_in_process, seed_models, write_mutant  # noqa: E402
 from tests.fuzz.mutate import MUTATIONS, mutants  # noqa: E402
 
@@ -39,11 +40,17 @@ def _start_worker(seeds: dict[str, bytes], seed: int, work: str) -> None:
 
 
 def run_chunk(start: int, count: int) -> list[tuple]:
-    """``(index, kind, detail, command, exit code, ok, seconds, message, TFLM crashed)``
-    per run."""
+    """``(index, kind, detail, command, exit code, ok, seconds, message, TFLM crashed,
+    TFLM runs it)`` per run; the last is the oracle's answer (None without tflite-micro)."""
     rows = []
     work = _worker["work"]
-    for offset, mutant in enumerate(mutants(_worker["seeds"], count, _worker["seed"], start)):
+    batch = mutants(_worker["seeds"], count, _worker["seed"], start)
+    files = [i for i, m in enumerate(batch) if not m.directory]
+    answers = dict.fromkeys(range(len(batch)))
+    if oracle.tflm_available():
+        answers.update(zip(files, oracle.tflm_runs([batch[i].data for i in files]),
+                           strict=True))
+    for offset, mutant in enumerate(batch):
         index = start + offset
         path = write_mutant(mutant, work / f"m{index}.tflite")
         out = work / f"fw{index}"
@@ -51,7 +58,7 @@ def run_chunk(start: int, count: int) -> list[tuple]:
             o = run_in_process(name, args, out if name == "emit-firmware" else None,
                                model=path)
             rows.append((index, mutant.kind, mutant.detail, name, o.exit_code, o.ok,
-                         o.seconds, o.message, o.tflm_crashed))
+                         o.seconds, o.message, o.tflm_crashed, answers[offset]))
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     return rows
 
@@ -83,7 +90,12 @@ def main() -> int:
                       flush=True)
     total = time.perf_counter() - clock
     report(rows, args, total)
-    return 0 if all(row[5] for row in rows) else 1
+    return 0 if all(row[5] for row in rows) and not _disagreements(rows) else 1
+
+
+def _disagreements(rows: list[tuple]) -> list[tuple]:
+    """Runs on mutants TFLM runs that the command refused against the promise."""
+    return [row for row in rows if row[9] and oracle.disagrees(row[3], row[4], row[7])]
 
 
 def _outcome(row: tuple) -> str:
@@ -116,6 +128,17 @@ def report(rows: list[tuple], args, total: float) -> None:
     print(f"\nthe TFLM child died by a signal in {sum(crashes.values())} runs "
           f"({', '.join(f'{c} {n}' for c, n in sorted(crashes.items())) or 'none'}), each "
           "reported as an error (emit-firmware) or a warning with an estimated arena (inspect)")
+    runs_in_tflm = {row[0] for row in rows if row[9]}
+    standing = collections.Counter(
+        reason for row in rows if row[9] and row[3] == "inspect" and row[4] != 0
+        for phrase, reason in oracle.STANDING_REFUSALS.items() if phrase in row[7])
+    wrong = _disagreements(rows)
+    print(f"\nthe TFLM interpreter ran {len(runs_in_tflm):,} mutants itself; of those, inspect "
+          f"refused {sum(standing.values())} for a standing reason "
+          f"({', '.join(f'{r}: {n}' for r, n in standing.most_common()) or 'none'}), and "
+          f"{len(wrong)} runs broke the promise (described, not called corrupt)")
+    for row in wrong[:20]:
+        print(f"  mutant {row[0]} {row[3]} ({row[1]}: {row[2]}): {row[7]}")
     failures = [row for row in rows if not row[5]]
     print(f"\n{len(failures)} runs ended otherwise than exit 0 or 2 cleanly")
     for row in failures[:20]:

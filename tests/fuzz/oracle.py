@@ -22,6 +22,35 @@ from pathlib import Path
 ARENA = 4 << 20
 TIMEOUT = 10.0  # seconds per model; a hang counts as "no"
 
+#: What emit-firmware says of a file it takes for damaged rather than unsupported.
+CORRUPT_WORDS = ("corrupt", "truncated", "not a TFLite", "empty file", "too short")
+#: Refusals that stand although TFLM ran the mutant here, each with why. TFLM never
+#: verifies a flatbuffer: a field it reads past the end of the file, of its table or of
+#: a vector reads whatever memory follows (here the Python heap, on the board flash), so
+#: that run proves nothing; the other two are choices, listed in the README's limits.
+STANDING_REFUSALS = {
+    "points past the end of the file": "read outside the file",
+    "which end past the end of the file": "read outside the file",
+    "lies outside its table": "read outside its table",
+    "has an invalid vtable": "read outside its table",
+    "has an invalid offset": "read outside the file",
+    "but there are": "index past the end of a vector",
+    "with a negative dimension": "negative sizes in TFLM's byte counts",
+    "not a finite number": "NaN/inf scales: TFLM computes NaN or saturated outputs",
+}
+
+
+def disagrees(command: str, exit_code: int | None, message: str) -> bool:
+    """Whether a command's outcome on a model TFLM runs breaks the promise: inspect must
+    describe it (exit 0), emit-firmware must not call it corrupt (it may refuse it for
+    fit or kernels), unless the refusal is one of :data:`STANDING_REFUSALS`."""
+    if any(reason in message for reason in STANDING_REFUSALS):
+        return False
+    if command == "inspect":
+        return exit_code != 0
+    return any(word in message for word in CORRUPT_WORDS)
+
+
 _HELPER = r"""
 import json, os, signal, sys
 import numpy as np
