@@ -188,3 +188,18 @@ def test_a_scale_near_the_float32_limit_gives_no_numpy_warning(seeds, tmp_path):
 
     runs = _both(tmp_path, _edited(seeds["cnn"], edit))
     assert runs["emit-firmware"].exit_code == 0
+
+
+def test_an_op_the_planner_cannot_follow_falls_back_not_crashes(seeds, tmp_path):
+    """Mutant 298 of seed 42 (a residual MLP with a builtin code changed to
+    FULLY_CONNECTED over tensors that kernel cannot read) crashed the planner's
+    CMSIS-NN entry: now the op is reported and the board falls back to the host figure."""
+    from edgetf.analyze.inspect import inspect_model
+
+    (mutant,) = mutants(seeds, 1, FUZZ_SEED, start=298)
+    verdicts = inspect_model(mutant.data, "m.tflite", measure=False).boards
+    fallback = [v.arena for v in verdicts.values() if v.arena.method != "planned"]
+    assert fallback, "the mutant no longer reaches the planner's odd case"
+    assert all("cannot plan" in a.fallback_reason or "could not follow" in a.fallback_reason
+               for a in fallback)
+    assert all(a.bytes >= a.host_bytes for a in fallback)

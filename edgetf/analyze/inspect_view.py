@@ -40,6 +40,8 @@ def render_inspection(inspection: Inspection, console: Console) -> None:
         own = [p for p in verdict.problems if p not in inspection.problems]  # said above
         for note in (*own, *verdict.warnings):
             line(f"{verdict.board.id}: {escape(note)}", highlight=False)
+        line(f"[dim]{verdict.board.id} arena: {escape(verdict.arena.basis)} For "
+             f"{escape(verdict.board.tflm_versions)}.[/dim]", highlight=False)
         if verdict.latency.latency_ms is not None:
             line(f"[dim]{verdict.board.id} latency, an estimate: "
                  f"{escape(verdict.latency.basis)}[/dim]", highlight=False)

@@ -108,7 +108,13 @@ def plan_board_arena(model: TfliteModel, board: Board, host_bytes: int, host_met
     """The arena to declare on ``board`` for ``model``; ``host_bytes`` is the host figure
     (:func:`edgetf.tflm.interpreter.measure_arena` or the reference-64 plan), used only
     for the fallback and for comparison."""
-    result = board_plan(model, board)
+    try:
+        result = board_plan(model, board)
+        failure = ""
+    except (ArithmeticError, LookupError, AttributeError, TypeError, ValueError) as error:
+        # A model the reader accepts but whose graph the planner cannot follow (fuzzing
+        # makes such files): the board falls back rather than the command failing.
+        result, failure = None, f"the planner could not follow the graph ({error})"
     if result is not None and result.complete:
         margin = max(PLAN_MARGIN_MIN_BYTES, math.ceil(result.total * PLAN_MARGIN_FRACTION))
         margin = -(-margin // ARENA_ALIGNMENT) * ARENA_ALIGNMENT
@@ -117,10 +123,12 @@ def plan_board_arena(model: TfliteModel, board: Board, host_bytes: int, host_met
                 f"{result.total} bytes are the smallest arena that allocates and invokes.")
         return _placed(board, declared, result.total, "planned", result.table, host_bytes,
                        host_method, note, 1.0, margin, "")
-    if result is None:
+    if failure:
+        reason = failure
+    elif result is None:
         reason = f"no arena table for {board.tflm_versions} yet"
     else:
-        reason = (f"the {result.table} table does not know {', '.join(result.unknown_ops)}")
+        reason = f"the {result.table} table cannot plan {', '.join(result.unknown_ops)}"
     declared = arena_for_board(host_bytes, board)
     note = f"{host_note} Board figure: host x{board.arena_margin:g} + " \
            f"{board.arena_margin_bytes} bytes, because {reason}."

@@ -41,6 +41,11 @@ from edgetf.targets.planner.lifetimes import (
 )
 from edgetf.tflite.model import Tensor, TfliteModel
 
+#: What a kernel's Prepare entry raises on an op whose inputs or outputs are missing or
+#: have shapes it cannot read.
+_SHAPE_ERRORS = (AttributeError, IndexError, KeyError, TypeError, ValueError,
+                 ZeroDivisionError)
+
 
 @dataclass(frozen=True)
 class ArenaPlanResult:
@@ -127,7 +132,14 @@ def plan_arena(model: TfliteModel, table: KernelTable) -> ArenaPlanResult:
     for op, usage, kernel in zip(graph.operators, usages, kernels, strict=True):
         sim.stage = f"prepare op {op.index} ({usage.name})"
         if kernel is not None and kernel.prepare is not None:
-            kernel.prepare(OpContext(sim, layout, graph, op, requests, usage))
+            try:
+                kernel.prepare(OpContext(sim, layout, graph, op, requests, usage))
+            except _SHAPE_ERRORS:
+                # An op whose tensors are not what its kernel reads (a damaged or odd
+                # model): TFLM's Prepare would refuse or misread it. It is not planned,
+                # so the plan is incomplete and the board falls back; never a crash.
+                unknown.append(f"{usage.name} (op {op.index}: its tensors do not fit the "
+                               "kernel's Prepare)")
         sim.reset_temp()
         sim.resize_head(request_bytes * (len(requests) + rules.max_scratch_per_op))
 
