@@ -277,10 +277,15 @@ CHIRALE_KERNELS: dict[str, Kernel] = {
                          "OpDataTransposeConv", _transpose_conv),
     "LEAKY_RELU": _k("leaky_relu_common.cpp", "TfLiteLeakyReluParams", "LeakyReluOpData",
                      _inputs_then_outputs(0)),
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": _k("unidirectional_sequence_lstm.cpp",
-                                       "TfLiteUnidirectionalSequenceLSTMParams",
-                                       "UnidirectionalSequenceLstmOpData", _lstm),
 }
+
+#: The 2023 LSTM, read from its source but left out of the table: it plans DTLN exactly
+#: (15,040 B, measured), but TFLM's mnist_lstm example (trained_lstm_int8) needed 5,776 B
+#: on the Cortex-M4 against 5,632 planned, and crashed (a hard fault, not an error) in
+#: between, so an allocation of that kernel is not modelled yet. Until it is, LSTM models
+#: on the Nano fall back to the host figure x2 + 4 KB (12,512 B there), which is safe.
+CHIRALE_LSTM = _k("unidirectional_sequence_lstm.cpp", "TfLiteUnidirectionalSequenceLSTMParams",
+                  "UnidirectionalSequenceLstmOpData", _lstm)
 
 CHIRALE_2_0_0_CMSIS_NN = KernelTable(
     name="chirale-2.0.0-cmsis-nn",
