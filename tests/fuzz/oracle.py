@@ -27,7 +27,8 @@ CORRUPT_WORDS = ("corrupt", "truncated", "not a TFLite", "empty file", "too shor
 #: Refusals that stand although TFLM ran the mutant here, each with why. TFLM never
 #: verifies a flatbuffer: a field it reads past the end of the file, of its table or of
 #: a vector reads whatever memory follows (here the Python heap, on the board flash), so
-#: that run proves nothing; the other two are choices, listed in the README's limits.
+#: that run proves nothing; sizes that go negative or overflow 32 bits make TFLM's byte
+#: counts wrong in the same way; NaN scales are a choice, listed in the README's limits.
 STANDING_REFUSALS = {
     "points past the end of the file": "read outside the file",
     "which end past the end of the file": "read outside the file",
@@ -36,6 +37,7 @@ STANDING_REFUSALS = {
     "has an invalid offset": "read outside the file",
     "but there are": "index past the end of a vector",
     "with a negative dimension": "negative sizes in TFLM's byte counts",
+    "more elements than the 32-bit": "element counts that overflow TFLM's 32-bit ints",
     "not a finite number": "NaN/inf scales: TFLM computes NaN or saturated outputs",
 }
 
