@@ -174,9 +174,17 @@ _ESP32_SHARED = {
 }
 
 
+_ESP32_TINY = {"cnn": 1600, "residual": 1184, "lstm": 2752, "int16x8": 4544}
+
+
 @pytest.mark.parametrize(("name", "expected"), sorted(_ESP32_SHARED.items()))
 def test_esp32_plans_equal_the_esp32_measurements_of_public_models(name, expected):
     assert _plan(shared_model_path(f"{name}.tflite").read_bytes(), ESP32) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(_ESP32_TINY.items()))
+def test_esp32_plans_equal_the_esp32_measurements_of_test_models(name, expected):
+    assert _plan(tiny_models()[name], ESP32) == expected
 
 
 @pytest.mark.parametrize("table", [CHIRALE, ESP32, ESP32S3, ESP_ANSI], ids=lambda t: t.name)
