@@ -155,8 +155,9 @@ def train_quantize_command(
 @app.command("emit-firmware")
 def emit_firmware_command(
     board: Annotated[str, typer.Option(
-        help="Target board: esp32 (ESP-IDF, ESP-NN), esp32s3 (ESP-IDF, ESP-NN) or nano33ble "
-        "(Arduino, CMSIS-NN).", envvar="EDGETF_BOARD")],
+        help="Target board: esp32 (ESP-IDF, ESP-NN), esp32s3 (ESP-IDF, ESP-NN SIMD), "
+        "esp32s3-psram (the same with 8 MB PSRAM for large arenas) or nano33ble (Arduino, "
+        "CMSIS-NN).", envvar="EDGETF_BOARD")],
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="Folder for the PlatformIO project. Must be new or empty "
         "(or use --force).")],
@@ -178,8 +179,8 @@ def emit_firmware_command(
         "--force", help="Replace a non-empty --out folder, and emit even when the model "
         "does not fit the board's flash or RAM.")] = False,
 ) -> None:
-    """Generate a C++ library (TFLM, exactly the model's ops, measured arena, golden
-    vectors) and a PlatformIO project that runs it on a board.
+    """Generate a C++ library (TFLM, exactly the model's ops, the arena planned for the
+    board's TFLM build and kernels, golden vectors) and a PlatformIO project that runs it.
 
     Example: edgetf emit-firmware --from runs/digits --board esp32 --out fw/esp32
     """
@@ -213,7 +214,7 @@ def inspect_command(
         help="Any .tflite: int8, float, hybrid, int16x8 or mixed; models TFLM cannot run "
         "are described too.", metavar="MODEL", show_default=False)],
     board: Annotated[str | None, typer.Option(
-        help="Judge only this board (tables and JSON): esp32, esp32s3 or nano33ble. "
+        help="Judge only this board (tables and JSON): esp32, esp32s3, esp32s3-psram or nano33ble. "
         "\\[default: all boards]")] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object on stdout instead of tables.")] = False,
