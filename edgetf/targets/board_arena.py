@@ -31,6 +31,9 @@ PLAN_MARGIN_FRACTION = 0.01
 PLAN_MARGIN_MIN_BYTES = 128
 
 PLACES = ("static", "heap", "psram")
+#: What the planner raises on a graph it cannot follow (a damaged model the reader let
+#: through): the figure then comes from elsewhere, never a traceback.
+_PLANNER_FAILURES = (ArithmeticError, LookupError, AttributeError, TypeError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,10 @@ def host_figure(model: TfliteModel, measured_bytes: int, method: str, note: str
     the tests check), else the flatbuffer estimate."""
     if method == "measured":
         return measured_bytes, method, note
-    result = plan_arena(model, TABLES["reference-64"])
+    try:
+        result = plan_arena(model, TABLES["reference-64"])
+    except _PLANNER_FAILURES:  # see plan_board_arena
+        return measured_bytes, method, note
     if result.complete:
         return result.total, "planned", (
             "Planned by edgetf's arena planner for the TFLM interpreter (reference kernels, "
@@ -111,7 +117,7 @@ def plan_board_arena(model: TfliteModel, board: Board, host_bytes: int, host_met
     try:
         result = board_plan(model, board)
         failure = ""
-    except (ArithmeticError, LookupError, AttributeError, TypeError, ValueError) as error:
+    except _PLANNER_FAILURES as error:
         # A model the reader accepts but whose graph the planner cannot follow (fuzzing
         # makes such files): the board falls back rather than the command failing.
         result, failure = None, f"the planner could not follow the graph ({error})"
