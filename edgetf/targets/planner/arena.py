@@ -48,14 +48,15 @@ class ArenaSim:
     peak_temp: int = 0  # largest temp - head seen: temporaries on top of the head
     persistent_by_stage: dict[str, int] = field(default_factory=dict)
 
-    def _require(self, n: int) -> None:
+    def require(self, n: int) -> None:
+        """The arena must hold ``n`` bytes at this moment (the stage is remembered)."""
         if n > self.need:
             self.need, self.binding = n, self.stage
 
     def persistent(self, size: int, alignment: int = ALIGN) -> None:
         before = self.tail
         self.tail = align_up(self.tail + size, alignment)
-        self._require(self.head + self.tail)
+        self.require(self.head + self.tail)
         self.persistent_by_stage[self.stage] = (
             self.persistent_by_stage.get(self.stage, 0) + self.tail - before)
 
@@ -63,7 +64,7 @@ class ArenaSim:
         start = align_up(self.temp, alignment)
         self.temp = start + size
         self.peak_temp = max(self.peak_temp, self.temp - self.head)
-        self._require(self.temp + self.tail)
+        self.require(self.temp + self.tail)
 
     def reset_temp(self) -> None:
         self.temp = self.head
@@ -72,10 +73,10 @@ class ArenaSim:
         """ResizeBuffer/ReserveNonPersistentOverlayMemory of the one head buffer (TFLM
         requires temp == head first, which ResetTempAllocations ensures)."""
         self.head = self.temp = size
-        self._require(size + self.tail)
+        self.require(size + self.tail)
 
     def planner_scratch(self, size: int) -> None:
         """The memory planner's bookkeeping: all memory between temp and tail, each
         end aligned to 16, must hold ``size`` bytes."""
         self.peak_temp = max(self.peak_temp, align_up(self.temp, ALIGN) + size - self.head)
-        self._require(align_up(self.temp, ALIGN) + size + align_up(self.tail, ALIGN))
+        self.require(align_up(self.temp, ALIGN) + size + align_up(self.tail, ALIGN))

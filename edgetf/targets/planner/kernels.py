@@ -136,6 +136,17 @@ class OpContext:
         self.sim.persistent(nbytes, ALIGN)
         self.usage.persistent += self.sim.tail - before
 
+    def persistent_on_temps(self, nbytes: int, unread_top: int) -> None:
+        """``context->AllocatePersistentBuffer`` for a buffer the kernel fills at once,
+        while its temporaries are still live. The allocator checks the new tail against
+        the head only, so the buffer may land on the top of the temporaries; the op then
+        survives only if it overwrites nothing read later: at most the top
+        ``unread_top`` bytes. (Any more, and what DeallocateTempTfLiteTensor reads is
+        corrupted, ResetTempAllocations fails, and TFLM of 2023, which ignores that
+        failure, crashes later.)"""
+        self.persistent(nbytes)
+        self.sim.require(self.sim.temp + self.sim.tail - unread_top)
+
     def scratch(self, nbytes: int) -> None:
         """``RequestScratchBufferInArena``: planned with the tensors, live during this op."""
         self._requests.append(ScratchRequest(nbytes, self.op.index))
