@@ -28,7 +28,8 @@ CORRUPT_WORDS = ("corrupt", "truncated", "not a TFLite", "empty file", "too shor
 #: verifies a flatbuffer: a field it reads past the end of the file, of its table or of
 #: a vector reads whatever memory follows (here the Python heap, on the board flash), so
 #: that run proves nothing; sizes that go negative or overflow 32 bits make TFLM's byte
-#: counts wrong in the same way; NaN scales are a choice, listed in the README's limits.
+#: counts wrong in the same way; a NaN or infinite scale becomes an integer multiplier in
+#: Prepare (QuantizeMultiplier casts it to int64: undefined behaviour in C++).
 STANDING_REFUSALS = {
     "points past the end of the file": "read outside the file",
     "which end past the end of the file": "read outside the file",
@@ -38,7 +39,7 @@ STANDING_REFUSALS = {
     "but there are": "index past the end of a vector",
     "with a negative dimension": "negative sizes in TFLM's byte counts",
     "more elements than the 32-bit": "element counts that overflow TFLM's 32-bit ints",
-    "not a finite number": "NaN/inf scales: TFLM computes NaN or saturated outputs",
+    "not a finite number": "NaN/inf scales: TFLM's integer multipliers from them are UB",
 }
 
 
