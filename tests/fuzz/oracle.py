@@ -37,9 +37,10 @@ STANDING_REFUSALS = {
     "has an invalid vtable": "read outside its table",
     "has an invalid offset": "read outside the file",
     "but there are": "index past the end of a vector",
+    "which TFLM would read past": "index past the end of a vector",
     "with a negative dimension": "negative sizes in TFLM's byte counts",
     "more elements than the 32-bit": "element counts that overflow TFLM's 32-bit ints",
-    "not a finite number": "NaN/inf scales: TFLM's integer multipliers from them are UB",
+    "not a finite number": "NaN/inf scales (integer multipliers from them are UB)",
 }
 
 
