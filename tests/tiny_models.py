@@ -94,3 +94,47 @@ def tiny_models() -> dict[str, bytes]:
         "per_tensor": convert(tf, cnn, calibration(cnn), per_tensor=True),
         "per_channel_fc": convert(tf, cnn, calibration(cnn), per_channel_dense=True),
     }
+
+
+@functools.cache
+def clustered_cnn(bits: int) -> bytes:
+    """A full-int8 CNN whose weights store losslessly in ``bits``-bit look-up tables:
+    CONV_2D (per channel, axis 0), DEPTHWISE_CONV_2D (per channel, the last axis) and
+    FULLY_CONNECTED (per tensor), each layer's float weights snapped to ``2**bits``
+    levels (per output channel for the convolutions) before conversion, as clustering
+    leaves them."""
+    from edgetf.base.tf_import import import_tf
+
+    tf, keras = import_tf()
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(SEED + bits)
+    layers = keras.layers
+    model = keras.Sequential([
+        layers.Input((10, 10, 1)), layers.Conv2D(8, 3, activation="relu"),
+        layers.DepthwiseConv2D(3, depth_multiplier=2), layers.Flatten(),
+        layers.Dense(6), layers.Softmax(),
+    ])
+    levels = 2 ** bits
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        kernel = weights[0]
+        axis = {"Conv2D": 3, "DepthwiseConv2D": 2}.get(type(layer).__name__)
+        weights[0] = _snap(kernel, levels, axis)
+        layer.set_weights(weights)
+    rng = np.random.default_rng(SEED)
+    return convert(tf, model, rng.normal(size=(32, 10, 10, 1)).astype(np.float32))
+
+
+def _snap(kernel: np.ndarray, levels: int, axis: int | None) -> np.ndarray:
+    """Each channel along ``axis`` (the whole tensor for None) takes at most ``levels``
+    evenly spaced values spanning its range (one of them 0 with a symmetric range)."""
+    def snap(values):
+        top = float(np.abs(values).max()) or 1.0
+        grid = np.linspace(-top, top, levels) if levels > 1 else np.array([top])
+        return grid[np.abs(values[..., None] - grid).argmin(-1)]
+    if axis is None:
+        return snap(kernel).astype(kernel.dtype)
+    moved = np.moveaxis(kernel, axis, 0)
+    return np.moveaxis(np.stack([snap(c) for c in moved]), 0, axis).astype(kernel.dtype)

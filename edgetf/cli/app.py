@@ -175,6 +175,12 @@ def emit_firmware_command(
     golden: Annotated[int, typer.Option(
         help="Golden vectors to embed for edgetf_self_test() (0 for none; capped at 32 KB).")
     ] = 3,
+    compress: Annotated[str, typer.Option(
+        help="auto: store weights with few distinct values per channel (after --cluster, "
+        "--weight-bits, --binary-weights) as 1-7 bit look-up tables that TFLM's DECODE op "
+        "expands at run time (lossless; less flash, more arena while each is live; a tensor "
+        "whose decoding would not fit the board's RAM stays as it is), and drop the names "
+        "TFLM never reads. off: store the .tflite byte for byte.")] = "auto",
     force: Annotated[bool, typer.Option(
         "--force", help="Replace a non-empty --out folder, and emit even when the model "
         "does not fit the board's flash or RAM.")] = False,
@@ -190,12 +196,13 @@ def emit_firmware_command(
 
         result = emit_firmware(EmitOptions(
             board=board, out=out, model=model, from_run=from_run, name=name, labels=labels,
-            golden=golden, force=force), reporter)
+            golden=golden, compress=compress, force=force), reporter)
         spec = result.spec
         footprint = spec.footprint
         reporter.info(
             f"{spec.library} for {spec.board.name}: {spec.compatibility.quantization} model, "
-            f"{len(spec.model.op_names())} ops, arena {spec.arena.bytes:,} bytes "
+            f"{len(spec.model.op_names())} ops, model {len(spec.model_bytes):,} bytes, "
+            f"arena {spec.arena.bytes:,} bytes "
             f"({spec.arena.method}: {spec.arena.needed_bytes:,} needed"
             f"{' in PSRAM' if spec.arena.place == 'psram' else ''}), flash ~"
             f"{footprint.flash_bytes // 1024} of {footprint.flash_budget // 1024} KB, RAM ~"

@@ -23,6 +23,7 @@ from edgetf.base.errors import ConfigError, DataError, FirmwareError, Interprete
 from edgetf.base.output_dir import check_destination, staged_output
 from edgetf.base.progress import Reporter
 from edgetf.codegen.c_names import c_identifier
+from edgetf.codegen.device_step import device_step
 from edgetf.codegen.golden import (
     DEFAULT_COUNT,
     MAX_VECTOR_BYTES,
@@ -35,6 +36,7 @@ from edgetf.codegen.project import EDGETF_TYPES, ProjectSpec, generate_project
 from edgetf.data.datasets import read_npz_array
 from edgetf.targets.board_arena import host_figure, plan_board_arena
 from edgetf.targets.board_compatibility import board_limitations, board_warnings
+from edgetf.targets.board_compression import MODES as COMPRESS_MODES
 from edgetf.targets.boards import get_board
 from edgetf.targets.footprint import estimate_footprint
 from edgetf.tflite.compatibility import QUANTIZATION_KINDS, check_compatibility
@@ -59,6 +61,7 @@ class EmitOptions:
     name: str | None = None
     labels: Path | None = None
     golden: int = DEFAULT_COUNT
+    compress: str = "auto"
     force: bool = False
 
 
@@ -88,12 +91,16 @@ def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> Emi
     board = get_board(options.board)  # an unknown board fails before any work
     if options.golden < 0:
         raise ConfigError(f"--golden must be >= 0, got {options.golden}")
+    if options.compress not in COMPRESS_MODES:
+        raise ConfigError(f"--compress {options.compress!r} is not one of "
+                          f"{', '.join(COMPRESS_MODES)}; e.g. --compress off")
     check_destination(Path(options.out), options.force)
     inputs = _read_inputs(options)
     result = build_project(
         inputs.model_bytes, board.id, name=inputs.name, model_file=inputs.model_file,
         labels=inputs.labels, labels_source=inputs.labels_source, samples=inputs.samples,
-        golden=options.golden, force=options.force, reporter=reporter)
+        golden=options.golden, compress=options.compress, force=options.force,
+        reporter=reporter)
     with reporter.stage(f"write {len(result.files)} files to {options.out}"):
         with staged_output(Path(options.out), options.force) as staging:
             for relative, content in result.files.items():
@@ -107,8 +114,13 @@ def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> Emi
 def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: str = "model",
                   labels: tuple[str, ...] = (), labels_source: str = "",
                   samples: np.ndarray | None = None, golden: int = DEFAULT_COUNT,
-                  force: bool = False, reporter: Reporter | None = None) -> EmitResult:
+                  compress: str = "auto", force: bool = False,
+                  reporter: Reporter | None = None) -> EmitResult:
     """The project's files for ``model_bytes`` on ``board_id``, without touching the disk.
+
+    With ``compress="auto"`` the library stores the model as the board's device model
+    (LUT weights, no names; see :mod:`edgetf.codegen.device_step`); ``"off"`` stores
+    ``model_bytes`` unchanged.
 
     Raises :class:`FirmwareError` for models TFLM cannot run, that the board's TFLM
     gets wrong, or that do not fit the board (``force`` turns the last two into
@@ -136,7 +148,21 @@ def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: s
         except InterpreterError as error:  # TFLM's message knows the model, not its file
             raise FirmwareError(f"{model_file}: {error}") from None
     host = host_figure(model, measurement.bytes, measurement.method, measurement.note)
-    arena = plan_board_arena(model, board, *host)
+    plain_arena = plan_board_arena(model, board, *host)
+    golden_flash = golden_vectors(model, golden_in, golden_out, source).nbytes \
+        if golden_out is not None else 0
+
+    def fits(candidate: TfliteModel, candidate_arena) -> bool:
+        footprint = estimate_footprint(candidate, board, candidate_arena.bytes,
+                                       extra_flash=golden_flash, extra_ram=_demo_ram(model),
+                                       arena_in_psram=candidate_arena.place == "psram")
+        return footprint.flash_ok and footprint.ram_ok
+
+    step = device_step(model, model_bytes, board, compress, plain_arena=plain_arena,
+                       golden_in=golden_in, golden_out=golden_out, fits=fits,
+                       source=model_file, reporter=reporter)
+    stored = step.board_model
+    arena, golden_out = stored.arena, step.golden_out
     if arena.method != "planned":
         reporter.warn(f"the arena for the {board.id} is the host figure x{arena.margin:g} + "
                       f"{arena.margin_bytes} bytes, not a plan, because {arena.fallback_reason}"
@@ -151,18 +177,19 @@ def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: s
         reporter.warn("tflite-micro is not installed here: no golden vectors, so "
                       "edgetf_self_test() will report that it has none")
     footprint = estimate_footprint(
-        model, board, arena.bytes, extra_flash=vectors.nbytes if vectors else 0,
+        stored.model, board, arena.bytes, extra_flash=vectors.nbytes if vectors else 0,
         extra_ram=_demo_ram(model), arena_in_psram=arena.place == "psram")
     _check_fit(footprint, model_file, board, force, reporter)
     if arena.on_heap:
         reporter.warn(f"the arena goes on the {arena.place}: {arena.place_reason}")
     _check_labels(model, labels, reporter)
-    digest = hashlib.sha256(model_bytes).hexdigest()
+    stored_bytes = stored.device.data
+    digest = hashlib.sha256(stored_bytes).hexdigest()
     # The name is only ever used with a suffix (<name>_inferencing, <name>_model), so a
     # trailing "_" (from "final)" or a keyword such as "int_") would make a reserved "__".
     spec = ProjectSpec(
-        name=c_identifier(name).rstrip("_") or "model", board=board, model_bytes=model_bytes,
-        model=model,
+        name=c_identifier(name).rstrip("_") or "model", board=board, model_bytes=stored_bytes,
+        model=model, stored=stored,
         model_file=Path(model_file).name, sha256=digest, labels=labels,
         labels_source=labels_source, arena=arena, golden=vectors,
         compatibility=compatibility, footprint=footprint,

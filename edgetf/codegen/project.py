@@ -28,11 +28,13 @@ from edgetf.codegen.golden import GoldenVectors
 from edgetf.codegen.render import render
 from edgetf.codegen.resources import firmware_sources
 from edgetf.targets.board_arena import ArenaPlan
+from edgetf.targets.board_compression import BoardModel
 from edgetf.targets.boards import Board
 from edgetf.targets.footprint import Footprint
 from edgetf.tflite.compatibility import Compatibility
 from edgetf.tflite.model import Tensor, TfliteModel
 from edgetf.tflite.ops import tflm_method
+from edgetf.tflm.compression import DECODE_OP
 
 #: How edgetf_type names each TFLite tensor type the generated library can carry.
 EDGETF_TYPES = {"float32": "EDGETF_FLOAT32", "int32": "EDGETF_INT32", "uint8": "EDGETF_UINT8",
@@ -40,6 +42,9 @@ EDGETF_TYPES = {"float32": "EDGETF_FLOAT32", "int32": "EDGETF_INT32", "uint8": "
                 "int8": "EDGETF_INT8"}
 _C_TYPES = {"float32": "float", "int32": "int32_t", "uint8": "uint8_t", "int64": "int64_t",
             "bool": "bool", "int16": "int16_t", "int8": "int8_t"}
+#: What the generated resolver registers as ``TFLM_DECODE`` on boards whose TFLM lacks it
+#: (firmware/edgetf/edgetf_lut_decode.h).
+OWN_DECODE_REGISTRATION = "edgetf::Register_TFLM_DECODE()"
 #: The demo runs the sample input this often while no serial input arrives.
 SAMPLE_PERIOD_MS = 2000
 #: ESP-IDF main task stack: TFLM's kernels and the demo's formatting need more than the
@@ -68,6 +73,9 @@ class ProjectSpec:
     warnings: tuple[str, ...] = ()
     no_golden_reason: str = "none were asked for"
     """Why ``golden`` is None, for the generated comments and README."""
+    stored: BoardModel | None = None
+    """The model as the board stores it (``model_bytes``) and how it was compressed;
+    ``model`` stays the model as given, for its tensors' names."""
 
     @property
     def library(self) -> str:
@@ -134,6 +142,7 @@ def partition_plan(board: Board, app_estimate: int) -> dict | None:
 
 def _context(spec: ProjectSpec) -> dict:
     model = spec.model
+    stored_model = spec.stored.model if spec.stored else model
     golden = spec.golden
     return {
         "version": __version__,
@@ -148,7 +157,10 @@ def _context(spec: ProjectSpec) -> dict:
         "quantization": spec.compatibility.quantization,
         "inputs": [_tensor(t) for t in model.input_tensors()],
         "outputs": [_tensor(t) for t in model.output_tensors()],
-        "ops": [{"name": name, "method": tflm_method(name)} for name in model.op_names()],
+        "ops": [_op(name, spec.board) for name in stored_model.op_names()],
+        "own_decode": spec.board.decode_kernel == "edgetf" and DECODE_OP in
+        stored_model.op_names(),
+        "stored": spec.stored,
         "labels": list(spec.labels),
         "labels_source": spec.labels_source,
         "arena": spec.arena,
@@ -159,6 +171,15 @@ def _context(spec: ProjectSpec) -> dict:
         "sample_period_ms": SAMPLE_PERIOD_MS,
         "main_stack_bytes": MAIN_STACK_BYTES,
     }
+
+
+def _op(name: str, board: Board) -> dict:
+    """The resolver call that registers op ``name`` on ``board``."""
+    if name == DECODE_OP and board.decode_kernel == "edgetf":
+        call = f'AddCustom("TFLM_DECODE", {OWN_DECODE_REGISTRATION})'
+    else:
+        call = f"{tflm_method(name)}()"
+    return {"name": name, "method": tflm_method(name), "call": call}
 
 
 def _tensor(tensor: Tensor) -> dict:

@@ -124,6 +124,10 @@ class Board:
     """Extra ``platformio.ini`` lines for the environment."""
     chip: str = ""
     """The board whose chip this one shares, for per-chip figures (latency); "" = itself."""
+    decode_kernel: str = "tflm"
+    """Who runs ``TFLM_DECODE`` (LUT-compressed weights): ``"tflm"`` where the board's TFLM
+    registers it (``MicroMutableOpResolver::AddDecode``), ``"edgetf"`` where it predates
+    the operator and the library registers edgetf's own kernel (``firmware/``)."""
 
     @property
     def tflm_versions(self) -> str:
@@ -256,6 +260,7 @@ BOARDS: dict[str, Board] = {
     ),
     "nano33ble": Board(
         id="nano33ble",
+        decode_kernel="edgetf",  # Chirale 2.0.0 (TFLM of 2023) has no DECODE
         name="Arduino Nano 33 BLE (nRF52840)",
         platformio_platform="nordicnrf52",
         platformio_board="nano33ble",

@@ -343,6 +343,9 @@ TFLM_RESOLVER_METHODS: dict[str, str] = {
     "VAR_HANDLE": "AddVarHandle",
     "WHILE": "AddWhile",
     "ZEROS_LIKE": "AddZerosLike",
+    # The one custom op edgetf emits itself: LUT-compressed weights (AddCustom under the
+    # name "TFLM_DECODE"; edgetf's own kernel on boards whose TFLM predates it).
+    "CUSTOM:TFLM_DECODE": "AddDecode",
 }
 
 

@@ -87,12 +87,15 @@ UNREADABLE_NAME = "\ufffd(unreadable name)"
 def _unread_by_tflm(read, fallback):
     """A field TFLM never reads (names, the description, shape signatures): damage there
     must not make edgetf refuse a model the board runs, so it reads as ``fallback``. The
-    reads stay bounds-checked; only their verdict changes."""
+    reads stay bounds-checked; only their verdict changes. An absent string reads as ""
+    (the schema makes them optional, and edgetf's own device models leave names out)."""
     try:
         value = read()
     except TfliteFormatError:
         return fallback
-    return fallback if value is None and fallback is not None else value
+    if value is None and isinstance(fallback, str):
+        return ""
+    return value
 
 
 def _signature(buf: Buffer, t: Table) -> tuple[int, ...] | None:

@@ -186,7 +186,10 @@ def test_model_array_round_trips_through_gxx(projects, models, tmp_path):
     _compile(["-std=c++17", "-Wall", "-Werror", f"-I{src}", str(tmp_path / "dump.cc"),
               str(src / "edgetf/model_data.cc"), "-o", str(binary)])
     subprocess.run([str(binary), str(tmp_path / "back.tflite")], check=True)
-    assert (tmp_path / "back.tflite").read_bytes() == models["lstm"]
+    # The array is the device model (names TFLM never reads dropped); --compress off
+    # stores the .tflite itself, byte for byte.
+    assert (tmp_path / "back.tflite").read_bytes() == result.spec.model_bytes
+    assert len(result.spec.model_bytes) < len(models["lstm"])
 
 
 @pytest.mark.parametrize("board", list(BOARDS))
@@ -387,7 +390,7 @@ def test_metadata_holds_shapes_scales_arena_and_hash(projects, models):
     assert scale, metadata
     assert np.float32(scale.group(1)) == np.float32(tensor.quantization.scales[0])
     assert int(scale.group(2)) == tensor.quantization.zero_points[0]
-    assert hashlib.sha256(models["cnn"]).hexdigest() in metadata
+    assert hashlib.sha256(result.spec.model_bytes).hexdigest() in metadata
     arena = result.spec.arena
     assert f"#define EDGETF_ARENA_BYTES {arena.bytes}\n" in metadata
     assert arena.host_method == "measured" and arena.bytes > arena.needed_bytes
@@ -401,7 +404,7 @@ def test_every_project_carries_the_edgetf_version_and_the_model_hash(projects, m
     from edgetf._version import __version__
 
     result = projects[("cnn", board)]
-    digest = hashlib.sha256(models["cnn"]).hexdigest()
+    digest = hashlib.sha256(result.spec.model_bytes).hexdigest()
     files = {path: content.decode() for path, content in result.files.items()}
     src = _library_src(result)
     metadata = files[f"{src}/edgetf/model_metadata.h"]

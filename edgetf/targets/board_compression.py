@@ -1,0 +1,127 @@
+"""Which weights a board stores LUT-compressed, and what that costs it in arena.
+
+A DECODE operator writes its tensor into the arena before the one operator that reads
+it, so compression trades flash for arena: the decoded tensor is live across that
+operator. ``auto`` compresses every tensor :mod:`edgetf.tflm.compression` finds worth it,
+except those the board's kernels need constant at Prepare time, and then takes tensors
+back, largest decoded first, while the model would not fit the board's RAM with them.
+Every tensor left alone carries the reason, for the reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from edgetf.targets.board_arena import ArenaPlan, host_figure, plan_board_arena
+from edgetf.targets.boards import Board
+from edgetf.targets.footprint import estimate_footprint
+from edgetf.targets.planner.weights_in_prepare import must_stay_constant
+from edgetf.tflite.model import TfliteModel
+from edgetf.tflite.reader import read_tflite
+from edgetf.tflm.compression import (
+    DeviceModel,
+    TensorChoice,
+    compression_unavailable,
+    device_model,
+    lut_choices,
+)
+from edgetf.tflm.estimate import estimate_arena
+from edgetf.tflm.interpreter import measure_arena, tflm_available
+
+MODES = ("auto", "off")
+
+#: ``fits(model, arena)``: whether ``model`` with that arena fits the board.
+FitCheck = Callable[[TfliteModel, ArenaPlan], bool]
+
+
+@dataclass(frozen=True)
+class BoardModel:
+    """The model a board's firmware stores, with the arena it declares for it."""
+
+    device: DeviceModel
+    model: TfliteModel
+    arena: ArenaPlan
+    plain_arena: ArenaPlan
+    mode: str
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def compressed(self) -> bool:
+        return bool(self.device.compressed_tensors)
+
+    @property
+    def source_sha256(self) -> str:
+        return self.device.source_sha256
+
+    @property
+    def arena_added(self) -> int:
+        return self.arena.bytes - self.plain_arena.bytes
+
+    def to_dict(self) -> dict:
+        return {"mode": self.mode, **self.device.to_dict(),
+                "arena_bytes": self.arena.bytes, "plain_arena_bytes": self.plain_arena.bytes,
+                "arena_added_bytes": self.arena_added, "notes": list(self.notes)}
+
+
+def board_model(model: TfliteModel, model_bytes: bytes, board: Board, mode: str = "auto", *,
+                plain_arena: ArenaPlan, fits: FitCheck | None = None) -> BoardModel:
+    """The device model for ``board``; ``plain_arena`` is the uncompressed model's arena
+    (already measured by the caller), ``fits`` the caller's fit check (the footprint
+    without per-project extras by default)."""
+    fits = fits or (lambda candidate, arena: _fits_alone(candidate, board, arena))
+    plain = DeviceModel(model_bytes, len(model_bytes))
+    if mode == "off":
+        return BoardModel(plain, model, plain_arena, plain_arena, mode)
+    unavailable = compression_unavailable()
+    if unavailable:
+        return BoardModel(plain, model, plain_arena, plain_arena, mode,
+                          (f"stored uncompressed: {unavailable}",))
+    choices = [_for_board(choice, model, board) for choice in lut_choices(model)]
+    notes = []
+    while True:
+        device = device_model(model_bytes, model, choices)
+        parsed = read_tflite(device.data, source="the compressed model")
+        arena = _arena(parsed, device.data, board)
+        chosen = [c for c in choices if c.compressed]
+        if not chosen or fits(parsed, arena) or not fits(model, plain_arena):
+            return BoardModel(device, parsed, arena, plain_arena, mode, tuple(notes))
+        largest = max(chosen, key=lambda c: c.decoded_bytes)
+        reason = (f"decoding its {largest.decoded_bytes:,} bytes into the arena would make the "
+                  f"model not fit the {board.name}'s RAM")
+        notes.append(f"'{largest.name}' stored uncompressed: {reason}")
+        choices = [c.left_alone(reason) if c is largest else c for c in choices]
+
+
+def _for_board(choice: TensorChoice, model: TfliteModel, board: Board) -> TensorChoice:
+    """``choice`` unless one of the board's kernels reads the tensor in Prepare."""
+    if not choice.compressed:
+        return choice
+    graph = model.subgraphs[choice.subgraph]
+    for op in graph.operators:
+        for position, tensor in enumerate(op.inputs):
+            if tensor != choice.tensor:
+                continue
+            reason = must_stay_constant(board.arena_table, op.name, position)
+            if reason:
+                return choice.left_alone(f"{op.name} input {position} must stay constant on "
+                                         f"the {board.name}: {reason}")
+    return choice
+
+
+def _arena(parsed: TfliteModel, data: bytes, board: Board) -> ArenaPlan:
+    """The board's arena for a candidate device model: the board's plan, falling back to
+    the host figure (measured with the TFLM interpreter where it is installed)."""
+    if tflm_available():
+        measured = measure_arena(data)
+        host = host_figure(parsed, measured.bytes, measured.method, measured.note)
+    else:
+        host = host_figure(parsed, estimate_arena(parsed), "estimated",
+                           "Estimated from the flatbuffer.")
+    return plan_board_arena(parsed, board, *host)
+
+
+def _fits_alone(model: TfliteModel, board: Board, arena: ArenaPlan) -> bool:
+    footprint = estimate_footprint(model, board, arena.bytes,
+                                   arena_in_psram=arena.place == "psram")
+    return footprint.flash_ok and footprint.ram_ok
