@@ -19,13 +19,15 @@ from dataclasses import dataclass, field
 from math import prod
 from pathlib import Path
 
-from edgetf.base.errors import InterpreterError
+from edgetf.base.errors import ConfigError, InterpreterError
 from edgetf.base.progress import Reporter
 from edgetf.codegen.emit_firmware import _demo_ram, no_inputs_or_outputs
 from edgetf.codegen.golden import DEFAULT_COUNT, golden_count
 from edgetf.codegen.project import EDGETF_TYPES, partition_plan
 from edgetf.targets.board_arena import ArenaPlan, host_figure, plan_board_arena
 from edgetf.targets.board_compatibility import board_limitations, board_warnings
+from edgetf.targets.board_compression import MODES as COMPRESS_MODES
+from edgetf.targets.board_compression import BoardModel, board_model
 from edgetf.targets.boards import BOARDS, Board, get_board
 from edgetf.targets.footprint import Footprint, code_bytes, estimate_footprint
 from edgetf.targets.latency import LatencyEstimate, estimate_latency
@@ -36,6 +38,7 @@ from edgetf.tflite.op_costs import ModelCost, model_cost
 from edgetf.tflite.ops import tflm_method
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflite.types import NUMPY_DTYPES
+from edgetf.tflm.compression import TensorChoice, lut_choices
 from edgetf.tflm.estimate import estimate_arena
 from edgetf.tflm.interpreter import ArenaMeasurement, measure_arena, tflm_available
 
@@ -87,6 +90,9 @@ class BoardVerdict:
     """Why emit-firmware would refuse the model on this board, fit aside (TFLM cannot
     run it; the board's kernels refuse an op)."""
     warnings: tuple[str, ...]
+    stored: BoardModel | None = None
+    """The model as emit-firmware would store it on this board (``--compress``); the
+    arena and footprint above are for it."""
 
     @property
     def ram_ok(self) -> bool:
@@ -117,6 +123,8 @@ class BoardVerdict:
             "arena_basis": self.arena.basis, "footprint": fp.to_dict(),
             "latency_ms": self.latency.latency_ms, "latency": self.latency.to_dict(),
             "problems": list(self.problems), "warnings": list(self.warnings),
+            "stored_model_bytes": fp.model_bytes,
+            "compression": self.stored.to_dict() if self.stored else None,
         }
 
 
@@ -137,6 +145,9 @@ class Inspection:
     golden_bytes: int
     boards: dict[str, BoardVerdict]
     warnings: tuple[str, ...] = field(default=())
+    lut: tuple[TensorChoice, ...] = field(default=())
+    """Every constant int8 tensor and what LUT storage would do with it, before any
+    board's exceptions (see each board's ``stored``)."""
 
     @property
     def code_bytes(self) -> int:
@@ -185,20 +196,23 @@ class Inspection:
             "golden_bytes": self.golden_bytes,
             "boards": {board_id: v.to_dict() for board_id, v in self.boards.items()},
             "warnings": list(self.warnings),
+            "lut_tensors": [t.to_dict() for t in self.lut],
         }
 
 
 def inspect_file(path: Path, *, boards: Sequence[str | Board] | None = None,
-                 measure: bool = True, reporter: Reporter | None = None) -> Inspection:
+                 measure: bool = True, compress: str = "auto",
+                 reporter: Reporter | None = None) -> Inspection:
     """:func:`inspect_model` on the file at ``path``; a missing or unreadable file is a
     one-line :class:`~edgetf.base.errors.ModelError`."""
     chosen = _boards(boards)  # an unknown board fails before the file is read
     data = read_model_file(Path(path), "MODEL")
-    return inspect_model(data, str(path), boards=chosen, measure=measure, reporter=reporter)
+    return inspect_model(data, str(path), boards=chosen, measure=measure, compress=compress,
+                         reporter=reporter)
 
 
 def inspect_model(data: bytes, source: str = "model", *, measure: bool = True,
-                  boards: Sequence[str | Board] | None = None,
+                  boards: Sequence[str | Board] | None = None, compress: str = "auto",
                   reporter: Reporter | None = None) -> Inspection:
     """Describe the ``.tflite`` in ``data``, and judge it against ``boards``: ids from
     :data:`~edgetf.targets.boards.BOARDS` or :class:`~edgetf.targets.boards.Board` objects (a
@@ -207,6 +221,8 @@ def inspect_model(data: bytes, source: str = "model", *, measure: bool = True,
     ``measure``: measure the arena with the TFLM interpreter when tflite-micro is here
     and can run the model (as emit-firmware does); otherwise, or with ``measure=False``,
     the arena is estimated from the flatbuffer. Either way the result says which.
+    ``compress``: judge each board by the model emit-firmware would store with that
+    ``--compress`` (``"auto"``: LUT weights where they save flash and still fit).
     """
     reporter = reporter or Reporter(quiet=True)
     chosen = _boards(boards)
@@ -217,8 +233,13 @@ def inspect_model(data: bytes, source: str = "model", *, measure: bool = True,
     measurement = _arena(model, data, problems, measure, warnings, reporter)
     golden = _golden_bytes(model) if not problems else 0
     cost = model_cost(model)
-    verdicts = {board.id: _verdict(model, compatibility, problems, cost, measurement, golden,
-                                   board) for board in chosen}
+    if compress not in COMPRESS_MODES:
+        raise ConfigError(f"--compress {compress!r} is not one of {', '.join(COMPRESS_MODES)}")
+    mode = compress if not problems and measure else "off"
+    with reporter.stage("plan the device model (LUT weights) for each board"):
+        verdicts = {board.id: _verdict(model, data, compatibility, problems, cost,
+                                       measurement, golden, board, mode)
+                    for board in chosen}
     for message in warnings:
         reporter.warn(message)
     return Inspection(
@@ -227,7 +248,7 @@ def inspect_model(data: bytes, source: str = "model", *, measure: bool = True,
         inputs=tuple(TensorInfo.of(t) for t in model.input_tensors()),
         outputs=tuple(TensorInfo.of(t) for t in model.output_tensors()),
         cost=cost, measurement=measurement, golden_bytes=golden, boards=verdicts,
-        warnings=tuple(warnings))
+        warnings=tuple(warnings), lut=tuple(lut_choices(model)) if not problems else ())
 
 
 def _boards(boards: Sequence[str | Board] | None) -> list[Board]:
@@ -285,14 +306,22 @@ def _golden_bytes(model: TfliteModel) -> int:
     return golden_count(model, DEFAULT_COUNT) * per_vector
 
 
-def _verdict(model: TfliteModel, compatibility: Compatibility, problems: list[str],
-             cost: ModelCost, measurement: ArenaMeasurement, golden: int,
-             board: Board) -> BoardVerdict:
+def _verdict(model: TfliteModel, data: bytes, compatibility: Compatibility,
+             problems: list[str], cost: ModelCost, measurement: ArenaMeasurement, golden: int,
+             board: Board, compress: str) -> BoardVerdict:
     host = host_figure(model, measurement.bytes, measurement.method, measurement.note)
-    arena = plan_board_arena(model, board, *host)
-    footprint = estimate_footprint(model, board, arena.bytes, extra_flash=golden,
-                                   extra_ram=_demo_ram(model),
-                                   arena_in_psram=arena.place == "psram")
+
+    def footprint_of(candidate: TfliteModel, arena: ArenaPlan) -> Footprint:
+        return estimate_footprint(candidate, board, arena.bytes, extra_flash=golden,
+                                  extra_ram=_demo_ram(model),
+                                  arena_in_psram=arena.place == "psram")
+
+    stored = board_model(
+        model, data, board, compress, plain_arena=plan_board_arena(model, board, *host),
+        fits=lambda candidate, arena: footprint_of(candidate, arena).flash_ok
+        and footprint_of(candidate, arena).ram_ok)
+    arena = stored.arena
+    footprint = footprint_of(stored.model, arena)
     kind = compatibility.quantization
     board_problems = [*problems, *board_limitations(model, board)]
     warnings = board_warnings(model, kind, board)
@@ -311,6 +340,7 @@ def _verdict(model: TfliteModel, compatibility: Compatibility, problems: list[st
                                   f"no estimate: {board_problems[0]}")
     else:
         latency = estimate_latency(cost.macs, board, kind, arena.place == "psram")
+    warnings.extend(stored.notes)
     return BoardVerdict(board, arena, footprint, latency, tuple(board_problems),
-                        tuple(warnings))
+                        tuple(warnings), stored)
 

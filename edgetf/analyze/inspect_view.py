@@ -35,11 +35,19 @@ def render_inspection(inspection: Inspection, console: Console) -> None:
          f"({escape(d['arena_note'])})", highlight=False)
     line(f"flash: {d['flash_bytes']:,} bytes = model {d['model_bytes']:,} + TFLM code "
          f"{d['code_bytes']:,}, estimated ({FLASH_BASIS})", highlight=False)
+    if any(t.compressed for t in inspection.lut):
+        say(_lut_table(inspection))
     say(_board_table(inspection))
     for verdict in inspection.boards.values():
         own = [p for p in verdict.problems if p not in inspection.problems]  # said above
         for note in (*own, *verdict.warnings):
             line(f"{verdict.board.id}: {escape(note)}", highlight=False)
+        stored = verdict.stored
+        if stored is not None and stored.device.stripped:
+            line(f"{verdict.board.id} stores the model in {len(stored.device.data):,} of its "
+                 f"{stored.device.original_bytes:,} bytes ({len(stored.device.compressed_tensors)} "
+                 f"tensor(s) as look-up tables, arena {stored.arena_added:+,} bytes; "
+                 "emit-firmware --compress off stores it as it is)", highlight=False)
         line(f"[dim]{verdict.board.id} arena: {escape(verdict.arena.basis)} For "
              f"{escape(verdict.board.tflm_versions)}.[/dim]", highlight=False)
         if verdict.latency.latency_ms is not None:
@@ -74,6 +82,20 @@ def _op_table(inspection: Inspection) -> Table:
     table.add_section()
     table.add_row("", "total", "", f"{cost.weight_bytes:,} weight bytes",
                   f"{cost.parameters:,}", f"{cost.macs:,}", "")
+    return table
+
+
+def _lut_table(inspection: Inspection) -> Table:
+    """The tensors emit-firmware --compress auto stores as look-up tables."""
+    table = Table(title="Weights as look-up tables (emit-firmware --compress auto; lossless)",
+                  title_justify="left")
+    for column in ("tensor", "read by", "shape", "bits", "bytes", "stored", ""):
+        table.add_column(column, justify="right" if column in ("bits", "bytes", "stored")
+                         else "left")
+    for t in inspection.lut:
+        table.add_row(str(t.tensor), ", ".join(t.consumers), _shape(t.shape),
+                      "-" if t.bits is None else str(t.bits), f"{t.bytes_before:,}",
+                      f"{t.bytes_after:,}", "" if t.compressed else escape(t.reason or ""))
     return table
 
 

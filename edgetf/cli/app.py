@@ -225,9 +225,13 @@ def inspect_command(
         "\\[default: all boards]")] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object on stdout instead of tables.")] = False,
+    compress: Annotated[str, typer.Option(
+        help="Judge the boards by the model emit-firmware --compress would store: auto "
+        "(look-up-table weights where they save flash and fit) or off.")] = "auto",
 ) -> None:
     """Describe a .tflite without TensorFlow: quantization, inputs, outputs, per-op MACs and
-    TFLM support, arena, flash, and per board the fit and an estimated latency.
+    TFLM support, arena, flash, the weights that store as look-up tables, and per board the
+    fit and an estimated latency.
 
     Example: edgetf inspect runs/digits/model.tflite --board nano33ble
     """
@@ -241,7 +245,7 @@ def inspect_command(
         from edgetf.analyze.inspect_view import render_inspection
 
         inspection = inspect_file(model, boards=(board,) if board else None,
-                                  reporter=reporter)
+                                  compress=compress, reporter=reporter)
         if as_json:
             typer.echo(json.dumps(inspection.to_dict()))
         else:

@@ -225,8 +225,8 @@ def _choice(subgraph: int, graph: Subgraph, tensor: Tensor, consumers: list[str]
     after = (lut.packed_bytes(size, bits) + lut.ancillary_bytes(channels, stride, 1)
              + len(set(consumers)) * (_DECODE_OVERHEAD + _PER_CHANNEL_OVERHEAD * channels))
     if after >= size:
-        return alone(f"{bits}-bit indices, tables and the DECODE operator would take "
-                     f"{after:,} bytes, not fewer than its {size:,}", bits)
+        return alone(f"saves no flash: {after:,} bytes as {bits}-bit LUT with its DECODE, "
+                     f"{size:,} as it is", bits)
     return TensorChoice(**base, bits=bits, bytes_before=size, bytes_after=after)
 
 
