@@ -1,0 +1,85 @@
+"""emit-firmware --compress: what the library stores, registers and checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tiny_models import clustered_cnn
+
+from edgetf.codegen.emit_firmware import build_project
+from edgetf.targets.board_arena import host_figure, plan_board_arena
+from edgetf.targets.board_compression import board_model
+from edgetf.targets.boards import get_board
+from edgetf.tflite.reader import read_tflite
+from edgetf.tflm.compression import DECODE_OP, compression_unavailable
+from edgetf.tflm.interpreter import measure_arena, tflm_available
+
+pytestmark = pytest.mark.skipif(
+    compression_unavailable() is not None or not tflm_available(),
+    reason="tflite-micro (its compressor and interpreter) is not installed")
+
+
+@pytest.fixture(scope="module")
+def emitted():
+    data = clustered_cnn(4)
+    return data, {(board, mode): build_project(data, board, name="lut", compress=mode)
+                  for board in ("esp32", "nano33ble") for mode in ("auto", "off")}
+
+
+def _file(result, name: str) -> str:
+    return result.files[f"lib/{result.spec.library}/src/edgetf/{name}"].decode()
+
+
+@pytest.mark.parametrize("board", ["esp32", "nano33ble"])
+def test_auto_stores_the_compressed_model_with_the_same_golden_vectors(emitted, board):
+    data, results = emitted
+    auto, off = results[(board, "auto")], results[(board, "off")]
+    stored = auto.spec.stored
+    assert stored.compressed and len(auto.spec.model_bytes) < len(data)
+    assert DECODE_OP in read_tflite(auto.spec.model_bytes).op_names()
+    # The golden vectors the board checks come from TFLM running the stored model, and
+    # equal the uncompressed model's bit for bit.
+    assert auto.spec.golden.count == off.spec.golden.count == 3
+    for mine, theirs in zip(auto.spec.golden.outputs, off.spec.golden.outputs, strict=True):
+        assert np.array_equal(mine, theirs)
+    assert auto.spec.arena.bytes > off.spec.arena.bytes  # decoded weights take arena
+    assert "| stored model |" in auto.files["README.md"].decode()
+
+
+def test_each_board_registers_its_own_decode_kernel(emitted):
+    _, results = emitted
+    esp = _file(results[("esp32", "auto")], "op_resolver.h")
+    nano = _file(results[("nano33ble", "auto")], "op_resolver.h")
+    assert "resolver.AddDecode() != kTfLiteOk" in esp and "edgetf_lut_decode.h" not in esp
+    assert 'resolver.AddCustom("TFLM_DECODE", edgetf::Register_TFLM_DECODE())' in nano
+    assert '#include "edgetf/edgetf_lut_decode.h"' in nano
+
+
+@pytest.mark.parametrize("board", ["esp32", "nano33ble"])
+def test_off_stores_the_file_byte_for_byte(emitted, board):
+    data, results = emitted
+    off = results[(board, "off")]
+    assert off.spec.model_bytes == data
+    resolver = _file(off, "op_resolver.h")
+    assert "DECODE" not in resolver and "edgetf_lut_decode" not in resolver
+    assert "| stored model |" not in off.files["README.md"].decode()
+
+
+def test_a_tensor_whose_decoding_would_not_fit_stays_uncompressed():
+    data = clustered_cnn(4)
+    model = read_tflite(data)
+    measured = measure_arena(data)
+    nano = get_board("nano33ble")
+    plain = plan_board_arena(model, nano, *host_figure(model, measured.bytes, measured.method,
+                                                        measured.note))
+    roomy = board_model(model, data, nano, plain_arena=plain)
+    assert roomy.compressed and roomy.arena.bytes > plain.bytes
+    # A board whose RAM holds the plain model's arena but not the decoded weights too.
+    kept = board_model(model, data, nano, plain_arena=plain,
+                       fits=lambda candidate, arena: arena.bytes <= plain.bytes + 512)
+    assert not kept.compressed and kept.arena.bytes == plain.bytes
+    left = [t for t in kept.device.tensors if t.reason and "not fit" in t.reason]
+    assert len(left) == 1 and "FULLY_CONNECTED" in left[0].consumers
+    assert any("stored uncompressed" in note for note in kept.notes)
+    # Names still go: the model shrinks even with every tensor as it was.
+    assert len(kept.device.data) < len(data)
