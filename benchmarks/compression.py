@@ -5,6 +5,13 @@ digits (tiny-cnn) and a generated, seeded 32-feature classification problem
 (mlp). Every row is a full `train_quantize` run with the CLI's defaults, timed
 end to end on this machine.
 
+The headline is device bytes: the model array as `emit-firmware --compress auto`
+stores it for the Nano 33 BLE (look-up-table weights, no names), and that array
+compiled for a Cortex-M4F (`arm-none-eabi-gcc`, `arm-none-eabi-size` of the object:
+what the model adds to the image's flash; skipped without the toolchain). The price
+table gives the arena with and without compression (the board's plan) and the host
+time per inference under the TFLM interpreter with and without.
+
 The distillation and low-rank tables are about the MLP, over three seeds (mean ±
 sample standard deviation): the student alone, the student distilled from a bigger
 teacher trained here (digits: tiny-cnn; generated: a 256-128 MLP), and the student
@@ -30,7 +37,7 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 from edgetf.train.options import TrainQuantizeOptions  # noqa: E402
 from edgetf.train.train_quantize import train_quantize  # noqa: E402
 
-TABLES = ("recipes", "distillation", "low-rank")
+TABLES = ("recipes", "device", "distillation", "low-rank")
 SEEDS = (42, 43, 44)
 LOW_RANKS = ({"low_rank": 0.5}, {"low_rank": 0.25}, {"low_rank": 0.125},
              {"low_rank_energy": 0.9})
@@ -43,6 +50,12 @@ RECIPES = {
     "cluster 16": {"cluster": 16, "qat": False},
     "QAT (default run)": {},
     "prune 50% + cluster 16 + QAT": {"prune": 0.5, "cluster": 16},
+}
+DEVICE_RECIPES = {
+    "QAT (default run)": {},
+    "prune 50% + cluster 16 + QAT": {"prune": 0.5, "cluster": 16},
+    "weight bits 2": {"weight_bits": 2},
+    "binary weights": {"binary_weights": "inner"},
 }
 
 
@@ -115,6 +128,53 @@ def _signed(value: float, decimals: int = 1) -> str:
 
 def _mean(rows, key) -> float:
     return float(np.mean([row[key] for row in rows]))
+
+
+def device_table(datasets: dict, folder: Path) -> list[str]:
+    """Per recipe: int8 file, device array, Cortex-M4 object flash, arena and host time."""
+    from device_bytes import device_figures  # benchmarks/device_bytes.py
+
+    print("| dataset | recipe | int8 acc (TFLM) | int8 .tflite B | device B | device / int8 "
+          "| M4 flash B (plain → LUT) | arena B (plain → LUT) | host µs/inference (plain → LUT) "
+          "| gzipped B |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    verdicts = []
+    for name, data in datasets.items():
+        for recipe_name, recipe in DEVICE_RECIPES.items():
+            if not _supported(recipe):
+                print(f"| {name} | {recipe_name} | (this edgetf has no "
+                      f"{', '.join(recipe)}) | | | | | | | |")
+                continue
+            out = folder / f"device-{name}-{len(verdicts)}-{abs(hash(recipe_name))}"
+            result = train_quantize(TrainQuantizeOptions(
+                data=data, out=str(out), **{"seed": 42, **recipe}))
+            from edgetf.train.train_quantize import write_run
+
+            write_run(result, out, force=True)
+            f = device_figures((out / "model.tflite").read_bytes(), folder / out.name)
+            report = result.report
+            ratio = f["device_bytes"] / f["int8_bytes"]
+            flash = (f"{f['m4_plain']:,} → {f['m4_device']:,}" if f["m4_plain"] else "no toolchain")
+            print(f"| {name} | {recipe_name} | {100 * report['accuracy']['int8_tflm']:.2f} % "
+                  f"| {f['int8_bytes']:,} | {f['device_bytes']:,} | {ratio:.0%} | {flash} "
+                  f"| {f['arena_plain']:,} → {f['arena_device']:,} "
+                  f"| {f['us_plain']:.0f} → {f['us_device']:.0f} "
+                  f"| {report['sizes']['int8_tflite_gz']:,} |", flush=True)
+            if name == "digits" and recipe_name == "prune 50% + cluster 16 + QAT":
+                verdicts.append(f"prune + cluster + QAT on digits: device array ≤ 60 % of the "
+                                f"int8 model: {'met' if ratio <= 0.60 else 'NOT met'} "
+                                f"({ratio:.1%}; outputs checked bit-exact by emit-firmware)")
+            if name == "digits" and recipe_name == "weight bits 2":
+                verdicts.append(f"--weight-bits 2 on digits: ≤ 40 %: "
+                                f"{'met' if ratio <= 0.40 else 'NOT met'} ({ratio:.1%})")
+    return verdicts
+
+
+def _supported(recipe: dict) -> bool:
+    import dataclasses
+
+    fields = {f.name for f in dataclasses.fields(TrainQuantizeOptions)}
+    return all(key in fields for key in recipe)
 
 
 def recipes_table(datasets: dict) -> None:
@@ -218,6 +278,9 @@ def main() -> None:
         verdicts = []
         if "recipes" in tables:
             recipes_table(datasets)
+            print()
+        if "device" in tables:
+            verdicts += device_table(datasets, Path(folder))
             print()
         if "distillation" in tables or "low-rank" in tables:
             alone = mlp_alone(datasets)

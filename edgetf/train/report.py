@@ -7,6 +7,9 @@ import gzip
 from rich.console import Console
 from rich.table import Table
 
+from edgetf.tflite.reader import read_tflite
+from edgetf.tflm.compression import compression_unavailable, device_model, lut_choices
+
 
 def gzipped_size(data: bytes) -> int:
     """Size after gzip -9 with a fixed timestamp: a proxy for how compressible weights are."""
@@ -14,12 +17,27 @@ def gzipped_size(data: bytes) -> int:
 
 
 def sizes(int8_model: bytes, float_model: bytes) -> dict:
+    """File sizes, and the int8 model as a board's flash stores it (``int8_device``: LUT
+    weights and no names, what ``emit-firmware --compress auto`` writes before any board's
+    RAM limit; None where tflite-micro's compressor is not installed)."""
+    device = device_size(int8_model)
     return {
         "float_tflite": len(float_model),
         "float_tflite_gz": gzipped_size(float_model),
         "int8_tflite": len(int8_model),
         "int8_tflite_gz": gzipped_size(int8_model),
+        "int8_device": device["bytes"] if device else None,
+        "int8_device_lut_tensors": device["lut_tensors"] if device else None,
     }
+
+
+def device_size(int8_model: bytes) -> dict | None:
+    """``{"bytes", "lut_tensors"}`` of the device model, or None without the compressor."""
+    if compression_unavailable():
+        return None
+    model = read_tflite(int8_model)
+    device = device_model(int8_model, model, lut_choices(model))
+    return {"bytes": len(device.data), "lut_tensors": len(device.compressed_tensors)}
 
 
 def _pct(value) -> str:
@@ -51,6 +69,10 @@ def render_summary(report: dict, console: Console) -> None:
                     f"{size['float_tflite']:,} B ({size['float_tflite_gz']:,} B)")
     summary.add_row("int8 .tflite (gzipped)",
                     f"{size['int8_tflite']:,} B ({size['int8_tflite_gz']:,} B)")
+    if size.get("int8_device") is not None:
+        summary.add_row("int8 as the board stores it",
+                        f"{size['int8_device']:,} B ({size['int8_device_lut_tensors']} LUT "
+                        f"tensors; {size['int8_device'] / size['int8_tflite']:.0%})")
     summary.add_row("ops", ", ".join(report["ops"]))
     arena = report["arena"]
     summary.add_row("TFLM arena", f"{arena['bytes']:,} B ({arena['method']})")
