@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 from edgetf.targets.board_arena import ArenaPlan, host_figure, plan_board_arena
 from edgetf.targets.boards import Board
-from edgetf.targets.footprint import estimate_footprint
+from edgetf.targets.footprint import estimate_footprint, kernel_code
 from edgetf.targets.planner.weights_in_prepare import must_stay_constant
 from edgetf.tflite.model import TfliteModel
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflm.compression import (
+    DECODE_OP,
     DeviceModel,
     TensorChoice,
     compression_unavailable,
@@ -79,6 +80,7 @@ def board_model(model: TfliteModel, model_bytes: bytes, board: Board, mode: str 
                           (f"stored uncompressed: {unavailable}",))
     choices = [_for_board(choice, model, board) for choice in lut_choices(model)]
     notes = []
+    choices = _worth_the_kernel(model, model_bytes, board, choices, notes)
     while True:
         device = device_model(model_bytes, model, choices)
         parsed = read_tflite(device.data, source="the compressed model")
@@ -91,6 +93,23 @@ def board_model(model: TfliteModel, model_bytes: bytes, board: Board, mode: str 
                   f"model not fit the {board.name}'s RAM")
         notes.append(f"'{largest.name}' stored uncompressed: {reason}")
         choices = [c.left_alone(reason) if c is largest else c for c in choices]
+        choices = _worth_the_kernel(model, model_bytes, board, choices, notes)
+
+
+def _worth_the_kernel(model: TfliteModel, model_bytes: bytes, board: Board,
+                      choices: list[TensorChoice], notes: list[str]) -> list[TensorChoice]:
+    """The choices, or none of them when the flash they save is less than the code of the
+    DECODE kernel the board would link for them (a small model's few compressible bytes)."""
+    if not any(c.compressed for c in choices) or DECODE_OP in model.op_names():
+        return choices
+    kernel = kernel_code(DECODE_OP, board)
+    saved = sum(c.bytes_before - c.bytes_after for c in choices if c.compressed)
+    if saved > kernel:
+        return choices
+    reason = (f"the look-up tables would save about {saved:,} bytes, less than the "
+              f"{kernel:,} bytes of DECODE kernel code the {board.name} would link")
+    notes.append(f"weights stored uncompressed: {reason}")
+    return [c.left_alone(reason) if c.compressed else c for c in choices]
 
 
 def _for_board(choice: TensorChoice, model: TfliteModel, board: Board) -> TensorChoice:

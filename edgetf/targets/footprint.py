@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from edgetf.targets.boards import Board
 from edgetf.tflite.model import TfliteModel
+from edgetf.tflm.compression import DECODE_OP
 
 _KB = 1024
 
@@ -49,6 +50,13 @@ KERNEL_CODE: dict[str, int] = {
     "QUANTIZE": 3 * _KB,
     "DEQUANTIZE": 3 * _KB,
 }
+#: ``TFLM_DECODE`` (look-up-table weights, see :mod:`edgetf.targets.board_compression`),
+#: by who provides it (:attr:`~edgetf.targets.boards.Board.decode_kernel`). TFLM's: the
+#: five files its registration links (decode, decode_state, and the LUT, Huffman and prune
+#: decoders, the LUT one templated over six types) of esp-tflite-micro 1.4.0 compiled like
+#: the figures above: 1,687 + 148 + 17,141 + 1,689 + 1,818 bytes of .text. edgetf's own
+#: kernel (firmware/edgetf/edgetf_lut_decode.cc), int8 only, for the Nano 33 BLE.
+DECODE_CODE = {"tflm": 22 * _KB, "edgetf": 2 * _KB}
 
 # The framework's own image and RAM, for an application that prints to the serial port
 # and uses no radio. Basis: sizes PlatformIO reports for minimal projects (ESP-IDF 5
@@ -106,11 +114,18 @@ class Footprint:
         }
 
 
-def code_bytes(model: TfliteModel) -> int:
+def code_bytes(model: TfliteModel, board: Board | None = None) -> int:
     """TFLM core, edgetf's runtime, and one kernel per distinct op (unknown ops count
-    the default)."""
-    return TFLM_CORE_CODE + RUNTIME_CODE + sum(KERNEL_CODE.get(name, KERNEL_CODE_DEFAULT)
-                                for name in model.op_names())
+    the default; DECODE counts the kernel ``board`` uses, TFLM's without a board)."""
+    return TFLM_CORE_CODE + RUNTIME_CODE + sum(kernel_code(name, board)
+                                               for name in model.op_names())
+
+
+def kernel_code(name: str, board: Board | None = None) -> int:
+    """Code bytes of op ``name``'s kernel on ``board``."""
+    if name == DECODE_OP:
+        return DECODE_CODE[board.decode_kernel if board else "tflm"]
+    return KERNEL_CODE.get(name, KERNEL_CODE_DEFAULT)
 
 
 def estimate_footprint(model: TfliteModel, board: Board, arena_bytes: int,
@@ -122,7 +137,7 @@ def estimate_footprint(model: TfliteModel, board: Board, arena_bytes: int,
     vectors in flash, the demo's input and score buffers in RAM); ``arena_in_psram``: the
     arena counts against the board's PSRAM instead of its internal RAM.
     """
-    code = code_bytes(model)
+    code = code_bytes(model, board)
     flash = model.size + code + FRAMEWORK_FLASH[board.framework] + extra_flash
     internal_arena = 0 if arena_in_psram else arena_bytes
     ram = internal_arena + RUNTIME_RAM + FRAMEWORK_RAM[board.framework] + extra_ram

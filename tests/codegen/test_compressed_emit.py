@@ -75,11 +75,14 @@ def test_a_tensor_whose_decoding_would_not_fit_stays_uncompressed():
     roomy = board_model(model, data, nano, plain_arena=plain)
     assert roomy.compressed and roomy.arena.bytes > plain.bytes
     # A board whose RAM holds the plain model's arena but not the decoded weights too.
+    # The wide Dense layer's 55,296 decoded bytes do not fit; the small one's 576 would,
+    # but alone it saves less flash than the DECODE kernel costs, so it goes back too.
     kept = board_model(model, data, nano, plain_arena=plain,
-                       fits=lambda candidate, arena: arena.bytes <= plain.bytes + 512)
+                       fits=lambda candidate, arena: arena.bytes <= plain.bytes + 2048)
     assert not kept.compressed and kept.arena.bytes == plain.bytes
-    left = [t for t in kept.device.tensors if t.reason and "not fit" in t.reason]
-    assert len(left) == 1 and "FULLY_CONNECTED" in left[0].consumers
-    assert any("stored uncompressed" in note for note in kept.notes)
+    reasons = {t.decoded_bytes: t.reason for t in kept.device.tensors
+               if "FULLY_CONNECTED" in t.consumers}
+    assert "not fit" in reasons[55296] and "DECODE kernel code" in reasons[576]
+    assert len(kept.notes) == 2
     # Names still go: the model shrinks even with every tensor as it was.
     assert len(kept.device.data) < len(data)
