@@ -235,7 +235,7 @@ def inspect_model(data: bytes, source: str = "model", *, measure: bool = True,
     cost = model_cost(model)
     if compress not in COMPRESS_MODES:
         raise ConfigError(f"--compress {compress!r} is not one of {', '.join(COMPRESS_MODES)}")
-    mode = compress if not problems and measure else "off"
+    mode = compress if not problems and measurement.method == "measured" else "off"
     with reporter.stage("plan the device model (LUT weights) for each board"):
         verdicts = {board.id: _verdict(model, data, compatibility, problems, cost,
                                        measurement, golden, board, mode)

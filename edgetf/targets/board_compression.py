@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from edgetf.base.errors import FirmwareError, InterpreterError, TfliteFormatError
 from edgetf.targets.board_arena import ArenaPlan, host_figure, plan_board_arena
 from edgetf.targets.boards import Board
 from edgetf.targets.footprint import estimate_footprint, kernel_code
@@ -82,9 +83,15 @@ def board_model(model: TfliteModel, model_bytes: bytes, board: Board, mode: str 
     notes = []
     choices = _worth_the_kernel(model, model_bytes, board, choices, notes)
     while True:
-        device = device_model(model_bytes, model, choices)
-        parsed = read_tflite(device.data, source="the compressed model")
-        arena = _arena(parsed, device.data, board)
+        try:
+            device = device_model(model_bytes, model, choices)
+            parsed = read_tflite(device.data, source="the compressed model")
+            arena = _arena(parsed, device.data, board)
+        except (FirmwareError, InterpreterError, TfliteFormatError) as error:
+            # A model TFLM runs must not be refused because its rewrite failed: store it
+            # as it is, and say why.
+            return BoardModel(plain, model, plain_arena, plain_arena, mode,
+                              (*notes, f"stored uncompressed: {error}"))
         chosen = [c for c in choices if c.compressed]
         if not chosen or fits(parsed, arena) or not fits(model, plain_arena):
             return BoardModel(device, parsed, arena, plain_arena, mode, tuple(notes))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import math
 import os
 import tempfile
 import warnings
@@ -209,6 +210,8 @@ def _choice(subgraph: int, graph: Subgraph, tensor: Tensor, consumers: list[str]
         return TensorChoice(**base, bits=bits, bytes_before=size, bytes_after=size,
                             reason=reason)
 
+    if any(d < 0 for d in tensor.shape) or size != math.prod(tensor.shape):
+        return alone(f"its {size:,} bytes of data do not match its shape")
     if axis is not None and (axis >= len(tensor.shape) or tensor.shape[axis] != scales):
         return alone(f"its {scales} scales do not match axis {axis} of its shape")
     if axis is not None and axis not in (0, len(tensor.shape) - 1):
