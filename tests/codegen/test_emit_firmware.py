@@ -84,6 +84,8 @@ def test_project_layout_per_framework(projects, board):
               f"{lib}/library.properties", f"{lib}/src/cnn_inferencing.h",
               *(f"{lib}/src/edgetf/{name}" for name in (
                   "edgetf.h", "edgetf_runtime.cc", "edgetf_demo.h", "edgetf_demo.cc",
+                  "edgetf_lut_decode.h", "edgetf_lut_decode.cc", "edgetf_lut_decode_tflm.h",
+                  "edgetf_lut_decode_tflm.cc",
                   "model_types.h", "model_data.h", "model_data.cc", "model_metadata.h",
                   "op_resolver.h", "golden_vectors.h"))}
     espidf = {"CMakeLists.txt", "src/CMakeLists.txt", "src/idf_component.yml",
