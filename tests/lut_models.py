@@ -59,8 +59,21 @@ def _compressible(model, table: str) -> list[int]:
                 uses.setdefault(index, []).append((name, position))
     return [t.index for t in graph.tensors
             if t.data and t.dtype in _DTYPES and t.index in uses
-            and (t.quantization is not None or t.dtype == "float32")
+            and (t.quantization is not None or t.dtype == "float32") and _decodable_axis(t)
             and all(must_stay_constant(table, n, p) is None for n, p in uses[t.index])]
+
+
+def _decodable_axis(tensor) -> bool:
+    """TFLM's DECODE (DecodeStateLut::Setup) takes the channel axis from the output's
+    quantized_dimension and refuses any but 0 and, with more than one channel, the last.
+    person_detect's rank-1 depthwise biases say dimension 3: such tensors stay as they
+    are."""
+    q = tensor.quantization
+    if q is None:
+        return True
+    if len(q.scales) > 1 and q.quantized_dimension == len(tensor.shape) - 1:
+        return True
+    return q.quantized_dimension == 0
 
 
 def snapped_and_compressed(model: bytes, bits: int = 3,
