@@ -43,8 +43,8 @@ EDGETF_TYPES = {"float32": "EDGETF_FLOAT32", "int32": "EDGETF_INT32", "uint8": "
 _C_TYPES = {"float32": "float", "int32": "int32_t", "uint8": "uint8_t", "int64": "int64_t",
             "bool": "bool", "int16": "int16_t", "int8": "int8_t"}
 #: What the generated resolver registers as ``TFLM_DECODE`` on boards whose TFLM lacks it
-#: (firmware/edgetf/edgetf_lut_decode.h).
-OWN_DECODE_REGISTRATION = "edgetf::Register_TFLM_DECODE()"
+#: (firmware/edgetf/edgetf_lut_decode_tflm.h).
+OWN_DECODE_REGISTRATION = "edgetf::LutDecodeRegistration()"
 #: The demo runs the sample input this often while no serial input arrives.
 SAMPLE_PERIOD_MS = 2000
 #: ESP-IDF main task stack: TFLM's kernels and the demo's formatting need more than the

@@ -50,9 +50,10 @@ def test_each_board_registers_its_own_decode_kernel(emitted):
     _, results = emitted
     esp = _file(results[("esp32", "auto")], "op_resolver.h")
     nano = _file(results[("nano33ble", "auto")], "op_resolver.h")
-    assert "resolver.AddDecode() != kTfLiteOk" in esp and "edgetf_lut_decode.h" not in esp
-    assert 'resolver.AddCustom("TFLM_DECODE", edgetf::Register_TFLM_DECODE())' in nano
-    assert '#include "edgetf/edgetf_lut_decode.h"' in nano
+    assert "resolver.AddDecode() != kTfLiteOk" in esp and "EDGETF_OWN_DECODE" not in esp
+    assert 'resolver.AddCustom("TFLM_DECODE", edgetf::LutDecodeRegistration())' in nano
+    assert "#define EDGETF_OWN_DECODE 1" in nano
+    assert '#include "edgetf/edgetf_lut_decode_tflm.h"' in nano
 
 
 @pytest.mark.parametrize("board", ["esp32", "nano33ble"])

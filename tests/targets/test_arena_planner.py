@@ -17,9 +17,11 @@ import pytest
 from edgetf.targets.planner import REFERENCE_64, plan_arena
 from edgetf.targets.planner.greedy import Buffer, plan
 from edgetf.targets.planner.kernels_reference import PYTHON_INTERPRETER_EXTRA
+from edgetf.targets.planner.lifetimes import planned_buffers
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflm import interpreter as tflm
 from tests.conftest import shared_model_path
+from tests.lut_models import snapped_and_compressed
 from tests.tiny_models import SEED, convert, tiny_models
 
 needs_tflm = pytest.mark.skipif(not tflm.tflm_available(), reason="tflite-micro not installed")
@@ -194,3 +196,54 @@ def test_built_models_reach_the_ops_they_are_for():
 @pytest.mark.parametrize("name", ["vision", "wiring", "vision_float", "vision_int16x8"])
 def test_reference_64_equals_the_measured_arena_of_built_models(name):
     _check_exact(_built_models()[name])
+
+
+# --- LUT-compressed models (TFLM_DECODE before each compressed weight's consumer) ---
+
+
+@functools.cache
+def _compressed(name: str) -> tuple[bytes, bytes]:
+    models = {**tiny_models(), **_built_models()} if name in ("vision", "vision_float") \
+        else tiny_models()
+    return snapped_and_compressed(models[name])
+
+
+_COMPRESSED = ["cnn", "residual", "lstm", "float", "int16x8", "per_tensor", "per_channel_fc",
+               "vision", "vision_float"]
+
+
+@needs_tflm
+@pytest.mark.parametrize("name", _COMPRESSED)
+def test_reference_64_equals_the_measured_arena_of_compressed_models(name):
+    # Weights and biases (int8/int32/int64/float32; per tensor, per channel on axis 0 and,
+    # in "vision"'s depthwise filter, on the last axis) decoded into the arena.
+    compressed = _compressed(name)[1]
+    assert "CUSTOM:TFLM_DECODE" in read_tflite(compressed).op_names()
+    _check_exact(compressed)
+
+
+@needs_tflm
+def test_decoded_weights_live_from_their_decode_to_their_consumer():
+    model = read_tflite(_compressed("cnn")[1])
+    planned = {b.index: b.buffer for b in planned_buffers(model, [], None) if b.kind == "tensor"}
+    decodes = [op for op in model.main.operators if op.custom_code == "TFLM_DECODE"]
+    assert decodes
+    for op in decodes:
+        assert set(op.outputs) <= set(model.main.operators[op.index + 1].inputs)
+        for t in op.outputs:  # op i is allocation scope i + 1
+            assert (planned[t].first, planned[t].last) == (op.index + 1, op.index + 2)
+        assert not set(op.inputs) & set(planned)  # the encoded data stays in the flatbuffer
+
+
+@needs_tflm
+@pytest.mark.parametrize("name", ["cnn", "lstm", "vision", "int16x8"])
+def test_compressed_models_give_the_snapped_models_outputs(name):
+    # LUT is lossless: TFLM's DECODE restores the snapped weights exactly.
+    snapped, compressed = _compressed(name)
+    shape = read_tflite(snapped).input_tensors()[0]
+    rng = np.random.default_rng(SEED)
+    info = np.iinfo(np.int8 if shape.dtype == "int8" else np.int16)
+    x = rng.integers(info.min, info.max, (3, *shape.shape), endpoint=True).astype(
+        np.int8 if shape.dtype == "int8" else np.int16)
+    for a, b in zip(tflm.run_tflm(snapped, x), tflm.run_tflm(compressed, x), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from math import prod
 
-from edgetf.targets.planner import cmsis_nn
+from edgetf.targets.planner import cmsis_nn, kernels_decode
 from edgetf.targets.planner.conv_geometry import conv_padding
 from edgetf.targets.planner.kernels import (
     AllocatorRules,
@@ -307,6 +307,8 @@ CHIRALE_KERNELS: dict[str, Kernel] = {
     "UNIDIRECTIONAL_SEQUENCE_LSTM": _k("unidirectional_sequence_lstm.cpp",
                                        "TfLiteUnidirectionalSequenceLSTMParams",
                                        "UnidirectionalSequenceLstmOpData", _lstm),
+    # Not in this TFLM: edgetf's own operator (firmware/edgetf/edgetf_lut_decode_tflm.cc).
+    kernels_decode.NAME: kernels_decode.EDGETF_DECODE,
 }
 
 

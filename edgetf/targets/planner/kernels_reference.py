@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from math import prod
 
+from edgetf.targets.planner import kernels_decode
 from edgetf.targets.planner.kernels import Kernel, KernelTable, OpContext
 from edgetf.targets.planner.layouts import HOST_64_WHEEL
 
@@ -218,6 +219,7 @@ REFERENCE_KERNELS: dict[str, Kernel] = {
     "UNIDIRECTIONAL_SEQUENCE_LSTM": _k("unidirectional_sequence_lstm.cc",
                                        "TfLiteUnidirectionalSequenceLSTMParams",
                                        "OpDataLSTM", _lstm),
+    kernels_decode.NAME: kernels_decode.TFLM_DECODE,
 }
 
 #: The objects RecordingMicroAllocator::Create puts at the end of the arena

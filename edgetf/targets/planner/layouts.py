@@ -110,6 +110,7 @@ _HOST_64: dict[str, tuple[int, int]] = {
     "SoftmaxParams": (80, 8),
     "OpDataConcatenation": (40, 8),  # concatenation.cc's OpData
     "OpDataTransposeConv": (80, 8),  # transpose_conv.cc's OpData
+    "DecodeStateLut": (72, 8),  # kernels/decode_state_lut.h (the same in the wheel)
 }
 
 #: What USE_TFLM_COMPRESSION changes on the 64-bit host.
@@ -147,6 +148,7 @@ _ILP32: dict[str, tuple[int, int]] = {
     "SoftmaxParams": (56, 8),
     "OpDataConcatenation": (24, 4),
     "OpDataTransposeConv": (72, 4),
+    "DecodeStateLut": (36, 4),
 }
 
 _COMPRESSION_32 = {
@@ -219,6 +221,8 @@ _CHIRALE_2023_M4: dict[str, tuple[int, int]] = {
     "TfLiteStridedSliceParams": (20, 4), "TfLiteConcatenationParams": (8, 4),
     "TfLiteTransposeConvParams": (16, 4), "TfLiteLeakyReluParams": (4, 4),
     "TfLiteSVDFParams": (8, 4), "TfLiteUnidirectionalSequenceLSTMParams": (16, 4),
+    # edgetf's own TFLM_DECODE (firmware/edgetf/edgetf_lut_decode.h): one per output.
+    "EdgetfLutPlan": (8, 4),
 }
 CHIRALE_2023_M4 = Layout("Cortex-M4F, Chirale 2.0.0 (TFLM of 2023), arm-none-eabi", 4, False,
                          _CHIRALE_2023_M4)

@@ -1,0 +1,3 @@
+// Stub of TFLM's MicroPrintf declaration (tensorflow/lite/micro/micro_log.h).
+#pragma once
+void MicroPrintf(const char* format, ...);
