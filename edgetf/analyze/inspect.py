@@ -340,7 +340,7 @@ def _verdict(model: TfliteModel, data: bytes, compatibility: Compatibility,
                                   f"no estimate: {board_problems[0]}")
     else:
         latency = estimate_latency(cost.macs, board, kind, arena.place == "psram")
-    warnings.extend(stored.notes)
+    warnings.extend((*stored.notes, *stored.decisions))
     return BoardVerdict(board, arena, footprint, latency, tuple(board_problems),
                         tuple(warnings), stored)
 

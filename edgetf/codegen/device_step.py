@@ -54,6 +54,8 @@ def device_step(model: TfliteModel, model_bytes: bytes, board: Board, mode: str,
                     "report the model to edgetf")
     for note in chosen.notes:
         reporter.warn(f"{source}: {note}")
+    for decision in chosen.decisions:
+        reporter.info(decision)
     _report(chosen, reporter)
     return DeviceStep(chosen, measurement, device_out)
 
@@ -74,7 +76,7 @@ def _report(chosen: BoardModel, reporter: Reporter) -> None:
             f"({device.saved_bytes:,} saved), arena {chosen.plain_arena.bytes:,} -> "
             f"{chosen.arena.bytes:,} bytes ({chosen.arena_added:+,})")
     elif device.stripped:
-        reporter.info(f"no weight tensor stores in 7 bits or fewer; names and metadata TFLM "
+        reporter.info(f"no weight tensor stored as a look-up table; names and metadata TFLM "
                       f"never reads removed: model {device.original_bytes:,} -> "
                       f"{len(device.data):,} bytes")
     for tensor in tensors:

@@ -47,6 +47,9 @@ class BoardModel:
     plain_arena: ArenaPlan
     mode: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    """Tensors taken back, or the model stored as it is, for a reason worth a warning."""
+    decisions: tuple[str, ...] = field(default_factory=tuple)
+    """Choices that are no problem (tables that would not pay for their kernel)."""
 
     @property
     def compressed(self) -> bool:
@@ -63,7 +66,8 @@ class BoardModel:
     def to_dict(self) -> dict:
         return {"mode": self.mode, **self.device.to_dict(),
                 "arena_bytes": self.arena.bytes, "plain_arena_bytes": self.plain_arena.bytes,
-                "arena_added_bytes": self.arena_added, "notes": list(self.notes)}
+                "arena_added_bytes": self.arena_added, "notes": list(self.notes),
+                "decisions": list(self.decisions)}
 
 
 def board_model(model: TfliteModel, model_bytes: bytes, board: Board, mode: str = "auto", *,
@@ -80,8 +84,9 @@ def board_model(model: TfliteModel, model_bytes: bytes, board: Board, mode: str 
         return BoardModel(plain, model, plain_arena, plain_arena, mode,
                           (f"stored uncompressed: {unavailable}",))
     choices = [_for_board(choice, model, board) for choice in lut_choices(model)]
-    notes = []
-    choices = _worth_the_kernel(model, model_bytes, board, choices, notes)
+    notes: list[str] = []
+    decisions: list[str] = []
+    choices = _worth_the_kernel(model, model_bytes, board, choices, decisions)
     while True:
         try:
             device = device_model(model_bytes, model, choices)
@@ -91,20 +96,22 @@ def board_model(model: TfliteModel, model_bytes: bytes, board: Board, mode: str 
             # A model TFLM runs must not be refused because its rewrite failed: store it
             # as it is, and say why.
             return BoardModel(plain, model, plain_arena, plain_arena, mode,
-                              (*notes, f"stored uncompressed: {error}"))
+                              (*notes, f"stored uncompressed: {error}"), tuple(decisions))
         chosen = [c for c in choices if c.compressed]
         if not chosen or fits(parsed, arena) or not fits(model, plain_arena):
-            return BoardModel(device, parsed, arena, plain_arena, mode, tuple(notes))
+            return BoardModel(device, parsed, arena, plain_arena, mode, tuple(notes),
+                              tuple(decisions))
         largest = max(chosen, key=lambda c: c.decoded_bytes)
         reason = (f"decoding its {largest.decoded_bytes:,} bytes into the arena would make the "
                   f"model not fit the {board.name}'s RAM")
         notes.append(f"'{largest.name}' stored uncompressed: {reason}")
         choices = [c.left_alone(reason) if c is largest else c for c in choices]
-        choices = _worth_the_kernel(model, model_bytes, board, choices, notes)
+        choices = _worth_the_kernel(model, model_bytes, board, choices, decisions)
 
 
 def _worth_the_kernel(model: TfliteModel, model_bytes: bytes, board: Board,
-                      choices: list[TensorChoice], notes: list[str]) -> list[TensorChoice]:
+                      choices: list[TensorChoice], decisions: list[str]
+                      ) -> list[TensorChoice]:
     """The choices, or none of them when the flash they save is less than the code of the
     DECODE kernel the board would link for them (a small model's few compressible bytes)."""
     if not any(c.compressed for c in choices) or DECODE_OP in model.op_names():
@@ -115,7 +122,7 @@ def _worth_the_kernel(model: TfliteModel, model_bytes: bytes, board: Board,
         return choices
     reason = (f"the look-up tables would save about {saved:,} bytes, less than the "
               f"{kernel:,} bytes of DECODE kernel code the {board.name} would link")
-    notes.append(f"weights stored uncompressed: {reason}")
+    decisions.append(f"weights stored uncompressed: {reason}")
     return [c.left_alone(reason) if c.compressed else c for c in choices]
 
 
