@@ -17,6 +17,7 @@ from edgetf._version import __version__
 from edgetf.base.errors import EdgetfError
 from edgetf.base.progress import Reporter
 from edgetf.cli.runner import run_command, state
+from edgetf.cli.tune_command import tune_command
 
 app = typer.Typer(
     help="From a Keras model to a microcontroller: compress, quantize, emit TFLM firmware.",
@@ -159,6 +160,9 @@ def train_quantize_command(
 
     run_command(action)
 
+
+# Registered here, written beside: its options are many (edgetf/cli/tune_command.py).
+app.command("tune")(tune_command)
 
 @app.command("emit-firmware")
 def emit_firmware_command(

@@ -190,11 +190,11 @@ def _read_config(path: Path) -> dict:
                 f"{path}: unknown key '{key}'; valid keys are "
                 f"{', '.join(n.replace('_', '-') for n in FIELD_NAMES)}"
             )
-        values[name] = _coerce(path, key, value, getattr(defaults, name))
+        values[name] = coerce_config_value(path, key, value, getattr(defaults, name))
     return values
 
 
-def _coerce(path: Path, key: str, value, default):
+def coerce_config_value(path: Path | str, key: str, value, default):
     """Config values must have the option's type (ints are accepted where floats are)."""
     expected = {"prune": float, "cluster": int, "epochs": int, "model": str,
                 "label_column": str, "prune_structure": str, "out": str,
