@@ -15,9 +15,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edgetf.base.errors import EdgetfError
+from edgetf.base.errors import ConfigError, EdgetfError
 from edgetf.base.interrupts import raise_if_swallowed
 from edgetf.base.tf_import import import_tf
+from edgetf.compress.teacher import check_teacher_path
+from edgetf.data.builtin_models import ARCHITECTURES
 from edgetf.data.datasets import Dataset, load_dataset
 from edgetf.targets.boards import Board
 from edgetf.tflm.agreement import compare_interpreters
@@ -48,6 +50,13 @@ def make_plan(options: TuneOptions) -> Plan:
     """Check the options, load the data, build the space: every mistake before training."""
     options.check()
     base = options.base_options()
+    if base.model and not options.user_model and base.model not in ARCHITECTURES:
+        raise ConfigError(f"--model {base.model}: neither a built-in architecture "
+                          f"({', '.join(ARCHITECTURES)}) nor a model file or folder here")
+    if options.user_model and not Path(base.model).exists():
+        raise ConfigError(f"--model {base.model}: no such model file; check the path")
+    if base.distill_from:
+        check_teacher_path(base.distill_from)
     data = load_dataset(base.data, label_column=base.label_column,
                         validation_fraction=base.validation_fraction, seed=base.seed)
     space = build_space(options.space, base, fixed=options.fixed(),

@@ -66,6 +66,8 @@ def run_workers(options: TuneOptions, emit: Callable[[dict], None], plan=None) -
     """Run ``options.trials`` trials with ``options.workers`` workers; return the errors
     workers stopped with (an in-process worker raises instead)."""
     deadline = time.time() + options.timeout if options.timeout else None
+    if options.trials == 0:
+        return []
     if options.workers == 1:
         left = [options.trials]
 

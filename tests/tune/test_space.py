@@ -119,6 +119,16 @@ def test_distill_off_drops_the_teacher():
     assert space.options({"distill": True}).distill_alpha == 0.5
 
 
+def test_latency_becomes_an_objective_when_capped():
+    from edgetf.tune.study import directions
+
+    plain = load_tune_options(board="esp32", out="runs/t")
+    capped = load_tune_options(board="esp32", out="runs/t", max_latency_ms=5)
+    assert directions(plain) == ["maximize", "minimize", "minimize"]
+    assert directions(capped) == ["maximize", "minimize", "minimize", "minimize"]
+    assert capped.caps().constraint_names() == ["board", "max_latency_ms"]
+
+
 def test_the_config_file(tmp_path):
     config = tmp_path / "edgetf.toml"
     config.write_text('[tune]\nboard = "esp32"\nmax-flash = 90000\nout = "runs/t"\n'

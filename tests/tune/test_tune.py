@@ -165,6 +165,11 @@ def test_trials_0_reports_the_study_again(tuned, tune_config):
     result = CliRunner().invoke(app, tune_args(tune_config, tuned.out, "--trials", "0"))
     assert result.exit_code == 0, result.output
     assert (tuned.out / "trials.csv").read_text() == before
+    # Past --timeout no trial starts (the deadline is checked before each one).
+    result = CliRunner().invoke(app, tune_args(tune_config, tuned.out, "--trials", "3",
+                                               "--timeout", "0.001"))
+    assert result.exit_code == 0, result.output
+    assert (tuned.out / "trials.csv").read_text() == before
 
 
 @pytest.mark.parametrize(("extra", "space", "fragment"), [
@@ -176,6 +181,9 @@ def test_trials_0_reports_the_study_again(tuned, tune_config):
     (["--max-ram", "-5"], "", "--max-ram -5 must be positive"),
     (["--max-flash", "20000"], "", "--max-flash 20,000 leaves no room for any model"),
     (["--workers", "0"], "", "--workers 0 must be at least 1"),
+    (["--model", "resnet"], "", "--model resnet: neither a built-in architecture"),
+    (["--model", "missing.keras"], "", "--model missing.keras: no such model file"),
+    (["--distill-from", "nowhere"], "", "--distill-from nowhere: no such file or folder"),
 ])
 def test_bad_input_is_one_line_before_any_training(tmp_path, extra, space, fragment):
     config = tmp_path / "edgetf.toml"
