@@ -61,8 +61,8 @@ def tune_command(
         help="A teacher (as for train-quantize): whether to distill from it is searched.")
     ] = None,
     config: Annotated[Path | None, typer.Option(
-        help="TOML file with a [tune] table (any of these options, and train-quantize "
-        "options fixed for every trial) and a [tune.space] table overriding the search "
+        help="TOML file with a \\[tune] table (any of these options, and train-quantize "
+        "options fixed for every trial) and a \\[tune.space] table overriding the search "
         "space; flags override it.", envvar="EDGETF_CONFIG")] = None,
 ) -> None:
     """Search architectures, training and compression steps for the most accurate

@@ -25,9 +25,9 @@ from edgetf.tune.options import TuneOptions
 JOURNAL = "study.journal"
 #: Optuna's pruners refuse multi-objective studies (``Trial.report`` raises
 #: NotImplementedError there), so each trial's per-epoch validation accuracy goes to a
-#: single-objective companion study of this suffix, in the same storage, whose pruner
-#: decides; see edgetf.tune.pruning.
-EPOCHS_SUFFIX = ".epochs"
+#: single-objective companion study, ``<study>.epochs.<architecture>`` in the same storage,
+#: whose pruner decides; see edgetf.tune.pruning.
+EPOCHS_SUFFIX = ".epochs."
 SETTINGS_KEY = "edgetf_settings"
 _CREATE_ATTEMPTS = 5
 
@@ -144,11 +144,12 @@ def open_study(storage, options: TuneOptions):
     return study
 
 
-def epochs_study(storage, options: TuneOptions, pruner):
-    """The companion study that holds the per-epoch validation accuracies."""
+def epochs_study(storage, options: TuneOptions, group: str, pruner):
+    """The companion study that holds the per-epoch validation accuracies of one
+    architecture's trials (``group``)."""
     optuna = quiet_optuna()
     return optuna.create_study(
-        storage=storage, study_name=options.study + EPOCHS_SUFFIX, direction="maximize",
+        storage=storage, study_name=options.study + EPOCHS_SUFFIX + group, direction="maximize",
         pruner=pruner, sampler=optuna.samplers.RandomSampler(seed=0), load_if_exists=True)
 
 

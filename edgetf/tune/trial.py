@@ -73,11 +73,12 @@ class Outcome:
     summary: dict = field(default_factory=dict)
 
 
-def run_trial(trial, plan: Plan, epochs_study) -> Outcome:
+def run_trial(trial, plan: Plan, companion=None) -> Outcome:
     """Run the trial Optuna handed out; record its figures in its user attributes.
 
     A trial that fails (a step that cannot handle its options, a TensorFlow error) is
     recorded as failed with its message and the study goes on; Ctrl-C propagates.
+    ``companion(architecture)`` gives the study whose pruner judges the trial's epochs.
     """
     start = time.perf_counter()
     folder = Path(TRIALS_FOLDER) / f"{trial.number:04d}"
@@ -88,7 +89,8 @@ def run_trial(trial, plan: Plan, epochs_study) -> Outcome:
                        ("folder", folder.as_posix()), ("host", socket.gethostname())):
         trial.set_user_attr(key, value)
     summary = {"number": trial.number, "choices": choices}
-    twin = EpochTwin(epochs_study, trial.number) if epochs_study is not None else None
+    group = choices.get("model") or Path(plan.space.base.model or "default").name
+    twin = EpochTwin(companion(group), trial.number) if companion is not None else None
     state = "fail"
     try:
         _, keras = import_tf()
@@ -100,8 +102,7 @@ def run_trial(trial, plan: Plan, epochs_study) -> Outcome:
     except Exception as error:
         raise_if_swallowed()  # a Ctrl-C that TensorFlow turned into another error
         state = "pruned" if type(error).__name__ == "TrialPruned" else "fail"
-        message = str(error) if isinstance(error, EdgetfError) or state == "pruned" else \
-            f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error) else ''}"
+        message = _message(error, state)
         trial.set_user_attr("error" if state == "fail" else "pruned", message)
         trial.set_user_attr("wall_s", round(time.perf_counter() - start, 2))
         return Outcome(state, None, {**summary, "state": state, "message": message,
@@ -128,6 +129,15 @@ def _complete(trial, plan: Plan, summary: dict, accuracy: float, interpreter: st
     if plan.caps.max_latency_ms is not None:
         values.append(_NO_LATENCY if figures.latency_ms is None else figures.latency_ms)
     return Outcome("complete", values, {**summary, **attrs, "state": "complete"})
+
+
+def _message(error: Exception, state: str) -> str:
+    """One line for the trial's record: edgetf's own message, or the exception's type and
+    first line (TensorFlow's can run to pages)."""
+    if isinstance(error, EdgetfError) or state == "pruned":
+        return str(error)
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 def validation_accuracy(model: bytes, data: Dataset) -> tuple[float, str]:

@@ -42,7 +42,8 @@ from edgetf.tune.trial import TRIALS_FOLDER, Plan, make_plan
 from edgetf.tune.workers import run_workers
 
 #: What an output folder of tune holds; a non-empty --out with none of them is refused.
-OUR_FILES = (JOURNAL, TRIALS_FOLDER, "trials.csv", "tune.html", "best")
+OWNER = "tune-study.json"
+OUR_FILES = (OWNER, JOURNAL, TRIALS_FOLDER, "trials.csv", "tune.html", "best")
 BEST = "best"
 
 
@@ -72,8 +73,10 @@ def tune(options: TuneOptions, reporter: Reporter | None = None) -> TuneResult:
     out = Path(options.out)
     _check_out(out)
     plan = make_plan(options)  # data, space: every mistake before training
+    _check_owner(out, options)
     storage = open_storage(options)
     study = open_study(storage, options)
+    _claim(out, options)
     before = len(study.get_trials(deepcopy=False))
     reporter.detail(f"study '{options.study}' in {_where(options)}: {before} trials so far")
     try:
@@ -111,6 +114,32 @@ def _check_out(out: Path) -> None:
     if out.is_dir() and any(out.iterdir()) and not any((out / n).exists() for n in OUR_FILES):
         raise ConfigError(f"{out}: folder is not empty and is not an edgetf tune folder; "
                           "choose another --out")
+
+
+def _owner(options: TuneOptions) -> dict:
+    return {"study": options.study, "storage": _where(options)}
+
+
+def _check_owner(out: Path, options: TuneOptions) -> None:
+    """An output folder holds one study's trials: trials/NNNN of another study (numbered
+    from 0 too) would be replaced by this one's."""
+    marker = out / OWNER
+    if not marker.is_file():
+        return
+    try:
+        owner = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ConfigError(f"{marker}: unreadable; it names the study of {out}, so restore "
+                          "it or choose another --out") from None
+    if owner != _owner(options):
+        raise ConfigError(
+            f"{out} holds the trials of study '{owner.get('study')}' in "
+            f"{owner.get('storage')}; give that --study and --storage, or another --out")
+
+
+def _claim(out: Path, options: TuneOptions) -> None:
+    if not (out / OWNER).is_file():
+        write_text_atomically(out / OWNER, json.dumps(_owner(options), indent=2) + "\n")
 
 
 def _where(options: TuneOptions) -> str:

@@ -44,14 +44,20 @@ def work(options: TuneOptions, take_ticket: Callable[[], bool],
     plan = plan or make_plan(options)
     storage = open_storage(options)
     study = open_study(storage, options)
-    epochs = epochs_study(storage, options, make_pruner())
+    companions: dict = {}
+
+    def companion(group: str):
+        if group not in companions:
+            companions[group] = epochs_study(storage, options, group, make_pruner())
+        return companions[group]
+
     states = {"complete": optuna.trial.TrialState.COMPLETE,
               "pruned": optuna.trial.TrialState.PRUNED, "fail": optuna.trial.TrialState.FAIL}
     while take_ticket():
         trial = study.ask()
         study.sampler = trial_sampler(options.seed, trial.number)
         try:
-            outcome = run_trial(trial, plan, epochs)
+            outcome = run_trial(trial, plan, companion)
         except BaseException:
             with held():  # a second Ctrl-C must not leave the trial "running"
                 trial.set_user_attr("error", "interrupted")

@@ -206,6 +206,15 @@ def test_missing_board_and_foreign_folders_are_refused(tmp_path):
     assert result.exit_code == 2 and "is not an edgetf tune folder" in error_line(result)
 
 
+def test_a_folder_holds_one_study(tuned, tune_config):
+    owner = json.loads((tuned.out / "tune-study.json").read_text())
+    assert owner == {"study": "edgetf-tune", "storage": str(tuned.out / "study.journal")}
+    result = CliRunner().invoke(app, tune_args(tune_config, tuned.out, "--trials", "0",
+                                               "--study", "other"))
+    assert result.exit_code == 2
+    assert "holds the trials of study 'edgetf-tune'" in error_line(result)
+
+
 def test_a_resumed_study_keeps_its_settings(tuned, tune_config):
     result = CliRunner().invoke(app, ["tune", "--config", str(tune_config), "--board", BOARD,
                                       "--max-flash", "70000", "--trials", "0", "--out",
