@@ -69,7 +69,7 @@ def tune_command(
     int8 models that fit a board and your caps (Optuna; multi-objective: accuracy against
     flash and RAM); write the Pareto front and the chosen run folder.
 
-    Example: edgetf tune --data digits --board nano33ble --max-flash 90000 --max-ram 3000
+    Example: edgetf tune --data digits --board nano33ble --max-flash 95000 --max-ram 2400
     --trials 30 --out runs/tune
     """
 

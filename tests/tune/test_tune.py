@@ -100,17 +100,18 @@ def test_the_chosen_trial_emits_firmware(tuned, tmp_path):
 def test_two_workers_rerun_the_same_trials_none_twice(tuned, tune_config, tmp_path):
     """The same seed draws the same trials; two worker processes on one journal file
     finish the tickets between them, each trial once."""
-    options = load_tune_options(tune_config, board=BOARD, max_flash=MAX_FLASH, trials=3,
+    options = load_tune_options(tune_config, board=BOARD, max_flash=MAX_FLASH, trials=4,
                                 workers=2, out=str(tmp_path / "again"))
     result = tune(options)
-    assert result.new_trials == 3 and not result.worker_errors
+    assert result.new_trials == 4 and not result.worker_errors
     trials = _trials(tmp_path / "again")
-    assert sorted(t.number for t in trials) == [0, 1, 2]
+    assert sorted(t.number for t in trials) == [0, 1, 2, 3]
     assert all(t.state.name == "COMPLETE" for t in trials)
     folders = sorted(p.name for p in (tmp_path / "again" / "trials").iterdir())
-    assert folders == ["0000", "0001", "0002"]
+    assert folders == ["0000", "0001", "0002", "0003"]
     first = {t.number: t.params for t in _trials(tuned.out)}
-    assert {t.number: t.params for t in trials} == {n: first[n] for n in (0, 1, 2)}
+    assert {t.number: t.params for t in trials} == first
+    assert len({tuple(sorted(p.items())) for p in first.values()}) > 1  # not one draw, 4 times
     assert {t.user_attrs["host"] for t in trials} == {os.uname().nodename}
 
 
