@@ -9,9 +9,12 @@ trial's attributes, so the report is built from the study alone, on any machine.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,7 +98,10 @@ def run_trial(trial, plan: Plan, companion=None) -> Outcome:
     try:
         _, keras = import_tf()
         keras.backend.clear_session()  # each trial as in a fresh process (layer names too)
-        result = train_quantize(options, TrialReporter(twin))
+        reporter = TrialReporter(twin)
+        with _logged(reporter.warnings):
+            result = train_quantize(options, reporter)
+        trial.set_user_attr("warnings", reporter.warnings)
         accuracy, interpreter = validation_accuracy(result.int8_model, plan.data)
         figures = board_figures(result.int8_model, plan.board)
         state = "complete"
@@ -129,6 +135,24 @@ def _complete(trial, plan: Plan, summary: dict, accuracy: float, interpreter: st
     if plan.caps.max_latency_ms is not None:
         values.append(_NO_LATENCY if figures.latency_ms is None else figures.latency_ms)
     return Outcome("complete", values, {**summary, **attrs, "state": "complete"})
+
+
+@contextlib.contextmanager
+def _logged(into: list[str]) -> Iterator[None]:
+    """Keep what libraries log during a trial in its record, off the terminal: tfmot warns
+    through the root logger ("Input layer does not contain zero weights, so apply CQAT
+    instead."), which would otherwise print between the tuner's lines."""
+
+    class _Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            into.append(record.getMessage())
+
+    handler, root = _Keep(logging.WARNING), logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
 
 
 def _message(error: Exception, state: str) -> str:
