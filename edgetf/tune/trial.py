@@ -147,12 +147,15 @@ def _logged(into: list[str]) -> Iterator[None]:
         def emit(self, record: logging.LogRecord) -> None:
             into.append(record.getMessage())
 
-    handler, root = _Keep(logging.WARNING), logging.getLogger()
-    root.addHandler(handler)
+    # The root logger's own handlers step aside too: the first logging.warning() of a
+    # process that has none installs a stderr one (logging.basicConfig), and a run before
+    # the study (a caller's own train_quantize) may have done so already.
+    root = logging.getLogger()
+    saved, root.handlers = root.handlers, [_Keep(logging.WARNING)]
     try:
         yield
     finally:
-        root.removeHandler(handler)
+        root.handlers = saved
 
 
 def _message(error: Exception, state: str) -> str:
