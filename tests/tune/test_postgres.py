@@ -37,7 +37,8 @@ def _server_bin() -> Path:
 
 
 def _as_owner(command: list) -> list[str]:
-    """initdb and postgres refuse root: run them as the unprivileged ``postgres`` user."""
+    """initdb and postgres refuse root: run them as the unprivileged ``postgres`` user
+    (from the server's own folder, since the checkout may be closed to that user)."""
     command = [str(part) for part in command]
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
@@ -59,16 +60,16 @@ def postgres_url():
     try:
         subprocess.run(_as_owner([bin_dir / "initdb", "-D", data, "-A", "trust", "-U",
                                   "edgetf", "-E", "UTF8", "--no-sync"]),
-                       check=True, capture_output=True, timeout=120)
+                       check=True, capture_output=True, timeout=120, cwd=root)
         subprocess.run(_as_owner([bin_dir / "pg_ctl", "-D", data, "-l", root / "server.log",
                                   "-w", "-t", "60", "-o",
                                   f"-p {port} -k {root} -c listen_addresses=127.0.0.1 "
                                   "-c fsync=off", "start"]),
-                       check=True, capture_output=True, timeout=120)
+                       check=True, capture_output=True, timeout=120, cwd=root)
         yield f"postgresql://edgetf@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(_as_owner([bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "stop"]),
-                       capture_output=True, timeout=60)
+                       capture_output=True, timeout=60, cwd=root)
         shutil.rmtree(root, ignore_errors=True)
 
 
