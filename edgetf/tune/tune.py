@@ -117,7 +117,10 @@ def _check_out(out: Path) -> None:
 
 
 def _owner(options: TuneOptions) -> dict:
-    return {"study": options.study, "storage": _where(options)}
+    """The folder's study: its name, and its storage (the folder's own journal, whatever
+    path names the folder)."""
+    return {"study": options.study,
+            "storage": redact(options.storage) if options.storage else JOURNAL}
 
 
 def _check_owner(out: Path, options: TuneOptions) -> None:

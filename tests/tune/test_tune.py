@@ -209,11 +209,14 @@ def test_missing_board_and_foreign_folders_are_refused(tmp_path):
 
 def test_a_folder_holds_one_study(tuned, tune_config):
     owner = json.loads((tuned.out / "tune-study.json").read_text())
-    assert owner == {"study": "edgetf-tune", "storage": str(tuned.out / "study.journal")}
+    assert owner == {"study": "edgetf-tune", "storage": "study.journal"}
     result = CliRunner().invoke(app, tune_args(tune_config, tuned.out, "--trials", "0",
                                                "--study", "other"))
     assert result.exit_code == 2
     assert "holds the trials of study 'edgetf-tune'" in error_line(result)
+    relative = os.path.relpath(tuned.out)  # the same folder by another path is the same
+    result = CliRunner().invoke(app, tune_args(tune_config, relative, "--trials", "0"))
+    assert result.exit_code == 0, result.output
 
 
 def test_a_resumed_study_keeps_its_settings(tuned, tune_config):
