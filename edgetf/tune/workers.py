@@ -58,9 +58,10 @@ def work(options: TuneOptions, take_ticket: Callable[[], bool],
         study.sampler = trial_sampler(options.seed, trial.number)
         try:
             outcome = run_trial(trial, plan, companion)
-        except BaseException:
+        except BaseException as error:
             with held():  # a second Ctrl-C must not leave the trial "running"
-                trial.set_user_attr("error", "interrupted")
+                trial.set_user_attr("error", "interrupted" if isinstance(
+                    error, KeyboardInterrupt) else f"{type(error).__name__}: {error}")
                 study.tell(trial, state=states["fail"])
             raise
         with held():
