@@ -162,7 +162,7 @@ class Space:
         if name == "prune_structure":
             return bool(values.get("prune", self.base.prune or 0))
         if name in ("cluster", "weight_bits"):
-            return not values.get("binary_weights", False)
+            return not values.get("binary_weights", getattr(self.base, "binary_weights", False))
         return True
 
     def options(self, values: dict, out: str | None = None) -> TrainQuantizeOptions:
