@@ -23,8 +23,10 @@ MAY_IMPORT: dict[str, set[str]] = {
     "train": {"base", "tflite", "tflm", "data", "compress"},
     "codegen": {"base", "tflite", "tflm", "targets", "data"},
     "analyze": {"base", "tflite", "tflm", "targets", "data", "codegen"},
+    "tune": {"base", "tflite", "tflm", "targets", "data", "compress", "train", "codegen",
+             "analyze"},
     "cli": {"base", "tflite", "tflm", "targets", "data", "compress", "train", "codegen",
-            "analyze"},
+            "analyze", "tune"},
 }
 #: Modules at the package's top: the facade (``edgetf``, ``python -m edgetf``) may import
 #: anything; ``_version`` imports nothing.

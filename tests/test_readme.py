@@ -21,12 +21,34 @@ def test_ci_runs_the_readme_test_command_exactly():
     assert ci_lines[-1] == test_command
 
 
-def test_config_example_is_valid(tmp_path):
-    (config,) = _blocks("toml")
+def test_config_examples_are_valid(tmp_path):
+    train, tune = _blocks("toml")
     path = tmp_path / "edgetf.toml"
-    path.write_text(config)
+    path.write_text(train)
     options = load_options(path)
     assert options.prune == 0.5 and options.cluster == 16 and options.out == "runs/digits"
+    from edgetf.tune.options import load_tune_options
+    from edgetf.tune.trial import make_plan
+
+    path.write_text(tune)
+    plan = make_plan(load_tune_options(path))  # the data and the search space too
+    assert plan.board.id == "nano33ble" and plan.space.base.fine_tune_epochs == 2
+    assert plan.space.domains["qat"].value is True
+
+
+def test_tune_search_space_table_is_the_default_space():
+    """Each entry of the table says what the default space has, and every entry is there."""
+    from edgetf.tune.space import PARAMS
+
+    section = README.split("## `edgetf tune`", 1)[1].split("\n## ", 1)[0]
+    rows = {m[0]: m[1] for m in re.findall(r"^\| `([a-z-]+)` \| ([^|]+) \|", section, re.M)}
+    assert set(rows) == {param.name.replace("_", "-") for param in PARAMS}
+    for param in PARAMS:
+        shown = rows[param.name.replace("_", "-")].strip()
+        if param.default is None:
+            assert shown.startswith("not searched"), param.name
+        else:
+            assert shown == param.default.describe(), (param.name, shown)
 
 
 def test_every_flag_in_a_command_section_exists():
@@ -48,7 +70,7 @@ def test_every_flag_in_a_command_section_exists():
         for flag in set(re.findall(r"`(--[a-z-]+)", section)):
             assert flag in help_text, (commands, flag)
         checked += 1
-    assert checked == 5
+    assert checked == 6
 
 
 def test_every_python_api_name_exists():

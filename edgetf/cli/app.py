@@ -17,6 +17,7 @@ from edgetf._version import __version__
 from edgetf.base.errors import EdgetfError
 from edgetf.base.progress import Reporter
 from edgetf.cli.runner import run_command, state
+from edgetf.cli.tune_command import tune_command
 
 app = typer.Typer(
     help="From a Keras model to a microcontroller: compress, quantize, emit TFLM firmware.",
@@ -60,6 +61,13 @@ def train_quantize_command(
         "to fine-tune. \\[default: tiny-cnn for images, mlp for vectors]")] = None,
     label_column: Annotated[str | None, typer.Option(
         help="CSV column holding the class. \\[default: label]")] = None,
+    width: Annotated[float | None, typer.Option(
+        help="Built-in models: multiply every hidden layer's filters or units by W "
+        "(rounded, at least 1), e.g. 0.5 for half the size. \\[default: 1]")] = None,
+    depth: Annotated[int | None, typer.Option(
+        help="Built-in models: the number of 3x3 convolutions (tiny-cnn), "
+        "depthwise-separable blocks (ds-cnn) or hidden dense layers (mlp). "
+        "\\[default: 2]")] = None,
     prune: Annotated[float | None, typer.Option(
         help="Target sparsity in [0, 1): fraction of weights set to zero "
         "(polynomial decay schedule).")] = None,
@@ -132,7 +140,8 @@ def train_quantize_command(
 
         options = load_options(
             config, out=str(out) if out else None, data=data, model=model,
-            label_column=label_column, prune=prune, prune_structure=prune_structure,
+            label_column=label_column, width=width, depth=depth, prune=prune,
+            prune_structure=prune_structure,
             cluster=cluster, cluster_per_channel=cluster_per_channel, qat=qat,
             low_rank=low_rank, low_rank_energy=low_rank_energy, distill_from=distill_from,
             distill_temperature=distill_temperature, distill_alpha=distill_alpha,
@@ -151,6 +160,9 @@ def train_quantize_command(
 
     run_command(action)
 
+
+# Registered here, written beside: its options are many (edgetf/cli/tune_command.py).
+app.command("tune")(tune_command)
 
 @app.command("emit-firmware")
 def emit_firmware_command(

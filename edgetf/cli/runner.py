@@ -1,7 +1,8 @@
 """The one place a command's errors and Ctrl-C become one line and an exit code.
 
 Every ``EdgetfError`` becomes ``error: <message>`` on stderr and its exit code; Ctrl-C
-exits 130 and says whether the output folder was written. Global flags live in
+exits 130 and says whether the output folder was written (or what the work kept, when
+the library raises ``KeyboardInterrupt(message)``: tune's finished trials). Global flags live in
 :data:`state`, set by the app's callback.
 """
 
@@ -41,8 +42,11 @@ def run_command(action: Callable[[Reporter], None]) -> None:
         _stderr.print(f"[red]error:[/red] {escape(str(error))}", highlight=False,
                       soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
-    except KeyboardInterrupt:
-        if written:  # Ctrl-C came while the summary was printed: the folder is complete
+    except KeyboardInterrupt as interrupt:
+        if interrupt.args:  # the library says what the interrupted work kept
+            _stderr.print(f"interrupted; {escape(str(interrupt.args[0]))}", highlight=False,
+                          soft_wrap=True)
+        elif written:  # Ctrl-C came while the summary was printed: the folder is complete
             done = ", ".join(str(folder) for folder in written)
             _stderr.print(f"interrupted; {escape(done)} was already written in full",
                           highlight=False, soft_wrap=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edgetf.base.errors import ConfigError
+from edgetf.data.builtin_models import ARCHITECTURES, MAX_DEPTH, is_model_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,6 +28,8 @@ class TrainQuantizeOptions:
     data: str = "digits"
     out: str | None = None
     model: str | None = None  # None: tiny-cnn for images, mlp for vectors
+    width: float = 1.0  # built-in models: multiplies every hidden layer's filters or units
+    depth: int | None = None  # built-in models: convolutions, blocks or hidden layers
     label_column: str | None = None
     prune: float | None = None
     prune_structure: str | None = None
@@ -68,6 +71,7 @@ class TrainQuantizeOptions:
             )
         if self.cluster_per_channel and self.cluster is None:
             raise ConfigError("--cluster-per-channel needs --cluster K, e.g. --cluster 16")
+        self._check_size()
         self._check_low_rank()
         self._check_distillation()
         for name, low in (("fine_tune_epochs", 1), ("calibration_samples", 1), ("epochs", 0)):
@@ -82,6 +86,18 @@ class TrainQuantizeOptions:
                 f"--validation-fraction {self.validation_fraction} is outside (0, 0.5)"
             )
         return self
+
+    def _check_size(self) -> None:
+        if not 0.0 < self.width <= 8.0:
+            raise ConfigError(f"--width {self.width} is outside (0, 8]; it multiplies the "
+                              f"built-in model's filters and units, e.g. --width 0.5")
+        if self.depth is not None and not 1 <= self.depth <= MAX_DEPTH:
+            raise ConfigError(f"--depth {self.depth} is outside 1..{MAX_DEPTH}; e.g. --depth 3")
+        if (self.width != 1.0 or self.depth is not None) and self.model and \
+                is_model_path(self.model):
+            raise ConfigError(f"--width and --depth size the built-in architectures "
+                              f"({', '.join(ARCHITECTURES)}); {self.model} keeps its own "
+                              f"size, so drop them")
 
     def _check_low_rank(self) -> None:
         if self.low_rank is not None and self.low_rank_energy is not None:
@@ -174,15 +190,16 @@ def _read_config(path: Path) -> dict:
                 f"{path}: unknown key '{key}'; valid keys are "
                 f"{', '.join(n.replace('_', '-') for n in FIELD_NAMES)}"
             )
-        values[name] = _coerce(path, key, value, getattr(defaults, name))
+        values[name] = coerce_config_value(path, key, value, getattr(defaults, name))
     return values
 
 
-def _coerce(path: Path, key: str, value, default):
+def coerce_config_value(path: Path | str, key: str, value, default):
     """Config values must have the option's type (ints are accepted where floats are)."""
     expected = {"prune": float, "cluster": int, "epochs": int, "model": str,
                 "label_column": str, "prune_structure": str, "out": str,
-                "low_rank": float, "low_rank_energy": float, "distill_from": str}.get(
+                "low_rank": float, "low_rank_energy": float, "distill_from": str,
+                "depth": int}.get(
         key.replace("-", "_"), type(default))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)

@@ -209,7 +209,8 @@ def _model_for(options: TrainQuantizeOptions, data: Dataset, reporter: Reporter)
     architecture = options.model or default_architecture(data.input_shape)
     if options.model and Path(options.model).suffix:
         raise ModelError(f"{options.model}: no such model file; check the --model path")
-    model = build_model(architecture, data.input_shape, data.num_classes)
+    model = build_model(architecture, data.input_shape, data.num_classes,
+                        width=options.width, depth=options.depth)
     return model, architecture, True
 
 

@@ -1,0 +1,126 @@
+"""A trial's board figures and the caps they are held to: the one place they are computed.
+
+The figures are ``inspect --board B``'s, from the same call (which uses emit-firmware's
+own pieces: the board's planned arena, :func:`~edgetf.targets.footprint.estimate_footprint`,
+the latency estimate), so a model the tuner calls fitting is one emit-firmware accepts and
+``inspect`` describes with the same numbers. When emit-firmware's flash figure changes
+(a compressed weight array, say), :func:`board_figures` is the only function to change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from edgetf.analyze.inspect import inspect_model
+from edgetf.base.errors import ConfigError
+from edgetf.targets.boards import Board
+from edgetf.targets.footprint import RUNTIME_CODE, TFLM_CORE_CODE
+
+
+@dataclass(frozen=True)
+class BoardFigures:
+    """What one int8 model costs on one board."""
+
+    board: str
+    arena_bytes: int
+    """The tensor arena the generated library declares on the board (``--max-ram``)."""
+    flash_bytes: int
+    """The model as emitted plus the TFLM code for its ops (``--max-flash``); the board's
+    framework image comes on top of it in ``board_flash_bytes``."""
+    latency_ms: float | None
+    """The latency estimate of one inference (None where the board cannot run it)."""
+    fits_board: bool
+    """Whether emit-firmware accepts the model for the board without ``--force``."""
+    why_not: str | None
+    """The first reason it does not fit the board, when it does not."""
+    ram_bytes: int
+    ram_budget: int
+    board_flash_bytes: int
+    flash_budget: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def board_figures(model: bytes, board: Board) -> BoardFigures:
+    """The arena, flash, latency and fit of ``model`` on ``board``, as inspect reports them."""
+    inspection = inspect_model(model, "model.tflite", boards=[board])
+    verdict = inspection.boards[board.id]
+    footprint = verdict.footprint
+    why_not = None
+    if verdict.problems:
+        why_not = verdict.problems[0]
+    elif not footprint.ram_ok:
+        why_not = (f"RAM ~{footprint.ram_bytes:,} B is over the board's "
+                   f"{footprint.ram_budget:,} B")
+    elif not footprint.flash_ok:
+        why_not = (f"flash ~{footprint.flash_bytes:,} B is over the board's "
+                   f"{footprint.flash_budget:,} B")
+    return BoardFigures(
+        board=board.id, arena_bytes=verdict.arena.bytes, flash_bytes=inspection.flash_bytes,
+        latency_ms=verdict.latency.latency_ms, fits_board=verdict.fits, why_not=why_not,
+        ram_bytes=footprint.ram_bytes, ram_budget=footprint.ram_budget,
+        board_flash_bytes=footprint.flash_bytes, flash_budget=footprint.flash_budget)
+
+
+@dataclass(frozen=True)
+class Caps:
+    """The user's ``--max-*`` caps (None: not capped) on top of the board's own budget."""
+
+    max_ram: int | None = None
+    max_flash: int | None = None
+    max_latency_ms: float | None = None
+
+    def check(self) -> Caps:
+        """Refuse caps that are not positive, or that no model could ever meet."""
+        for flag, value in (("--max-ram", self.max_ram), ("--max-flash", self.max_flash),
+                            ("--max-latency-ms", self.max_latency_ms)):
+            if value is not None and not value > 0:
+                raise ConfigError(f"{flag} {value} must be positive")
+        floor = TFLM_CORE_CODE + RUNTIME_CODE
+        if self.max_flash is not None and self.max_flash <= floor:
+            raise ConfigError(
+                f"--max-flash {self.max_flash:,} leaves no room for any model: TFLM's "
+                f"interpreter and edgetf's runtime alone take {floor:,} bytes of flash, "
+                f"before the model and its kernels")
+        return self
+
+    def violations(self, figures: BoardFigures) -> list[float]:
+        """Optuna's constraint values: each <= 0 when met, else by how much it is broken
+        (as a share of the cap; 1 for not fitting the board)."""
+        values = [0.0 if figures.fits_board else 1.0]
+        for cap, figure in ((self.max_flash, figures.flash_bytes),
+                            (self.max_ram, figures.arena_bytes),
+                            (self.max_latency_ms, figures.latency_ms)):
+            if cap is not None:
+                values.append(1.0 if figure is None else (figure - cap) / cap)
+        return values
+
+    def constraint_names(self) -> list[str]:
+        """The names of :meth:`violations`' values, in order."""
+        return ["board"] + [name for name, cap in (("max_flash", self.max_flash),
+                                                   ("max_ram", self.max_ram),
+                                                   ("max_latency_ms", self.max_latency_ms))
+                            if cap is not None]
+
+    def broken(self, figures: BoardFigures) -> list[str]:
+        """Why ``figures`` are infeasible, one phrase per broken limit (empty: feasible)."""
+        reasons = [] if figures.fits_board else [f"does not fit {figures.board}: "
+                                                 f"{figures.why_not}"]
+        if self.max_flash is not None and figures.flash_bytes > self.max_flash:
+            reasons.append(f"flash {figures.flash_bytes:,} B > --max-flash {self.max_flash:,}")
+        if self.max_ram is not None and figures.arena_bytes > self.max_ram:
+            reasons.append(f"arena {figures.arena_bytes:,} B > --max-ram {self.max_ram:,}")
+        if self.max_latency_ms is not None and (
+                figures.latency_ms is None or figures.latency_ms > self.max_latency_ms):
+            shown = "unknown" if figures.latency_ms is None else f"{figures.latency_ms:.3g} ms"
+            reasons.append(f"latency {shown} > --max-latency-ms {self.max_latency_ms:g}")
+        return reasons
+
+    def describe(self) -> str:
+        parts = [f"{name} {value:,}" if isinstance(value, int) else f"{name} {value:g}"
+                 for name, value in (("--max-flash", self.max_flash),
+                                     ("--max-ram", self.max_ram),
+                                     ("--max-latency-ms", self.max_latency_ms))
+                 if value is not None]
+        return ", ".join(parts) if parts else "no caps"

@@ -1,0 +1,310 @@
+"""The search space: which train-quantize options a trial varies, and over which values.
+
+Every entry is a train-quantize option (or, for ``distill``, whether to use the teacher
+given with ``--distill-from``), so a trial is an ordinary run that its ``report.json``
+reproduces. ``[tune.space]`` in the config file overrides any entry with a list (choose
+among these), a table ``{low, high, step, log}`` (a range) or a single value (fixed, not
+searched); an option fixed for every trial (``[tune]`` or a flag) leaves the space. A
+user's model (``--model FILE``) keeps its architecture and training: only the compression
+steps are searched. Everything is checked here, before any training, and an unknown key
+is refused by name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from edgetf.base.errors import ConfigError
+from edgetf.data.builtin_models import ARCHITECTURES
+from edgetf.train.options import FIELD_NAMES, TrainQuantizeOptions
+
+SOURCE = "[tune.space]"
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The values one entry may take: ``choices``, a range ``low..high``, or one value."""
+
+    choices: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    log: bool = False
+    value: object = None
+
+    @property
+    def is_range(self) -> bool:
+        return self.low is not None
+
+    @property
+    def searched(self) -> bool:
+        return self.is_range or len(self.choices) > 1
+
+    def candidates(self) -> tuple:
+        """The values worth checking before any training: each choice, or both ends."""
+        if self.is_range:
+            return (self.low, self.high)
+        return self.choices or (self.value,)
+
+    def pick(self, trial, name: str, kind: type):
+        """The value for this trial (Optuna's suggestion, or the fixed value)."""
+        if self.is_range:
+            if kind is int:
+                return trial.suggest_int(name, int(self.low), int(self.high),
+                                         step=int(self.step or 1), log=self.log)
+            return trial.suggest_float(name, self.low, self.high, step=self.step, log=self.log)
+        if len(self.choices) > 1:
+            return trial.suggest_categorical(name, list(self.choices))
+        return self.choices[0] if self.choices else self.value
+
+    def describe(self) -> str:
+        if self.is_range:
+            extra = " (log)" if self.log else f" step {self.step:g}" if self.step else ""
+            return f"{self.low:g} .. {self.high:g}{extra}"
+        if len(self.choices) > 1:
+            return ", ".join(_show(choice) for choice in self.choices)
+        return f"= {_show(self.candidates()[0])}"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One entry of the space."""
+
+    name: str
+    kind: type
+    scope: str
+    """``model``/``training``: built-in architectures only; ``compression``: any model."""
+    default: Domain | None
+    """None: not searched unless ``[tune.space]`` asks for it."""
+    option: str
+    """The TrainQuantizeOptions field it needs: entries of options this edgetf lacks are
+    left out of the default space and refused in ``[tune.space]``."""
+    to_options: Callable[[object], dict]
+    meaning: str
+
+
+def _same(name: str) -> Callable[[object], dict]:
+    return lambda value: {name: value}
+
+
+def _off_at(name: str, off) -> Callable[[object], dict]:
+    return lambda value: {name: None if value == off else value}
+
+
+def _distill(value) -> dict:
+    defaults = TrainQuantizeOptions()
+    return {} if value else {"distill_from": None,
+                             "distill_temperature": defaults.distill_temperature,
+                             "distill_alpha": defaults.distill_alpha}
+
+
+_IMAGE_MODELS = Domain(choices=("tiny-cnn", "ds-cnn", "mlp"))
+#: In sampling order: a later entry may depend on an earlier one (prune_structure on prune).
+PARAMS: tuple[Param, ...] = (
+    Param("model", str, "model", _IMAGE_MODELS, "model", _same("model"),
+          "built-in architecture (mlp only for feature vectors)"),
+    Param("width", float, "model", Domain(low=0.25, high=1.5, step=0.25), "width",
+          _same("width"), "multiplier of every hidden layer's filters or units"),
+    Param("depth", int, "model", Domain(low=1, high=3), "depth", _same("depth"),
+          "convolutions (tiny-cnn), separable blocks (ds-cnn), hidden layers (mlp)"),
+    Param("learning_rate", float, "training", Domain(low=3e-4, high=3e-3, log=True),
+          "learning_rate", _same("learning_rate"), "Adam's learning rate"),
+    Param("epochs", int, "training", Domain(low=5, high=30, step=5), "epochs",
+          _same("epochs"), "training epochs"),
+    Param("fine_tune_epochs", int, "compression", None, "fine_tune_epochs",
+          _same("fine_tune_epochs"), "epochs of each step's fine-tuning (default 4)"),
+    Param("low_rank", float, "compression", Domain(low=0.0, high=0.5, step=0.25), "low_rank",
+          _off_at("low_rank", 0.0), "low-rank factorization R (0: off)"),
+    Param("prune", float, "compression", Domain(low=0.0, high=0.75, step=0.25), "prune",
+          _off_at("prune", 0.0), "pruning sparsity (0: off)"),
+    Param("prune_structure", str, "compression", Domain(choices=("none", "2:4")),
+          "prune_structure", _off_at("prune_structure", "none"),
+          "M:N structure of the pruning, when pruning"),
+    Param("binary_weights", bool, "compression", Domain(choices=(False, True)),
+          "binary_weights", _same("binary_weights"), "binary weights"),
+    Param("cluster", int, "compression", Domain(choices=(0, 8, 16, 32)), "cluster",
+          _off_at("cluster", 0), "clustering K (0: off), unless binary"),
+    Param("weight_bits", int, "compression", Domain(choices=(8, 4, 2)), "weight_bits",
+          _off_at("weight_bits", 8), "bits per weight (8: off), unless binary"),
+    Param("qat", bool, "compression", Domain(choices=(True, False)), "qat", _same("qat"),
+          "quantization-aware training"),
+    Param("distill", bool, "compression", Domain(choices=(True, False)), "distill_from",
+          _distill, "distillation from --distill-from's teacher (only with one)"),
+)
+BY_NAME = {param.name: param for param in PARAMS}
+
+
+def available(param: Param) -> bool:
+    """Whether this edgetf's train-quantize has the option the entry sets."""
+    return param.option in FIELD_NAMES
+
+
+@dataclass(frozen=True)
+class Space:
+    """The entries a trial picks (searched or fixed), over the options fixed for all."""
+
+    domains: dict[str, Domain]
+    base: TrainQuantizeOptions
+
+    def suggest(self, trial) -> dict:
+        """Pick every applicable entry for ``trial`` (define-by-run: Optuna records only
+        what was asked, so prune_structure exists only in pruned trials)."""
+        values: dict = {}
+        for param in PARAMS:
+            domain = self.domains.get(param.name)
+            if domain is not None and self._applies(param.name, values):
+                values[param.name] = domain.pick(trial, param.name, param.kind)
+        return values
+
+    def _applies(self, name: str, values: dict) -> bool:
+        if name == "prune_structure":
+            return bool(values.get("prune", self.base.prune or 0))
+        if name in ("cluster", "weight_bits"):
+            return not values.get("binary_weights", getattr(self.base, "binary_weights", False))
+        return True
+
+    def options(self, values: dict, out: str | None = None) -> TrainQuantizeOptions:
+        """The train-quantize options of a trial that picked ``values``."""
+        changes: dict = {}
+        for name, value in values.items():
+            changes.update(BY_NAME[name].to_options(value))
+        return replace(self.base, **changes, out=out, force=out is not None)
+
+    def searched(self) -> list[str]:
+        return [name for name, domain in self.domains.items() if domain.searched]
+
+    def describe(self) -> list[tuple[str, str]]:
+        return [(name, domain.describe()) for name, domain in self.domains.items()]
+
+
+def build_space(overrides: dict, base: TrainQuantizeOptions, *, fixed: set[str],
+                input_shape: tuple[int, ...], user_model: bool) -> Space:
+    """The default space, less what ``fixed`` names, with ``overrides`` applied; checked.
+
+    ``fixed``: the train-quantize options given for every trial (flags or ``[tune]``),
+    which the default space leaves alone and ``[tune.space]`` may not name.
+    """
+    unknown = sorted(set(overrides) - set(BY_NAME))
+    if unknown:
+        raise ConfigError(
+            f"{SOURCE}: unknown key(s) {', '.join(map(repr, unknown))}; the space has "
+            f"{', '.join(name for name in BY_NAME)}")
+    domains: dict[str, Domain] = {}
+    for param in PARAMS:
+        given = param.name in overrides
+        if given:
+            _check_allowed(param, fixed, base, user_model)
+        elif (param.default is None or not available(param) or _fixed(param, fixed)
+              or (param.scope != "compression" and user_model)
+              or (param.name == "distill" and base.distill_from is None)):
+            continue
+        domain = _domain(param, overrides[param.name]) if given else param.default
+        if param.name == "model" and not given and len(input_shape) == 1:
+            domain = Domain(value="mlp")
+        domains[param.name] = domain
+    space = Space(domains, base)
+    for name, domain in domains.items():
+        _check_values(space, name, domain, input_shape)
+    return space
+
+
+def _check_allowed(param: Param, fixed: set[str], base: TrainQuantizeOptions,
+                   user_model: bool) -> None:
+    key = _key(param.name)
+    if not available(param):
+        raise ConfigError(f"{SOURCE}: '{key}' needs train-quantize's --{_key(param.option)}, "
+                          "which this edgetf does not have; remove it")
+    if _fixed(param, fixed):
+        raise ConfigError(f"{SOURCE}: '{key}' is also fixed for every trial (a flag or a "
+                          f"[tune] key); keep one of them")
+    if user_model and param.scope != "compression":
+        raise ConfigError(f"{SOURCE}: '{key}' sizes or trains a built-in architecture, but "
+                          f"--model {base.model} is your own model, of which only the "
+                          "compression steps are searched; remove it")
+    if param.name == "distill" and base.distill_from is None:
+        raise ConfigError(f"{SOURCE}: 'distill' needs a teacher; give --distill-from TEACHER")
+
+
+def _fixed(param: Param, fixed: set[str]) -> bool:
+    """Whether the option the entry sets is given for every trial (the teacher is given
+    for ``distill`` to choose whether to use it)."""
+    return param.option in fixed and param.name != "distill"
+
+
+def _domain(param: Param, raw) -> Domain:
+    key = _key(param.name)
+    if isinstance(raw, list):
+        choices = tuple(_value(param, item) for item in raw)
+        if not choices or len(set(choices)) != len(choices):
+            raise ConfigError(f"{SOURCE}: '{key}' must list distinct values, got {raw!r}")
+        return Domain(choices=choices) if len(choices) > 1 else Domain(value=choices[0])
+    if isinstance(raw, dict):
+        return _range(param, raw)
+    return Domain(value=_value(param, raw))
+
+
+def _range(param: Param, raw: dict) -> Domain:
+    key = _key(param.name)
+    if param.kind not in (int, float):
+        raise ConfigError(f"{SOURCE}: '{key}' takes a list of values, not a range")
+    extra = sorted(set(raw) - {"low", "high", "step", "log"})
+    if extra or "low" not in raw or "high" not in raw:
+        raise ConfigError(f"{SOURCE}: '{key}' range needs low and high (and optionally step "
+                          f"or log), e.g. {{low = 1, high = 4}}; got {raw!r}")
+    low, high = _value(param, raw["low"]), _value(param, raw["high"])
+    step = None if raw.get("step") is None else _value(param, raw["step"])
+    log = raw.get("log", False)
+    if not isinstance(log, bool):
+        raise ConfigError(f"{SOURCE}: '{key}' log must be true or false, got {log!r}")
+    if not low < high:
+        raise ConfigError(f"{SOURCE}: '{key}' range needs low < high, got {low} .. {high}")
+    if log and (step is not None or low <= 0):
+        raise ConfigError(f"{SOURCE}: '{key}' log range needs low > 0 and no step")
+    if step is not None:
+        count = (high - low) / step
+        if not step > 0 or not math.isclose(count, round(count), abs_tol=1e-9):
+            raise ConfigError(f"{SOURCE}: '{key}' step {step} must be positive and divide "
+                              f"high - low ({high - low:g})")
+    return Domain(low=low, high=high, step=step, log=log)
+
+
+def _value(param: Param, raw):
+    """``raw`` with the entry's type; integers are accepted where floats are."""
+    kind = param.kind
+    if kind is float and isinstance(raw, int) and not isinstance(raw, bool):
+        return float(raw)
+    if not isinstance(raw, kind) or (kind is int and isinstance(raw, bool)):
+        raise ConfigError(f"{SOURCE}: '{_key(param.name)}' takes {kind.__name__} values, "
+                          f"got {raw!r}")
+    return raw
+
+
+def _check_values(space: Space, name: str, domain: Domain, input_shape: tuple[int, ...]):
+    """Each choice, or both ends of a range, must make valid train-quantize options."""
+    for value in domain.candidates():
+        if name == "model" and (value not in ARCHITECTURES or (
+                value != "mlp" and len(input_shape) == 1)):
+            raise ConfigError(
+                f"{SOURCE}: model {value!r} is not a built-in architecture for this data "
+                f"(shape {input_shape}); use "
+                f"{'mlp' if len(input_shape) == 1 else ', '.join(ARCHITECTURES)}")
+        values = {name: value}
+        if name == "prune_structure":
+            values["prune"] = 0.5  # a structure only exists with a sparsity
+        try:
+            space.options(values).check()
+        except ConfigError as error:
+            raise ConfigError(f"{SOURCE}: '{_key(name)}' value {_show(value)}: {error}") \
+                from None
+
+
+def _key(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def _show(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, float) else str(value)
