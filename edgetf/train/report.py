@@ -7,19 +7,44 @@ import gzip
 from rich.console import Console
 from rich.table import Table
 
+from edgetf.train.weight_stats import WeightStats
+
 
 def gzipped_size(data: bytes) -> int:
     """Size after gzip -9 with a fixed timestamp: a proxy for how compressible weights are."""
     return len(gzip.compress(data, compresslevel=9, mtime=0))
 
 
-def sizes(int8_model: bytes, float_model: bytes) -> dict:
+def sizes(int8_model: bytes, float_model: bytes, layers: list[WeightStats] = ()) -> dict:
+    """File sizes, and the weights' bytes as int8 and as LUT weights (``layers``).
+
+    ``lut_tflite_estimate`` is the int8 file with each weight tensor that a LUT makes
+    smaller replaced by its LUT size; it leaves out the DECODE operators and their
+    tensors, which ``device_tflite`` (the device's real file, when known) includes.
+    """
+    saved = sum(row.data_bytes - row.lut_bytes for row in layers if row.lut_bytes)
     return {
         "float_tflite": len(float_model),
         "float_tflite_gz": gzipped_size(float_model),
         "int8_tflite": len(int8_model),
         "int8_tflite_gz": gzipped_size(int8_model),
+        "int8_weights": sum(row.data_bytes for row in layers),
+        "lut_weights_estimate": sum(row.lut_bytes or row.data_bytes for row in layers),
+        "lut_tflite_estimate": len(int8_model) - saved,
+        "device_tflite": device_tflite_size(int8_model),
     }
+
+
+def device_tflite_size(int8_model: bytes) -> int | None:
+    """Bytes of the model as the device stores it, LUT weights and DECODE operators
+    included, or None where edgetf cannot make that model.
+
+    The one place train-quantize asks for it: edgetf's device compression
+    (``edgetf.tflm.compression``) is not part of this version yet, so this returns None
+    and the report gives ``lut_tflite_estimate`` alone.
+    """
+    del int8_model
+    return None
 
 
 def _pct(value) -> str:
@@ -51,19 +76,29 @@ def render_summary(report: dict, console: Console) -> None:
                     f"{size['float_tflite']:,} B ({size['float_tflite_gz']:,} B)")
     summary.add_row("int8 .tflite (gzipped)",
                     f"{size['int8_tflite']:,} B ({size['int8_tflite_gz']:,} B)")
+    if "lut_tflite_estimate" in size:
+        summary.add_row("int8 weights → as LUT weights (estimate)",
+                        f"{size['int8_weights']:,} B → {size['lut_weights_estimate']:,} B")
+        device = size.get("device_tflite")
+        summary.add_row(".tflite with LUT weights" + ("" if device else " (estimate)"),
+                        f"{device:,} B" if device else f"≈ {size['lut_tflite_estimate']:,} B")
     summary.add_row("ops", ", ".join(report["ops"]))
     arena = report["arena"]
     summary.add_row("TFLM arena", f"{arena['bytes']:,} B ({arena['method']})")
     console.print(summary)
 
     layers = Table(title="int8 weights per layer", title_justify="left")
-    for column in ("layer", "op", "shape", "zeros", "distinct", "max distinct / channel"):
+    for column in ("layer", "op", "shape", "zeros", "distinct", "max distinct / channel",
+                   "bits", "int8 B", "LUT B (est.)"):
         layers.add_column(column, justify="left" if column in ("layer", "op") else "right")
     for row in report["layers"]:
+        lut = row.get("lut_bytes_estimate")
         layers.add_row(
             row["layer"], row["op"], "x".join(str(d) for d in row["shape"]),
             f"{100 * row['sparsity']:.1f} %", str(row["distinct_values"]),
             str(row["max_distinct_per_channel"]) if row["per_channel"] else "per tensor",
+            str(row.get("weight_bits", "")), f"{row.get('data_bytes', 0):,}",
+            f"{lut:,}" if lut else "—",
         )
     console.print(layers)
     for step in report["steps"]:
