@@ -48,8 +48,7 @@ SPECTROGRAMS = {
     "--weight-bits 2": {"weight_bits": 2},
     "--binary-weights inner": {"binary_weights": "inner"},
     "--binary-weights inner --no-qat": {"binary_weights": "inner", "qat": False},
-    "--binary-weights inner --fine-tune-epochs 12": {"binary_weights": "inner",
-                                                      "fine_tune_epochs": 12},
+    "--binary-weights all --no-qat": {"binary_weights": "all", "qat": False},
 }
 
 
@@ -93,9 +92,11 @@ def _sounds(count: int, rng) -> tuple[np.ndarray, np.ndarray]:
             if slope:
                 length = min(length, int(8.5 / abs(slope)))  # stay inside the 10 bands
                 frames = frames[:length]
-            travel = slope * (length - 1)  # start where the whole chirp fits in 0.5..8.5
-            start = rng.uniform(max(0.5, 0.5 - travel), min(8.5, 8.5 - travel))
-            tone(i, onset, start + slope * frames, loudness)
+            # start where the whole chirp fits in 0.5..8.5 (the bounds cross by a hair when
+            # the chirp spans more than 8 bands; sorted, it may then end just outside)
+            travel = slope * (length - 1)
+            bounds = sorted((max(0.5, 0.5 - travel), min(8.5, 8.5 - travel)))
+            tone(i, onset, rng.uniform(*bounds) + slope * frames, loudness)
         elif sound == "trill":
             band, gap = rng.uniform(1, 5), rng.uniform(2.5, 4)
             tone(i, onset, band + gap * ((frames // 2) % 2), loudness)
