@@ -8,6 +8,7 @@ imports TensorFlow at module level, so commands that do not train stay fast.
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -47,6 +48,13 @@ def main_options(
 
 
 
+class BinaryWeights(str, Enum):
+    """The values of ``--binary-weights`` (the same as ``edgetf.compress.binary.MODES``)."""
+
+    inner = "inner"
+    all = "all"
+
+
 @app.command("train-quantize")
 def train_quantize_command(
     out: Annotated[Path | None, typer.Option(
@@ -79,6 +87,18 @@ def train_quantize_command(
     cluster_per_channel: Annotated[bool | None, typer.Option(
         "--cluster-per-channel", help="Cluster each output channel of Conv2D separately.")
     ] = None,
+    weight_bits: Annotated[int | None, typer.Option(
+        help="B-bit weights for TFLM's look-up-table compression, B in 1..7: clusters to "
+        "2^B values per output channel (Conv2D; per tensor for the other layers, as tfmot "
+        "allows) and keeps them through QAT (CQAT, PCQAT after --prune). Replaces "
+        "--cluster and --cluster-per-channel.")] = None,
+    binary_weights: Annotated[BinaryWeights | None, typer.Option(
+        help="XNOR-Net binary weights: each output channel of Conv2D, DepthwiseConv2D and "
+        "Dense kernels becomes ±alpha (alpha = mean |W|; one alpha per tensor for Dense "
+        "under QAT, which quantizes it per tensor), fine-tuned with a straight-through "
+        "estimator, 1-bit LUT weights on the device. 'inner' keeps the first and last "
+        "weighted layers 8-bit, 'all' binarizes them too. Not with --prune, --cluster or "
+        "--weight-bits.", case_sensitive=False)] = None,
     qat: Annotated[bool | None, typer.Option(
         "--qat/--no-qat", help="Quantization-aware training before conversion. "
         "\\[default: --qat]")] = None,
@@ -131,6 +151,10 @@ def train_quantize_command(
     it under LiteRT and TFLM.
 
     Example: edgetf train-quantize --data digits --prune 0.5 --cluster 16 --out runs/digits
+
+    Example: edgetf train-quantize --data digits --weight-bits 2 --out runs/2bit
+
+    Example: edgetf train-quantize --data digits --binary-weights inner --out runs/bwn
     """
 
     def action(reporter: Reporter) -> None:
@@ -142,7 +166,9 @@ def train_quantize_command(
             config, out=str(out) if out else None, data=data, model=model,
             label_column=label_column, width=width, depth=depth, prune=prune,
             prune_structure=prune_structure,
-            cluster=cluster, cluster_per_channel=cluster_per_channel, qat=qat,
+            cluster=cluster, cluster_per_channel=cluster_per_channel,
+            weight_bits=weight_bits,
+            binary_weights=binary_weights.value if binary_weights else None, qat=qat,
             low_rank=low_rank, low_rank_energy=low_rank_energy, distill_from=distill_from,
             distill_temperature=distill_temperature, distill_alpha=distill_alpha,
             distill_baseline=distill_baseline, epochs=epochs,

@@ -56,6 +56,16 @@ def cluster(model, training: Training, *, clusters: int, per_channel: bool,
         layer_per_channel = per_channel and type(layer).__name__ == "Conv2D"
         if per_channel and not layer_per_channel:
             report.skip(layer, "clustered per tensor: tfmot clusters per channel only for Conv2D")
+        if layer_per_channel:
+            weights = kernel.numpy()
+            per = weights.size // weights.shape[-1]
+            if per <= clusters:  # Conv2D is quantized per channel: already few enough
+                return leave_alone(layer, f"its {per} weights per output channel are not "
+                                          f"more than {clusters} clusters")
+            problem = _per_channel_problem(weights, clusters) if preserve_sparsity else None
+            if problem:
+                layer_per_channel = False
+                report.skip(layer, f"clustered per tensor: {problem}")
         report.layers.append(layer.name)
         return api.cluster_weights(
             layer,
@@ -79,6 +89,27 @@ def cluster(model, training: Training, *, clusters: int, per_channel: bool,
     for layer in frozen:
         layer.trainable = True
     return api.strip_clustering(wrapped), report
+
+
+def _per_channel_problem(kernel: np.ndarray, clusters: int) -> str | None:
+    """Why tfmot's sparsity-preserving per-channel k-means++ would fail on ``kernel``.
+
+    tfmot 0.8.1 keeps one centroid at zero and shares the other K - 1 between each
+    channel's negative and positive weights in proportion to their counts (rounded
+    half to even, like ``tf.math.round``); a channel with fewer weights of a sign than
+    centroids given to it stops k-means++ ("Expected num_to_sample <= points.rows()"),
+    and one with no non-zero weight leaves the channels' centroid lists ragged.
+    Clustered per tensor instead, the Conv2D channels still get at most K values each.
+    """
+    for channel in kernel.reshape(-1, kernel.shape[-1]).T:
+        negative, positive = int(np.sum(channel < 0)), int(np.sum(channel > 0))
+        if negative + positive == 0:
+            return "a pruned channel holds no non-zero weight, which tfmot cannot cluster"
+        to_negative = int(np.round((clusters - 1) * negative / (negative + positive)))
+        if to_negative > negative or clusters - 1 - to_negative > positive:
+            return (f"a pruned channel holds {negative + positive} non-zero weights, too few "
+                    f"for tfmot's per-channel k-means++ with {clusters} clusters")
+    return None
 
 
 def _clusterable(layer, registry) -> bool:

@@ -11,6 +11,7 @@ import re
 
 from edgetf.base.errors import OptimizationError
 from edgetf.base.tf_import import import_tf
+from edgetf.compress.binary import keep_binary, kernel_variable
 from edgetf.compress.common import StepReport, Training
 
 LEARNING_RATE = 5e-4
@@ -18,8 +19,13 @@ _UNSUPPORTED = re.compile(r"Layer (\S+?):<class '[\w.]*?(\w+)'> is not supported
 
 
 def quantization_aware_train(model, training: Training, *, pruned: bool, clustered: bool,
-                             epochs: int, source: str = "model"):
-    """Return the QAT model (with fake-quant nodes) after ``epochs`` of fine-tuning."""
+                             epochs: int, source: str = "model",
+                             binary: dict[str, tuple[int, ...]] | None = None):
+    """Return the QAT model (with fake-quant nodes) after ``epochs`` of fine-tuning.
+
+    ``binary`` maps the layers binarized by :func:`~edgetf.compress.binary.binarize` to
+    their alpha axes: their kernels are kept at ``±alpha`` throughout.
+    """
     import_tf()
     import tensorflow_model_optimization as tfmot
 
@@ -41,9 +47,30 @@ def quantization_aware_train(model, training: Training, *, pruned: bool, cluster
     except (RuntimeError, ValueError, TypeError) as error:
         raise _unsupported_error(str(error), source) from None
     report.layers = [layer.name for layer in model.layers if layer.trainable_weights]
+    callbacks = []
+    if binary:
+        callbacks.append(keep_binary(_binary_kernels(qat_model, binary)))
+        report.settings["binary_weights_kept"] = sorted(binary)
     training.fit(qat_model, epochs=epochs, learning_rate=LEARNING_RATE,
-                 description=f"quantization-aware training ({name})")
+                 description=f"quantization-aware training ({name})", callbacks=callbacks)
     return qat_model, report
+
+
+def _binary_kernels(qat_model, binary: dict[str, tuple[int, ...]]) -> dict[str, tuple]:
+    """The kernel variable of each binarized layer's QAT wrapper, with its alpha axes."""
+    found = {}
+    for wrapper in qat_model.layers:
+        inner = getattr(wrapper, "layer", None)
+        if inner is not None and inner.name in binary:
+            variable = kernel_variable(inner, wrapper.trainable_weights)
+            if variable is not None:
+                found[inner.name] = (variable, binary[inner.name])
+    missing = sorted(set(binary) - set(found))
+    if missing:
+        raise OptimizationError(
+            f"quantization-aware training: no kernel found for the binarized layer(s) "
+            f"{', '.join(missing)} in tfmot's wrappers; rerun with --no-qat")
+    return found
 
 
 def check_qat_supported(model, source: str) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edgetf.base.errors import ConfigError
+from edgetf.compress.binary import MODES as BINARY_MODES
 from edgetf.data.builtin_models import ARCHITECTURES, MAX_DEPTH, is_model_path
 
 if sys.version_info >= (3, 11):
@@ -35,6 +36,8 @@ class TrainQuantizeOptions:
     prune_structure: str | None = None
     cluster: int | None = None
     cluster_per_channel: bool = False
+    weight_bits: int | None = None  # cluster to 2**B values per output channel
+    binary_weights: str | None = None  # "inner" or "all": XNOR-Net's binary weights
     qat: bool = True
     low_rank: float | None = None  # rank = ceil(low_rank * min(m, n)) per weight matrix
     low_rank_energy: float | None = None  # or the rank keeping this share of sigma^2
@@ -69,6 +72,7 @@ class TrainQuantizeOptions:
                 f"--cluster {self.cluster} is outside 2..256; give the number of distinct "
                 f"weight values per tensor, e.g. --cluster 16"
             )
+        self._check_weight_bits()
         if self.cluster_per_channel and self.cluster is None:
             raise ConfigError("--cluster-per-channel needs --cluster K, e.g. --cluster 16")
         self._check_size()
@@ -98,6 +102,36 @@ class TrainQuantizeOptions:
             raise ConfigError(f"--width and --depth size the built-in architectures "
                               f"({', '.join(ARCHITECTURES)}); {self.model} keeps its own "
                               f"size, so drop them")
+
+    def _check_weight_bits(self) -> None:
+        """--weight-bits B is --cluster 2**B --cluster-per-channel with its own promise;
+        --binary-weights sets every weight itself, so neither combines with clustering,
+        and binary weights (never zero) not with pruning."""
+        if self.weight_bits is not None:
+            if not 1 <= self.weight_bits <= 7:
+                raise ConfigError(
+                    f"--weight-bits {self.weight_bits} is outside 1..7; give the bits per "
+                    f"weight of TFLM's look-up-table weights (8 is plain int8), e.g. "
+                    f"--weight-bits 4")
+            if self.cluster is not None or self.cluster_per_channel:
+                given = "--cluster" if self.cluster is not None else "--cluster-per-channel"
+                raise ConfigError(
+                    f"--weight-bits {self.weight_bits} already clusters (to "
+                    f"{2 ** self.weight_bits} values per output channel or tensor); drop {given}")
+        if self.binary_weights is None:
+            return
+        if self.binary_weights not in BINARY_MODES:
+            raise ConfigError(
+                f"--binary-weights {self.binary_weights!r} is not one of "
+                f"{', '.join(BINARY_MODES)}; 'inner' keeps the first and last weighted "
+                f"layers 8-bit, 'all' binarizes them too")
+        for flag, value in (("--weight-bits", self.weight_bits), ("--cluster", self.cluster),
+                            ("--prune", self.prune)):
+            if value is not None:
+                why = ("binary weights are never zero" if flag == "--prune"
+                       else "binary weights already take 2 values per channel")
+                raise ConfigError(
+                    f"--binary-weights and {flag} do not combine ({why}); drop one of them")
 
     def _check_low_rank(self) -> None:
         if self.low_rank is not None and self.low_rank_energy is not None:
@@ -150,6 +184,15 @@ class TrainQuantizeOptions:
         return bool(self.prune)
 
     @property
+    def clusters(self) -> int | None:
+        """Values per clustered tensor (or channel): --cluster K, or 2**B for --weight-bits."""
+        return 2 ** self.weight_bits if self.weight_bits is not None else self.cluster
+
+    @property
+    def clusters_per_channel(self) -> bool:
+        return self.cluster_per_channel or self.weight_bits is not None
+
+    @property
     def factoring(self) -> bool:
         return self.low_rank is not None or self.low_rank_energy is not None
 
@@ -199,7 +242,7 @@ def coerce_config_value(path: Path | str, key: str, value, default):
     expected = {"prune": float, "cluster": int, "epochs": int, "model": str,
                 "label_column": str, "prune_structure": str, "out": str,
                 "low_rank": float, "low_rank_energy": float, "distill_from": str,
-                "depth": int}.get(
+                "depth": int, "weight_bits": int, "binary_weights": str}.get(
         key.replace("-", "_"), type(default))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflm.compression import compression_unavailable, device_model, lut_choices
+from edgetf.train.weight_stats import WeightStats
 
 
 def gzipped_size(data: bytes) -> int:
@@ -16,18 +17,28 @@ def gzipped_size(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=9, mtime=0))
 
 
-def sizes(int8_model: bytes, float_model: bytes) -> dict:
-    """File sizes, and the int8 model as a board's flash stores it (``int8_device``: LUT
-    weights and no names, what ``emit-firmware --compress auto`` writes before any board's
-    RAM limit; None where tflite-micro's compressor is not installed)."""
+def sizes(int8_model: bytes, float_model: bytes, layers: list[WeightStats] = ()) -> dict:
+    """File sizes, the weights' bytes as int8 and as LUT weights (``layers``), and the
+    int8 model as a board's flash stores it.
+
+    ``lut_tflite_estimate`` is the int8 file with each weight tensor that a LUT makes
+    smaller replaced by its LUT size; it leaves out the DECODE operators and their
+    tensors. ``device_tflite`` is the real thing: what ``emit-firmware --compress auto``
+    writes (LUT weights with their DECODE operators, no names) before any board's RAM or
+    kernel-code limit; None where tflite-micro's compressor is not installed.
+    """
+    saved = sum(row.data_bytes - row.lut_bytes for row in layers if row.lut_bytes)
     device = device_size(int8_model)
     return {
         "float_tflite": len(float_model),
         "float_tflite_gz": gzipped_size(float_model),
         "int8_tflite": len(int8_model),
         "int8_tflite_gz": gzipped_size(int8_model),
-        "int8_device": device["bytes"] if device else None,
-        "int8_device_lut_tensors": device["lut_tensors"] if device else None,
+        "int8_weights": sum(row.data_bytes for row in layers),
+        "lut_weights_estimate": sum(row.lut_bytes or row.data_bytes for row in layers),
+        "lut_tflite_estimate": len(int8_model) - saved,
+        "device_tflite": device["bytes"] if device else None,
+        "device_lut_tensors": device["lut_tensors"] if device else None,
     }
 
 
@@ -69,23 +80,34 @@ def render_summary(report: dict, console: Console) -> None:
                     f"{size['float_tflite']:,} B ({size['float_tflite_gz']:,} B)")
     summary.add_row("int8 .tflite (gzipped)",
                     f"{size['int8_tflite']:,} B ({size['int8_tflite_gz']:,} B)")
-    if size.get("int8_device") is not None:
-        summary.add_row("int8 as the board stores it",
-                        f"{size['int8_device']:,} B ({size['int8_device_lut_tensors']} LUT "
-                        f"tensors; {size['int8_device'] / size['int8_tflite']:.0%})")
+    if "lut_tflite_estimate" in size:
+        summary.add_row("int8 weights → as LUT weights (estimate)",
+                        f"{size['int8_weights']:,} B → {size['lut_weights_estimate']:,} B")
+    device = size.get("device_tflite")
+    if device:
+        summary.add_row("int8 as the board stores it (LUT weights, no names)",
+                        f"{device:,} B ({size['device_lut_tensors']} LUT tensors; "
+                        f"{device / size['int8_tflite']:.0%} of the .tflite)")
+    elif "lut_tflite_estimate" in size:
+        summary.add_row(".tflite with LUT weights (estimate)",
+                        f"≈ {size['lut_tflite_estimate']:,} B")
     summary.add_row("ops", ", ".join(report["ops"]))
     arena = report["arena"]
     summary.add_row("TFLM arena", f"{arena['bytes']:,} B ({arena['method']})")
     console.print(summary)
 
     layers = Table(title="int8 weights per layer", title_justify="left")
-    for column in ("layer", "op", "shape", "zeros", "distinct", "max distinct / channel"):
+    for column in ("layer", "op", "shape", "zeros", "distinct", "max distinct / channel",
+                   "bits", "int8 B", "LUT B (est.)"):
         layers.add_column(column, justify="left" if column in ("layer", "op") else "right")
     for row in report["layers"]:
+        lut = row.get("lut_bytes_estimate")
         layers.add_row(
             row["layer"], row["op"], "x".join(str(d) for d in row["shape"]),
             f"{100 * row['sparsity']:.1f} %", str(row["distinct_values"]),
             str(row["max_distinct_per_channel"]) if row["per_channel"] else "per tensor",
+            str(row.get("weight_bits", "")), f"{row.get('data_bytes', 0):,}",
+            f"{lut:,}" if lut else "—",
         )
     console.print(layers)
     for step in report["steps"]:

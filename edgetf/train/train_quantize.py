@@ -105,21 +105,32 @@ def train_quantize(options: TrainQuantizeOptions,
                                      epochs=options.fine_tune_epochs)
         steps.append(step)
         timings["prune"] = _lap(clock, timings)
-    if options.cluster:
-        model, step = compress.cluster(model, training, clusters=options.cluster,
-                                       per_channel=options.cluster_per_channel,
+    if options.clusters:
+        model, step = compress.cluster(model, training, clusters=options.clusters,
+                                       per_channel=options.clusters_per_channel,
                                        preserve_sparsity=options.pruning,
                                        epochs=options.fine_tune_epochs)
+        if options.weight_bits is not None:
+            step.settings["weight_bits"] = options.weight_bits
         steps.append(step)
         timings["cluster"] = _lap(clock, timings)
+    binary = None
+    if options.binary_weights:
+        # tfmot's QAT quantizes Dense kernels per tensor (the converter alone: per channel)
+        model, step = compress.binarize(model, training, layers=options.binary_weights,
+                                        per_tensor=("Dense",) if options.qat else (),
+                                        epochs=options.fine_tune_epochs)
+        binary = {row["layer"]: tuple(row["alpha_axes"]) for row in step.per_layer}
+        steps.append(step)
+        timings["binary"] = _lap(clock, timings)
     if steps:
         _recompile(model, training)
         accuracy["compressed_float_keras"] = keras_accuracy(model, data.x_test, data.y_test)
     layer_names = [layer.name for layer in model.layers]
     if options.qat:
         model, step = compress.quantization_aware_train(
-            model, training, pruned=options.pruning, clustered=bool(options.cluster),
-            epochs=options.fine_tune_epochs, source=source)
+            model, training, pruned=options.pruning, clustered=bool(options.clusters),
+            epochs=options.fine_tune_epochs, source=source, binary=binary)
         steps.append(step)
         accuracy["qat_keras"] = keras_accuracy(model, data.x_test, data.y_test)
         timings["qat"] = _lap(clock, timings)
@@ -136,6 +147,7 @@ def train_quantize(options: TrainQuantizeOptions,
         report = _measure(int8_model, float_tflite, data, layer_names, reporter)
     timings["evaluate"] = _lap(clock, timings)
     report["accuracy"] = {**accuracy, **report["accuracy"]}
+    _check_values(report["layers"], steps, reporter)
     report.update({
         "edgetf_version": __version__,
         "data": data.summary(),
@@ -224,6 +236,21 @@ def _distillation_report(teacher: Teacher, options: TrainQuantizeOptions, data: 
     }
 
 
+def _check_values(layers: list[dict], steps, reporter: Reporter) -> None:
+    """Warn where the int8 weights hold more values per channel than a step promised
+    (clustering: its K; binarization: 2), naming the layer: the LUT would need more bits."""
+    rows = {row["layer"]: row for row in layers}
+    for step in steps:
+        limit = {"cluster": step.settings.get("clusters"), "binary": 2}.get(step.step)
+        for name in step.layers if limit else ():
+            row = rows.get(name)
+            if row is not None and row["max_distinct_per_channel"] > limit:
+                reporter.warn(
+                    f"{step.step}: layer '{name}' holds {row['max_distinct_per_channel']} "
+                    f"distinct int8 values in a channel, more than {limit}; its LUT needs "
+                    f"{row['weight_bits']} bits")
+
+
 def _recompile(model, training: Training) -> None:
     """Stripped models lose their compile state; recompile so Keras can evaluate them."""
     training.fit(model, epochs=0, learning_rate=1e-3, description="")
@@ -240,10 +267,11 @@ def _measure(int8_model: bytes, float_model: bytes, data: Dataset, layer_names: 
         reporter.warn("tflite-micro is not installed on this platform: TFLM accuracy skipped "
                       "and the arena estimated from the flatbuffer")
     arena = measure_arena(int8_model)
+    layers = weight_stats(parsed, layer_names)
     return {
         "accuracy": comparison.to_dict(),
-        "layers": [stats.to_dict() for stats in weight_stats(parsed, layer_names)],
-        "sizes": sizes(int8_model, float_model),
+        "layers": [stats.to_dict() for stats in layers],
+        "sizes": sizes(int8_model, float_model, layers),
         "ops": list(parsed.op_names()),
         "arena": {"bytes": arena.bytes, "method": arena.method, "note": arena.note},
     }

@@ -1,8 +1,13 @@
-"""What compression left in the int8 weights: zeros and distinct values, per tensor.
+"""What compression left in the int8 weights: zeros, distinct values, and the bits per
+weight that TFLM's look-up-table (LUT) weights would need.
 
 Computed from the converted ``.tflite``, not from Keras, because the converter
 can undo compression (requantizing per channel spreads clustered values apart):
 what counts is what will be in flash.
+
+A LUT tensor stores ``b``-bit indices into one value table per quantization channel (one
+table for a tensor quantized per tensor), ``b`` = ceil(log2(values in the largest
+table)), at least 1 and at most 7 (tflite-micro's ``LookupTableData::kMaxBitWidth``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ import numpy as np
 from edgetf.tflite.model import TfliteModel
 
 _NAME_PARTS = re.compile(r"[/;:]")
+MAX_LUT_BITS = 7
+#: The LUT's ancillary tensor starts with a 16-byte header (tflite-micro
+#: ``docs/compression.md``), then ``channels x stride`` table values.
+LUT_HEADER_BYTES = 16
 
 
 @dataclass(frozen=True)
@@ -27,10 +36,38 @@ class WeightStats:
     distinct_values: int
     per_channel: bool
     max_distinct_per_channel: int
+    channels: int = 1  # quantization channels: one LUT value table each
+    itemsize: int = 1  # 1 for int8, 2 for int16
+
+    @property
+    def weight_bits(self) -> int:
+        """Bits per weight as LUT indices, lossless; the stored width (8 for int8) when a
+        table would exceed 128 values."""
+        if self.max_distinct_per_channel > 2 ** MAX_LUT_BITS:
+            return 8 * self.itemsize
+        return max(1, (self.max_distinct_per_channel - 1).bit_length())
+
+    @property
+    def data_bytes(self) -> int:
+        """Bytes of the weights as the .tflite stores them."""
+        return int(np.prod(self.shape)) * self.itemsize
+
+    @property
+    def lut_bytes(self) -> int | None:
+        """Estimated bytes as a LUT tensor (packed indices, header, tables); None when
+        that would not be smaller than :attr:`data_bytes` (the tensor stays int8)."""
+        if self.weight_bits > MAX_LUT_BITS:
+            return None
+        elements = int(np.prod(self.shape))
+        size = ((elements * self.weight_bits + 7) // 8 + LUT_HEADER_BYTES
+                + self.channels * self.max_distinct_per_channel * self.itemsize)
+        return size if size < self.data_bytes else None
 
     def to_dict(self) -> dict:
         values = asdict(self)
         values["shape"] = list(self.shape)
+        values.update(weight_bits=self.weight_bits, data_bytes=self.data_bytes,
+                      lut_bytes_estimate=self.lut_bytes)
         return values
 
 
@@ -59,6 +96,8 @@ def weight_stats(model: TfliteModel, layer_names: list[str] = ()) -> list[Weight
                 distinct_values=int(np.unique(values).size),
                 per_channel=per_channel,
                 max_distinct_per_channel=_max_distinct(values, axis),
+                channels=values.shape[axis] if per_channel else 1,
+                itemsize=values.dtype.itemsize,
             ))
     return stats
 

@@ -23,7 +23,7 @@ def test_version_and_help():
     assert result.exit_code == 0
     for flag in ("--prune", "--cluster", "--qat", "--calibration-samples", "--config",
                  "--low-rank", "--low-rank-energy", "--distill-from", "--distill-temperature",
-                 "--distill-alpha", "--distill-baseline"):
+                 "--distill-alpha", "--distill-baseline", "--weight-bits", "--binary-weights"):
         assert flag in result.stdout
 
 
@@ -46,6 +46,10 @@ def _assert_user_error(result, out, *fragments):
         (["--low-rank", "1"], ["--low-rank 1.0", "(0, 1)"]),
         (["--low-rank", "0.5", "--low-rank-energy", "0.9"], ["give one of them"]),
         (["--distill-alpha", "0.5"], ["--distill-alpha needs --distill-from"]),
+        (["--weight-bits", "9"], ["--weight-bits 9", "1..7"]),
+        (["--weight-bits", "2", "--cluster", "4"], ["--weight-bits 2 already clusters"]),
+        (["--binary-weights", "inner", "--prune", "0.5"],
+         ["--binary-weights and --prune do not combine"]),
         (["--distill-from", "no_teacher.keras"],
          ["--distill-from no_teacher.keras: no such file or folder", "--out folder"]),
     ],
@@ -53,6 +57,20 @@ def _assert_user_error(result, out, *fragments):
 def test_option_errors(tmp_path, args, fragments):
     out = tmp_path / "run"
     _assert_user_error(invoke("train-quantize", "--out", str(out), *args), out, *fragments)
+
+
+def test_binary_weights_takes_inner_or_all(tmp_path):
+    from edgetf.cli.app import BinaryWeights
+    from edgetf.compress.binary import MODES
+
+    assert tuple(mode.value for mode in BinaryWeights) == MODES
+    out = tmp_path / "run"
+    result = invoke("train-quantize", "--out", str(out), "--binary-weights", "half")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    message = " ".join(result.output.replace("│", " ").split())  # unwrap the error box
+    assert "Invalid value for '--binary-weights'" in message
+    assert "'half' is not one of 'inner', 'all'" in message
+    assert not out.exists()
 
 
 def test_data_errors_name_the_file(tmp_path):

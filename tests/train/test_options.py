@@ -27,6 +27,15 @@ from edgetf.train.options import load_options
         ({"distill_baseline": True}, "--distill-baseline needs --distill-from"),
         ({"distill_from": "t.keras", "distill_temperature": 0.0}, "must be positive"),
         ({"distill_from": "t.keras", "distill_alpha": 1.1}, r"outside \[0, 1\]"),
+        ({"weight_bits": 0}, r"--weight-bits 0 is outside 1\.\.7"),
+        ({"weight_bits": 8}, r"--weight-bits 8 is outside 1\.\.7.*8 is plain int8"),
+        ({"weight_bits": 2, "cluster": 4}, r"already clusters \(to 4 values.*drop --cluster$"),
+        ({"weight_bits": 3, "cluster_per_channel": True}, "drop --cluster-per-channel"),
+        ({"binary_weights": "half"}, "--binary-weights 'half' is not one of inner, all"),
+        ({"binary_weights": "inner", "prune": 0.5},
+         "--binary-weights and --prune do not combine .binary weights are never zero"),
+        ({"binary_weights": "all", "cluster": 8}, "--binary-weights and --cluster do not"),
+        ({"binary_weights": "all", "weight_bits": 2}, "--binary-weights and --weight-bits"),
     ],
 )
 def test_out_of_range_values_are_refused(overrides, message):
@@ -68,3 +77,17 @@ def test_distillation_and_low_rank_from_the_config_file(tmp_path):
     assert options.distill_from == "runs/teacher" and options.distill_alpha == 1.0
     assert options.distill_baseline and options.distill_temperature == 4.0
     assert options.low_rank_energy == 0.9 and options.low_rank is None and options.factoring
+
+
+def test_weight_bits_and_binary_weights_from_the_config_file(tmp_path):
+    config = tmp_path / "edgetf.toml"
+    config.write_text('[train-quantize]\nweight-bits = 3\nprune = 0.5\n')
+    options = load_options(config)
+    assert options.weight_bits == 3 and options.clusters == 8 and options.clusters_per_channel
+    config.write_text('binary_weights = "all"\n')
+    assert load_options(config).binary_weights == "all"
+    config.write_text('weight-bits = "two"\n')
+    with pytest.raises(ConfigError, match="'weight-bits' should be int"):
+        load_options(config)
+    plain = load_options(cluster=16)
+    assert plain.clusters == 16 and not plain.clusters_per_channel
