@@ -3,8 +3,8 @@
 The figures are ``inspect --board B``'s, from the same call (which uses emit-firmware's
 own pieces: the board's planned arena, :func:`~edgetf.targets.footprint.estimate_footprint`,
 the latency estimate), so a model the tuner calls fitting is one emit-firmware accepts and
-``inspect`` describes with the same numbers. When emit-firmware's flash figure changes
-(a compressed weight array, say), :func:`board_figures` is the only function to change.
+``inspect`` describes with the same numbers: the flash is the board's stored model
+(``emit-firmware --compress auto``) plus its ops' code.
 """
 
 from __future__ import annotations
@@ -57,7 +57,10 @@ def board_figures(model: bytes, board: Board) -> BoardFigures:
         why_not = (f"flash ~{footprint.flash_bytes:,} B is over the board's "
                    f"{footprint.flash_budget:,} B")
     return BoardFigures(
-        board=board.id, arena_bytes=verdict.arena.bytes, flash_bytes=inspection.flash_bytes,
+        board=board.id, arena_bytes=verdict.arena.bytes,
+        # The model as emit-firmware stores it on this board (look-up-table weights where
+        # they pay) plus the TFLM code of its ops, DECODE included.
+        flash_bytes=footprint.model_bytes + footprint.code_bytes,
         latency_ms=verdict.latency.latency_ms, fits_board=verdict.fits, why_not=why_not,
         ram_bytes=footprint.ram_bytes, ram_budget=footprint.ram_budget,
         board_flash_bytes=footprint.flash_bytes, flash_budget=footprint.flash_budget)

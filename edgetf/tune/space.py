@@ -122,12 +122,13 @@ PARAMS: tuple[Param, ...] = (
     Param("prune_structure", str, "compression", Domain(choices=("none", "2:4")),
           "prune_structure", _off_at("prune_structure", "none"),
           "M:N structure of the pruning, when pruning"),
-    Param("binary_weights", bool, "compression", Domain(choices=(False, True)),
-          "binary_weights", _same("binary_weights"), "binary weights"),
+    Param("binary_weights", str, "compression", Domain(choices=("off", "inner")),
+          "binary_weights", _off_at("binary_weights", "off"),
+          "binary weights (XNOR-Net; inner: first and last layers 8-bit), unless pruned"),
     Param("cluster", int, "compression", Domain(choices=(0, 8, 16, 32)), "cluster",
           _off_at("cluster", 0), "clustering K (0: off), unless binary"),
     Param("weight_bits", int, "compression", Domain(choices=(8, 4, 2)), "weight_bits",
-          _off_at("weight_bits", 8), "bits per weight (8: off), unless binary"),
+          _off_at("weight_bits", 8), "bits per weight (8: off), unless binary or clustered"),
     Param("qat", bool, "compression", Domain(choices=(True, False)), "qat", _same("qat"),
           "quantization-aware training"),
     Param("distill", bool, "compression", Domain(choices=(True, False)), "distill_from",
@@ -161,8 +162,13 @@ class Space:
     def _applies(self, name: str, values: dict) -> bool:
         if name == "prune_structure":
             return bool(values.get("prune", self.base.prune or 0))
-        if name in ("cluster", "weight_bits"):
-            return not values.get("binary_weights", getattr(self.base, "binary_weights", False))
+        binary = values.get("binary_weights", self.base.binary_weights or "off") != "off"
+        if name == "binary_weights":  # binary weights are never zero: no pruning with them
+            return not values.get("prune", self.base.prune or 0)
+        if name == "cluster":
+            return not binary
+        if name == "weight_bits":  # --weight-bits B is clustering already
+            return not binary and not values.get("cluster", self.base.cluster or 0)
         return True
 
     def options(self, values: dict, out: str | None = None) -> TrainQuantizeOptions:

@@ -94,21 +94,28 @@ def test_every_draw_is_a_valid_train_quantize_run():
     space = _space()
     study = optuna.create_study(directions=["maximize", "minimize"],
                                 sampler=optuna.samplers.RandomSampler(seed=3))
-    seen_structure = set()
-    for _ in range(40):
+    seen_structure, seen_binary = set(), set()
+    for _ in range(60):
         trial = study.ask()
         choices = space.suggest(trial)
         options = space.options(choices, out="runs/x").check()
         assert options.out == "runs/x" and options.force
         assert ("prune_structure" in choices) == (choices["prune"] > 0)
         assert options.prune == (choices["prune"] or None)
-        assert options.cluster == (choices["cluster"] or None)
+        assert options.cluster == (choices.get("cluster") or None)
+        binary = choices.get("binary_weights", "off") != "off"
+        # The exclusions train-quantize's checks enforce, kept by the space itself.
+        assert ("binary_weights" in choices) == (choices["prune"] == 0)
+        assert ("cluster" in choices) == (not binary)
+        assert ("weight_bits" in choices) == (not binary and not choices.get("cluster"))
+        assert options.binary_weights == ("inner" if binary else None)
+        seen_binary.add(binary)
         assert options.low_rank == (choices["low_rank"] or None)
         assert (options.model, options.width, options.depth) == (
             choices["model"], choices["width"], choices["depth"])
         seen_structure.add(options.prune_structure)
         study.tell(trial, [0.5, 1.0])
-    assert seen_structure == {None, "2:4"}
+    assert seen_structure == {None, "2:4"} and seen_binary == {False, True}
 
 
 def test_distill_off_drops_the_teacher():
