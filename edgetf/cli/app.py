@@ -17,6 +17,7 @@ import typer
 from edgetf._version import __version__
 from edgetf.base.errors import EdgetfError
 from edgetf.base.progress import Reporter
+from edgetf.cli.emit_command import emit_firmware_command
 from edgetf.cli.runner import run_command, state
 from edgetf.cli.tune_command import tune_command
 
@@ -190,65 +191,8 @@ def train_quantize_command(
 # Registered here, written beside: its options are many (edgetf/cli/tune_command.py).
 app.command("tune")(tune_command)
 
-@app.command("emit-firmware")
-def emit_firmware_command(
-    board: Annotated[str, typer.Option(
-        help="Target board: esp32 (ESP-IDF, ESP-NN), esp32s3 (ESP-IDF, ESP-NN SIMD), "
-        "esp32s3-psram (the same with 8 MB PSRAM for large arenas) or nano33ble (Arduino, "
-        "CMSIS-NN).", envvar="EDGETF_BOARD")],
-    out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Folder for the PlatformIO project. Must be new or empty "
-        "(or use --force).")],
-    model: Annotated[Path | None, typer.Option(
-        help="Any .tflite: full int8 (normal), float (allowed, with a warning); hybrid "
-        "models are refused.")] = None,
-    from_run: Annotated[Path | None, typer.Option(
-        "--from", help="The --out folder of train-quantize: its model.tflite, labels.txt "
-        "and test samples (for the golden vectors).")] = None,
-    name: Annotated[str | None, typer.Option(
-        help="Library name, made a C identifier: lib/<name>_inferencing. "
-        "\\[default: the model file's or run folder's name]")] = None,
-    labels: Annotated[Path | None, typer.Option(
-        help="Text file with one class label per line, in output order.")] = None,
-    golden: Annotated[int, typer.Option(
-        help="Golden vectors to embed for edgetf_self_test() (0 for none; capped at 32 KB).")
-    ] = 3,
-    compress: Annotated[str, typer.Option(
-        help="auto: store weights with few distinct values per channel (after --cluster, "
-        "--weight-bits, --binary-weights) as 1-7 bit look-up tables that TFLM's DECODE op "
-        "expands at run time (lossless; less flash, more arena while each is live; a tensor "
-        "whose decoding would not fit the board's RAM stays as it is), and drop the names "
-        "TFLM never reads. off: store the .tflite byte for byte.")] = "auto",
-    force: Annotated[bool, typer.Option(
-        "--force", help="Replace a non-empty --out folder, and emit even when the model "
-        "does not fit the board's flash or RAM.")] = False,
-) -> None:
-    """Generate a C++ library (TFLM, exactly the model's ops, the arena planned for the
-    board's TFLM build and kernels, golden vectors) and a PlatformIO project that runs it.
-
-    Example: edgetf emit-firmware --from runs/digits --board esp32 --out fw/esp32
-    """
-
-    def action(reporter: Reporter) -> None:
-        from edgetf.codegen.emit_firmware import EmitOptions, emit_firmware
-
-        result = emit_firmware(EmitOptions(
-            board=board, out=out, model=model, from_run=from_run, name=name, labels=labels,
-            golden=golden, compress=compress, force=force), reporter)
-        spec = result.spec
-        footprint = spec.footprint
-        reporter.info(
-            f"{spec.library} for {spec.board.name}: {spec.compatibility.quantization} model, "
-            f"{len(spec.model.op_names())} ops, model {len(spec.model_bytes):,} bytes, "
-            f"arena {spec.arena.bytes:,} bytes "
-            f"({spec.arena.method}: {spec.arena.needed_bytes:,} needed"
-            f"{' in PSRAM' if spec.arena.place == 'psram' else ''}), flash ~"
-            f"{footprint.flash_bytes // 1024} of {footprint.flash_budget // 1024} KB, RAM ~"
-            f"{footprint.ram_bytes // 1024} of {footprint.ram_budget // 1024} KB (estimates)")
-        reporter.info(f"wrote {result.out}/ ({len(result.files)} files); next: "
-                      f"edgetf flash --project {result.out}")
-
-    run_command(action)
+# Registered here, written beside (edgetf/cli/emit_command.py).
+app.command("emit-firmware")(emit_firmware_command)
 
 
 @app.command("inspect", short_help=(

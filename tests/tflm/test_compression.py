@@ -115,7 +115,7 @@ def test_stripping_keeps_every_model_tflm_runs_working_including_old_schema_ones
     """person_detect stores its opcodes in deprecated_builtin_code; tflite-micro's model
     editor reads only builtin_code and merged them all (a compressor bug edgetf works
     around). Stripped, the model must run and give the same outputs."""
-    from conftest import shared_model_path
+    from tests.conftest import shared_model_path
 
     data = shared_model_path("micro_speech_quantized.tflite").read_bytes()
     model = read_tflite(data)
