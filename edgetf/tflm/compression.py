@@ -63,8 +63,11 @@ class TensorChoice:
     bits: int | None
     bytes_before: int
     bytes_after: int
+    """Stored: indices, tables and the DECODE operator's own tensors (an estimate)."""
     decoded_bytes: int
     reason: str | None = None
+    lut_bytes: int = 0
+    """Indices and tables alone (0 when not a LUT)."""
 
     @property
     def compressed(self) -> bool:
@@ -78,6 +81,7 @@ class TensorChoice:
                 "consumers": list(self.consumers), "shape": list(self.shape),
                 "channels": self.channels, "bits": self.bits,
                 "bytes_before": self.bytes_before, "bytes_after": self.bytes_after,
+                "lut_bytes": self.lut_bytes,
                 "compressed": self.compressed, "reason": self.reason}
 
 
@@ -225,12 +229,13 @@ def _choice(subgraph: int, graph: Subgraph, tensor: Tensor, consumers: list[str]
     if bits is None:
         return alone(f"a channel holds more than {2 ** lut.MAX_BITS} distinct values")
     stride = lut.distinct_per_channel(tensor.array(), axis)  # the compressor's table length
-    after = (lut.packed_bytes(size, bits) + lut.ancillary_bytes(channels, stride, 1)
-             + len(set(consumers)) * (_DECODE_OVERHEAD + _PER_CHANNEL_OVERHEAD * channels))
+    tables = lut.packed_bytes(size, bits) + lut.ancillary_bytes(channels, stride, 1)
+    after = tables + len(set(consumers)) * (_DECODE_OVERHEAD + _PER_CHANNEL_OVERHEAD * channels)
     if after >= size:
         return alone(f"saves no flash: {after:,} bytes as {bits}-bit LUT with its DECODE, "
                      f"{size:,} as it is", bits)
-    return TensorChoice(**base, bits=bits, bytes_before=size, bytes_after=after)
+    return TensorChoice(**base, bits=bits, bytes_before=size, bytes_after=after,
+                        lut_bytes=tables)
 
 
 def _strip(model_bytes: bytes) -> bytes:

@@ -171,10 +171,20 @@ def _built_models() -> dict[str, bytes]:
     sliced = layers.Lambda(lambda t: t[:, 2:30:2, :])(flat)
     wiring = keras.Model(inp, layers.Dense(2)(layers.Flatten()(sliced)))
 
+    # A reshape to (batch, -1) with the batch read at run time converts to SHAPE,
+    # STRIDED_SLICE, PACK and RESHAPE, as tfmot's QAT wrapper of Flatten does in
+    # train-quantize's DS-CNN.
+    inp = layers.Input((6, 6, 2))
+    x = layers.Conv2D(4, 3, activation="relu")(inp)
+    x = layers.Lambda(lambda t: tf.reshape(t, tf.stack([tf.shape(t)[0], 64])),
+                      output_shape=(64,))(x)
+    dynamic = keras.Model(inp, layers.Dense(3)(x))
+
     def calibration(model):
         return rng.normal(size=(32, *model.input_shape[1:])).astype(np.float32)
 
     return {
+        "dynamic_reshape": convert(tf, dynamic, calibration(dynamic)),
         "vision": convert(tf, vision, calibration(vision)),
         "wiring": convert(tf, wiring, calibration(wiring)),
         "vision_float": convert(tf, vision, calibration(vision), int8=False),
@@ -184,7 +194,8 @@ def _built_models() -> dict[str, bytes]:
 
 
 _BUILT_OPS = {"DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D", "PAD", "MEAN",
-              "LOGISTIC", "CONCATENATION", "MUL", "ADD", "RESHAPE", "STRIDED_SLICE"}
+              "LOGISTIC", "CONCATENATION", "MUL", "ADD", "RESHAPE", "STRIDED_SLICE",
+              "SHAPE", "PACK"}
 
 
 def test_built_models_reach_the_ops_they_are_for():
@@ -193,7 +204,8 @@ def test_built_models_reach_the_ops_they_are_for():
 
 
 @needs_tflm
-@pytest.mark.parametrize("name", ["vision", "wiring", "vision_float", "vision_int16x8"])
+@pytest.mark.parametrize("name", ["vision", "wiring", "vision_float", "vision_int16x8",
+                                  "dynamic_reshape"])
 def test_reference_64_equals_the_measured_arena_of_built_models(name):
     _check_exact(_built_models()[name])
 

@@ -105,6 +105,8 @@ def test_only_tensors_that_save_flash_are_compressed_and_sizes_add_up():
     device = device_model(data, model, choices)
     dense = max(chosen, key=lambda c: c.bytes_before)
     assert dense.bytes_after < dense.bytes_before // 2 + 200
+    # 4-bit indices plus one 16-entry table and its header; the rest is DECODE's tensors.
+    assert dense.lut_bytes == dense.bytes_before // 2 + 16 + 16 < dense.bytes_after
     # The whole file shrinks by at least what the tensors save (names go too).
     assert device.saved_bytes >= sum(c.bytes_before - c.bytes_after for c in chosen)
     assert device.to_dict()["device_bytes"] == len(device.data)

@@ -308,6 +308,10 @@ CHIRALE_KERNELS: dict[str, Kernel] = {
                                        "TfLiteUnidirectionalSequenceLSTMParams",
                                        "UnidirectionalSequenceLstmOpData", _lstm),
     # Not in this TFLM: edgetf's own operator (firmware/edgetf/edgetf_lut_decode_tflm.cc).
+    # shape.cpp: Prepare only checks the counts; pack.cpp: no Prepare. Their builtin
+    # options (ParseShape, ParsePack) are the only allocation.
+    "SHAPE": _k("shape.cpp", "TfLiteShapeParams", None, lambda op: None),
+    "PACK": _k("pack.cpp", "TfLitePackParams", None, lambda op: None),
     kernels_decode.NAME: kernels_decode.EDGETF_DECODE,
 }
 

@@ -219,6 +219,10 @@ REFERENCE_KERNELS: dict[str, Kernel] = {
     "UNIDIRECTIONAL_SEQUENCE_LSTM": _k("unidirectional_sequence_lstm.cc",
                                        "TfLiteUnidirectionalSequenceLSTMParams",
                                        "OpDataLSTM", _lstm),
+    # shape.cc: Prepare only checks the counts; pack.cc: no Prepare. Their builtin
+    # options (ParseShape, ParsePack) are the only allocation.
+    "SHAPE": _k("shape.cc", "TfLiteShapeParams", None, lambda op: None),
+    "PACK": _k("pack.cc", "TfLitePackParams", None, lambda op: None),
     kernels_decode.NAME: kernels_decode.TFLM_DECODE,
 }
 

@@ -74,6 +74,7 @@ _COMMON: dict[str, tuple[int, int]] = {
     "TfLiteConcatenationParams": (8, 4),
     "TfLiteTransposeConvParams": (20, 4),
     "TfLiteLeakyReluParams": (4, 4),
+    "TfLiteShapeParams": (4, 4), "TfLitePackParams": (8, 4),
     "TfLiteSVDFParams": (12, 4),
     "TfLiteUnidirectionalSequenceLSTMParams": (16, 4),
 }
@@ -220,6 +221,7 @@ _CHIRALE_2023_M4: dict[str, tuple[int, int]] = {
     "TfLitePoolParams": (40, 4), "TfLiteReducerParams": (1, 1),
     "TfLiteStridedSliceParams": (20, 4), "TfLiteConcatenationParams": (8, 4),
     "TfLiteTransposeConvParams": (16, 4), "TfLiteLeakyReluParams": (4, 4),
+    "TfLiteShapeParams": (4, 4), "TfLitePackParams": (8, 4),
     "TfLiteSVDFParams": (8, 4), "TfLiteUnidirectionalSequenceLSTMParams": (16, 4),
     # edgetf's own TFLM_DECODE (firmware/edgetf/edgetf_lut_decode.h): one per output.
     "EdgetfLutPlan": (8, 4),
