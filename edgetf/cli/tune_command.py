@@ -30,8 +30,9 @@ def tune_command(
         help="Cap on the tensor arena declared for the board, in bytes (inspect --board's "
         "arena).")] = None,
     max_flash: Annotated[int | None, typer.Option(
-        help="Cap on the model's flash, in bytes: its array as emitted plus the TFLM code "
-        "for its ops (inspect's flash figure).")] = None,
+        help="Cap on the model's flash, in bytes: its array as emit-firmware stores it for "
+        "the board (look-up-table weights where they pay) plus the TFLM code for its ops "
+        "(inspect --board's model and code figures).")] = None,
     max_latency_ms: Annotated[float | None, typer.Option(
         help="Cap on the estimated latency of one inference on the board; also makes "
         "latency an objective.")] = None,
