@@ -213,16 +213,21 @@ def load_options(config: str | Path | None = None, **overrides) -> TrainQuantize
     return TrainQuantizeOptions(**values).check()
 
 
-def _read_config(path: Path) -> dict:
-    """Read ``edgetf.toml``: top-level keys or a ``[train-quantize]`` table, dashes allowed."""
+def read_toml(path: Path) -> dict:
+    """A config file's TOML document; a missing, unreadable or invalid file is one line."""
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found; check the --config path") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the config file ({error})") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error}); fix the syntax") from None
+
+
+def _read_config(path: Path) -> dict:
+    """Read ``edgetf.toml``: top-level keys or a ``[train-quantize]`` table, dashes allowed."""
+    document = read_toml(path)
     table = document.get("train-quantize", document)
     values = {}
     defaults = TrainQuantizeOptions()

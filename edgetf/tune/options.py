@@ -9,20 +9,19 @@ the search space (:mod:`edgetf.tune.space`).
 from __future__ import annotations
 
 import dataclasses
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from edgetf.base.errors import ConfigError
 from edgetf.data.builtin_models import is_model_path
 from edgetf.targets.boards import BOARDS, Board, get_board
-from edgetf.train.options import FIELD_NAMES, TrainQuantizeOptions, coerce_config_value
+from edgetf.train.options import (
+    FIELD_NAMES,
+    TrainQuantizeOptions,
+    coerce_config_value,
+    read_toml,
+)
 from edgetf.tune.figures import Caps
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 DEFAULT_STUDY = "edgetf-tune"
 
@@ -136,14 +135,7 @@ def load_tune_options(config: str | Path | None = None, **overrides) -> TuneOpti
 def _read_config(path: Path) -> dict:
     """Read the ``[tune]`` table (or the top level): tune's own keys, train-quantize keys
     fixed for every trial, and the ``space`` table; dashes or underscores."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found; check the --config path") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read the config file ({error})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML ({error}); fix the syntax") from None
+    document = read_toml(path)
     table = document.get("tune", document)
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: 'tune' must be a table ([tune])")
