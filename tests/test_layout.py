@@ -20,13 +20,14 @@ MAY_IMPORT: dict[str, set[str]] = {
     "targets": {"base", "tflite", "tflm"},
     "data": {"base"},
     "compress": {"base", "tflite", "tflm", "data"},
-    "train": {"base", "tflite", "tflm", "data", "compress"},
+    "features": {"base", "tflite", "tflm", "data"},
+    "train": {"base", "tflite", "tflm", "data", "compress", "features"},
     "codegen": {"base", "tflite", "tflm", "targets", "data"},
     "analyze": {"base", "tflite", "tflm", "targets", "data", "codegen"},
-    "tune": {"base", "tflite", "tflm", "targets", "data", "compress", "train", "codegen",
-             "analyze"},
-    "cli": {"base", "tflite", "tflm", "targets", "data", "compress", "train", "codegen",
-            "analyze", "tune"},
+    "tune": {"base", "tflite", "tflm", "targets", "data", "compress", "features", "train",
+             "codegen", "analyze"},
+    "cli": {"base", "tflite", "tflm", "targets", "data", "compress", "features", "train",
+            "codegen", "analyze", "tune"},
 }
 #: Modules at the package's top: the facade (``edgetf``, ``python -m edgetf``) may import
 #: anything; ``_version`` imports nothing.

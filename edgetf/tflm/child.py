@@ -7,7 +7,8 @@ only numpy and ``tflite_micro`` (never TensorFlow) and exchanges arrays as ``.np
 files loaded with ``allow_pickle=False``. Two modes::
 
     run MODEL INPUTS.npz OUTPUTS.npz ARENA N_OUTPUTS RESET
-        Runs every sample in this process; prints ``stage allocate`` / ``stage invoke``
+        Runs every sample in this process, resetting the interpreter after every RESET
+        samples (0: never); prints ``stage allocate`` / ``stage invoke``
         before each step so that the parent can tell where a crash happened, and a
         JSON line ``{"failed": stage, "error": ...}`` (exit 3) when TFLM refuses.
     measure MODEL N_INPUTS START CAP [INPUTS.npz OUTPUTS.npz N_OUTPUTS]
@@ -74,7 +75,7 @@ def run(model_path, inputs_path, outputs_path, arena, n_outputs, reset) -> int:
         for j, outs in enumerate(results):
             out = np.array(interpreter.get_output(j), copy=True)  # the arena is reused
             outs.append(out[0] if out.ndim and out.shape[0] == 1 else out)
-        if reset == "1":
+        if int(reset) and (sample + 1) % int(reset) == 0:
             interpreter.reset()
     np.savez(outputs_path, **{f"output_{j}": np.stack(outs) for j, outs in enumerate(results)})
     return 0

@@ -81,7 +81,7 @@ def run_tflm(
     *,
     arena_size: int | None = None,
     timeout: float = 120,
-    reset_between: bool = True,
+    reset_between: bool | int = True,
 ) -> list[np.ndarray]:
     """Run a batch through the TFLM interpreter in one child process.
 
@@ -90,8 +90,9 @@ def run_tflm(
     include the model's batch dimension of 1 or not. Returns one ``(N, ...)`` array per
     model output, with the model's batch dimension of 1 dropped. With ``reset_between``
     the interpreter is reset after each sample, so stateful models (LSTM) see every
-    sample as a fresh interpreter would. ``arena_size`` defaults to a generous size
-    derived from :func:`estimate_arena`; TFLM failures raise InterpreterError.
+    sample as a fresh interpreter would; an int N resets after every N samples (a
+    stateful front end run over clips of N frames). ``arena_size`` defaults to a generous
+    size derived from :func:`estimate_arena`; TFLM failures raise InterpreterError.
     """
     parsed = read_tflite(model, _SOURCE)
     batches = _check_inputs(parsed, inputs)
@@ -104,7 +105,7 @@ def run_tflm(
         (tmp_path / "model.tflite").write_bytes(model)
         np.savez(tmp_path / "inputs.npz", **{f"input_{i}": b for i, b in enumerate(batches)})
         args = ["run", "model.tflite", "inputs.npz", "outputs.npz", str(int(arena)),
-                str(len(parsed.main.outputs)), "1" if reset_between else "0"]
+                str(len(parsed.main.outputs)), str(int(reset_between))]
         rc, lines, log = _run_child(args, tmp_path, timeout)
         if rc != 0:
             stages = [line.split()[1] for line in lines if line.startswith("stage ")]
