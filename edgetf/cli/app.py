@@ -18,6 +18,7 @@ from edgetf._version import __version__
 from edgetf.base.errors import EdgetfError
 from edgetf.base.progress import Reporter
 from edgetf.cli.emit_command import emit_firmware_command
+from edgetf.cli.features_command import features_command
 from edgetf.cli.runner import run_command, state
 from edgetf.cli.tune_command import tune_command
 
@@ -193,6 +194,7 @@ app.command("tune")(tune_command)
 
 # Registered here, written beside (edgetf/cli/emit_command.py).
 app.command("emit-firmware")(emit_firmware_command)
+app.command("features")(features_command)
 
 
 @app.command("inspect", short_help=(
