@@ -60,3 +60,17 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = RATE, channels: int =
         f.setframerate(rate)
         f.writeframes(np.ascontiguousarray(samples).tobytes())
     return path
+
+
+def tone_folder(root: Path, speakers: int = 6, per_speaker: int = 2) -> Path:
+    """A Speech Commands-style folder: ``low/`` and ``high/`` tones of varied pitch and
+    length per speaker (``spkN_nohash_i.wav``), and a noise recording."""
+    rng = np.random.default_rng(SEED)
+    for label, (lo, hi) in {"low": (250, 600), "high": (2500, 5000)}.items():
+        for s in range(speakers):
+            for i in range(per_speaker):
+                seconds = (0.6, 1.0, 1.3)[(s + i) % 3]  # padded, exact, trimmed
+                clip = tone(rng.uniform(lo, hi), seconds, rng.uniform(0.1, 0.6))
+                write_wav(root / label / f"spk{s}_nohash_{i}.wav", clip)
+    write_wav(root / "_background_noise_" / "white.wav", noise(3.0, 0.3))
+    return root

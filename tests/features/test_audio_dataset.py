@@ -1,0 +1,71 @@
+"""A WAV folder as a training set: features by the TFLM front end, splits, augmentation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edgetf.base.errors import DataError
+from edgetf.data.audio_folder import read_audio_folder
+from edgetf.data.audio_wav import fit_clip, read_wav
+from edgetf.features.audio import audio_features, audio_front_end
+from edgetf.features.audio_dataset import augmented, load_audio_dataset
+from edgetf.tflm.interpreter import tflm_available
+from tests.audio_signals import tone, tone_folder, write_wav
+
+needs_tflm = pytest.mark.skipif(not tflm_available(), reason="tflite-micro not installed")
+
+
+@needs_tflm
+def test_features_are_the_front_ends_per_clip(tmp_path):
+    tone_folder(tmp_path, speakers=10)
+    data = load_audio_dataset(tmp_path, augment=0)
+    assert data.labels == ("high", "low")
+    assert data.input_shape == (49, 40, 1) and data.x_train.dtype == np.float32
+    assert len(data.x_train) + len(data.x_val) + len(data.x_test) == 40
+    found = read_audio_folder(tmp_path, 16000, 16000)
+    test_files = [f for f, s in zip(found.files, found.split, strict=True) if s == "test"]
+    clips = np.stack([fit_clip(read_wav(f, 16000), 16000) for f in test_files])
+    assert np.array_equal(data.x_test[..., 0], audio_features(clips).astype(np.float32))
+    # the two tone bands differ where the mel channels say they should: low channels
+    # are louder for the low tones
+    low, high = data.x_train[data.y_train == 1], data.x_train[data.y_train == 0]
+    assert low[:, :, :8].mean() > high[:, :, :8].mean()
+
+
+@needs_tflm
+def test_augmentation_adds_shifted_noisy_copies_of_training_clips(tmp_path):
+    tone_folder(tmp_path)
+    front_end = audio_front_end({"channels": 10, "window_ms": 64, "stride_ms": 64})
+    plain = load_audio_dataset(tmp_path, front_end, clip_ms=500, augment=0)
+    more = load_audio_dataset(tmp_path, front_end, clip_ms=500, augment=2)
+    assert plain.input_shape == (7, 10, 1)
+    n = len(plain.x_train)
+    assert len(more.x_train) == 3 * n
+    assert np.array_equal(more.x_train[:n], plain.x_train)
+    assert np.array_equal(more.y_train, np.tile(plain.y_train, 3))
+    assert not np.array_equal(more.x_train[n:2 * n], plain.x_train)
+    assert np.array_equal(more.x_test, plain.x_test)  # only training clips are augmented
+
+
+def test_augmented_copies_are_seeded_shifts_plus_noise(tmp_path):
+    found = read_audio_folder(tone_folder(tmp_path), 16000, 16000)
+    clips = found.clips[:4]
+    a = augmented(clips, found, np.random.default_rng(1), 1600, 0.0, 1.0)
+    b = augmented(clips, found, np.random.default_rng(1), 1600, 0.0, 1.0)
+    assert np.array_equal(a, b)
+    for original, copy in zip(clips, a, strict=True):  # gain 0: a pure shift
+        shifts = [s for s in range(-1600, 1601)
+                  if np.array_equal(np.roll(original, s)[1600:-1600], copy[1600:-1600])]
+        assert shifts
+    noisy = augmented(clips, found, np.random.default_rng(1), 0, 0.1, 1.0)
+    assert not np.array_equal(noisy, clips) and np.abs(noisy - clips.astype(int)).max() < 3300
+
+
+def test_too_few_clips_to_split_is_one_line(tmp_path):
+    for label in ("yes", "no"):
+        write_wav(tmp_path / label / "only_nohash_0.wav", tone(440, 1.0))
+    with pytest.raises(DataError, match="too few clips or speakers to fill"):
+        load_audio_dataset(tmp_path)
+    with pytest.raises(DataError, match="shorter than one 30 ms window"):
+        load_audio_dataset(tmp_path, clip_ms=10)
