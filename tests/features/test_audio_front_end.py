@@ -115,3 +115,19 @@ def test_bad_configs_are_one_line_errors(table, message):
         audio_config(table, "edgetf.toml")
     assert str(e.value).startswith("edgetf.toml: [features.audio]")
     assert "\n" not in str(e.value)
+
+
+def test_the_docs_config_example_is_micro_speechs():
+    import re
+    from pathlib import Path
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "features.md").read_text()
+    (example,) = re.findall(r"```toml\n(.*?)```", docs, flags=re.S)
+    table = tomllib.loads(example)["features"]["audio"]
+    assert audio_config(table, "docs/features.md") == AudioConfig()
+    assert len(table) == 8
