@@ -26,8 +26,8 @@ class AudioConfig:
     """What the ``audio`` front end computes; see the module docstring for the source."""
 
     sample_rate: int = 16000
-    window_ms: float = 30
-    stride_ms: float = 20
+    window_ms: float = 30.0
+    stride_ms: float = 20.0
     channels: int = 40
     lower_hz: float = 125.0
     upper_hz: float = 7500.0
@@ -89,8 +89,9 @@ def audio_config(table: dict | None = None, source: str = "the config") -> Audio
               isinstance(value, (int, float)) and not isinstance(value, bool)
               and (kind is float or float(value).is_integer()))
         if not ok:
+            wanted = {bool: "true or false", int: "an integer", float: "a number"}[kind]
             raise ConfigError(f"{source}: [features.audio] {key} = {value!r} should be"
-                              f" {'true or false' if kind is bool else 'a ' + kind.__name__}")
+                              f" {wanted}")
         values[key] = kind(value)
     config = replace(AudioConfig(), **values)
     _check(config, source)

@@ -86,6 +86,7 @@ def test_each_clip_starts_from_a_reset_front_end():
 @needs_tflm
 @pytest.mark.parametrize("table, shape", [
     ({"channels": 32, "window_ms": 32, "stride_ms": 16}, (61, 32)),
+    ({"window_ms": 25.5, "stride_ms": 12.5}, (78, 40)),
     ({"pcan": False}, (49, 40)),
     ({"pcan": False, "noise_reduction": False, "channels": 20}, (49, 20)),
     ({"sample_rate": 8000, "upper_hz": 3800, "window_ms": 25, "stride_ms": 10}, (98, 40)),
@@ -103,7 +104,8 @@ def test_other_parameters_make_runnable_graphs(table, shape):
 
 @pytest.mark.parametrize("table, message", [
     ({"chanels": 40}, "has no key 'chanels'"),
-    ({"channels": 4.5}, "channels = 4.5 should be a int"),
+    ({"channels": 4.5}, "channels = 4.5 should be an integer"),
+    ({"lower_hz": "low"}, "lower_hz = 'low' should be a number"),
     ({"pcan": 1}, "pcan = 1 should be true or false"),
     ({"pcan": True, "noise_reduction": False}, "needs noise_reduction = true"),
     ({"window_ms": 200}, "needs a 4096-point FFT"),
