@@ -2,10 +2,11 @@
 clip's features computed by the ``audio`` front end's graph in the TFLM interpreter, the
 same bytes the board's front end will give.
 
-``x`` holds the int8 features as float32 values (-128..127), shaped ``(frames, channels,
-1)`` like a one-channel image. A model fed with them takes the front end's frames unchanged
-when its int8 input has scale 1 and zero point 0 (a calibration range of exactly
--128..127).
+``x`` holds the int8 features divided by 128, as float32 (-1 to 127/128, exactly),
+shaped ``(frames, channels, 1)`` like a one-channel image. A model trained on them takes
+the front end's int8 frames unchanged when its int8 input has scale 1/128 and zero point 0,
+which is what the converter picks when the calibration data spans -1 to 127/128 (loud
+and silent channels, which clip to 127 and -128, make that the rule in speech).
 
 Augmentation (training clips only, seeded; ``augment`` extra copies of each, 1 by
 default, 0 for none) follows the Speech Commands recipe's defaults: each copy is shifted by
@@ -52,7 +53,7 @@ def load_audio_dataset(folder, front_end: AudioFrontEnd | None = None, *,
         train_y = np.concatenate([train_y] * (augment + 1))
 
     def features(clips: np.ndarray) -> np.ndarray:
-        return audio_features(clips, front_end).astype(np.float32)[..., np.newaxis]
+        return (audio_features(clips, front_end) / np.float32(128))[..., np.newaxis]
 
     return Dataset(str(folder), features(train_clips), train_y,
                    features(found.clips[sets["validation"]]), found.y[sets["validation"]],
