@@ -60,3 +60,35 @@ def test_tflm_runs_a_written_model():
     x = np.array([[[5, 5, -10, 0]], [[-1, 2, -3, -400000]]], np.int32)
     out = run_tflm(_add_model(), x)[0]
     assert out.tolist() == [[6, 3, 0, 400000], [0, 0, 0, 0]]
+
+
+_DISTINCT = [0x11223344, 0x55667788, 0x0ABBCCDD]  # bytes found nowhere else in the file
+
+
+@pytest.mark.skipif(not tflm_available(), reason="tflite-micro not installed")
+def test_tflite_micro_schema_reads_the_same_model():
+    """An independent reader: the schema's generated Python that tflite-micro ships."""
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+    w = ModelWriter()
+    x = w.input("x", (3,), "int32")
+    c = w.constant("c", np.array(_DISTINCT, np.int32))
+    y = w.tensor("y", (6,), "int32")
+    w.builtin("CONCATENATION", [x, c], [y], axis=0)
+    z = w.tensor("z", (6,), "int32")
+    w.custom("Whatever", [y], [z], {"n": 7, "on": True})
+    data = w.finish([z])
+    m = schema.ModelT.InitFromPackedBuf(data, 0)
+    assert schema.Model.ModelBufferHasIdentifier(data, 0) and m.version == 3
+    g = m.subgraphs[0]
+    assert [t.name for t in g.tensors] == [b"x", b"c", b"y", b"z"]
+    assert list(g.inputs) == [0] and list(g.outputs) == [3]
+    concat, custom = g.operators
+    assert m.operatorCodes[concat.opcodeIndex].builtinCode == 2  # CONCATENATION
+    assert concat.builtinOptionsType == 10 and concat.builtinOptions.axis == 0
+    assert m.operatorCodes[custom.opcodeIndex].customCode == b"Whatever"
+    assert flexbuffers.Loads(bytes(custom.customOptions)) == {"n": 7, "on": True}
+    buffer = m.buffers[g.tensors[1].buffer].data
+    assert bytes(buffer) == np.array(_DISTINCT, "<i4").tobytes()
+    start = bytes(data).index(np.array(_DISTINCT, "<i4").tobytes())
+    assert start % 16 == 0  # the schema's force_align: 16
