@@ -18,15 +18,16 @@ MAY_IMPORT: dict[str, set[str]] = {
     "tflite": {"base"},
     "tflm": {"base", "tflite"},
     "targets": {"base", "tflite", "tflm"},
+    "compiled": {"base", "tflite", "tflm", "targets"},
     "data": {"base"},
     "compress": {"base", "tflite", "tflm", "data"},
     "train": {"base", "tflite", "tflm", "data", "compress"},
-    "codegen": {"base", "tflite", "tflm", "targets", "data"},
-    "analyze": {"base", "tflite", "tflm", "targets", "data", "codegen"},
-    "tune": {"base", "tflite", "tflm", "targets", "data", "compress", "train", "codegen",
-             "analyze"},
-    "cli": {"base", "tflite", "tflm", "targets", "data", "compress", "train", "codegen",
-            "analyze", "tune"},
+    "codegen": {"base", "tflite", "tflm", "targets", "compiled", "data"},
+    "analyze": {"base", "tflite", "tflm", "targets", "compiled", "data", "codegen"},
+    "tune": {"base", "tflite", "tflm", "targets", "compiled", "data", "compress", "train",
+             "codegen", "analyze"},
+    "cli": {"base", "tflite", "tflm", "targets", "compiled", "data", "compress", "train",
+            "codegen", "analyze", "tune"},
 }
 #: Modules at the package's top: the facade (``edgetf``, ``python -m edgetf``) may import
 #: anything; ``_version`` imports nothing.
