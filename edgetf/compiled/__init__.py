@@ -6,5 +6,6 @@ as ``const`` data. :mod:`.oracle` runs that program in numpy integers exactly as
 int8 reference kernels do (:mod:`.kernels`, :mod:`.softmax`, :mod:`.fixed_point`), so
 that it can be checked bit for bit against the TFLM interpreter (:mod:`.tflm_tensors`
 reads every tensor of a TFLM run in a child process). :mod:`.memory_plan` places the
-activations and kernel scratch in one static buffer. No C is emitted yet.
+activations and kernel scratch in one static buffer; :mod:`.emit_c` writes a first C
+program over CMSIS-NN from both (not wired into ``emit-firmware``).
 """
