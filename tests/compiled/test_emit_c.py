@@ -1,8 +1,9 @@
 """The first C emitter: the generated program compiles with the host compiler against
 declarations of CMSIS-NN's s8 kernels (tests/compiled/cmsis_nn_stubs/, the API of the
-CMSIS-NN in Chirale_TensorFlowLite 2.0.0), and, linked with definitions that print each
-call, calls the kernels in the program's order with the plan's offsets, the tensors'
-shapes and the parameters the oracle uses."""
+CMSIS-NN in Chirale_TensorFlowLite 2.0.0). Linked with definitions that print each call,
+it calls the kernels in the program's order with the plan's offsets, the tensors' shapes
+and the oracle's parameters; linked with definitions that compute TFLM's reference
+arithmetic, its outputs equal the oracle's."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ import subprocess
 from math import prod
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from edgetf.compiled.emit_c import emit_c
 from edgetf.compiled.memory_plan import plan_memory
+from edgetf.compiled.oracle import run_program
 from edgetf.compiled.program import VIEW_OPS, UnsupportedOpError, compile_program
 from edgetf.targets.planner.plan import plan_arena
 from edgetf.targets.planner.tables import TABLES
 from edgetf.tflite.reader import read_tflite
 from tests.compiled.op_models import op_models
-from tests.conftest import shared_model_path
+from tests.conftest import SEED, shared_model_path
 
 CC = shutil.which("cc") or shutil.which("gcc")
 STUBS = Path(__file__).resolve().parent / "cmsis_nn_stubs"
@@ -107,3 +110,49 @@ def test_per_channel_dense_weights_are_refused_naming_the_op():
     model, program, plan, scratch = _build(op_models()["every_op_per_channel_fc"])
     with pytest.raises(UnsupportedOpError, match=r"op \d+ \(FULLY_CONNECTED\) has per-channel"):
         emit_c(program, model.main, plan, scratch)
+
+
+def _compile_runner(source: str, in_bytes: int, out_bytes: int, tmp_path: Path) -> Path:
+    """The program linked with kernels that compute TFLM's reference arithmetic
+    (cmsis_nn_stubs/reference_kernels.c): input bytes on stdin, output bytes on stdout."""
+    (tmp_path / "program.c").write_text(source)
+    (tmp_path / "main.c").write_text(
+        "#include <stdio.h>\n"
+        "void *edgetf_compiled_input(int index);\nvoid *edgetf_compiled_output(int index);\n"
+        "int edgetf_compiled_run(void);\n"
+        "int main(void) {\n"
+        f"    if (fread(edgetf_compiled_input(0), 1, {in_bytes}, stdin) != {in_bytes}) return 90;\n"
+        "    const int rc = edgetf_compiled_run();\n"
+        "    if (rc) return rc;\n"
+        f"    fwrite(edgetf_compiled_output(0), 1, {out_bytes}, stdout);\n"
+        "    return 0;\n}\n")
+    # -fwrapv: gemmlowp's raw int32 sums wrap, as they do on the boards.
+    build = subprocess.run(
+        [CC, "-std=c99", "-O1", "-fwrapv", "-Wall", "-Wextra", "-Werror", f"-I{STUBS}",
+         str(tmp_path / "program.c"), str(STUBS / "reference_kernels.c"),
+         str(tmp_path / "main.c"), "-o", str(tmp_path / "runner")],
+        capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    return tmp_path / "runner"
+
+
+@needs_cc
+@pytest.mark.parametrize("name", ["every_op", "person_detect"])
+def test_the_program_computes_what_the_oracle_computes(name, tmp_path):
+    """With kernels that compute as TFLM's reference kernels do, the generated program's
+    outputs equal the oracle's: its weights, biases, parameters and buffers are wired
+    right (views in place, elementwise ops writing over their dead inputs)."""
+    data = (op_models()[name] if name == "every_op"
+            else shared_model_path(f"{name}.tflite").read_bytes())
+    model, program, plan, scratch = _build(data)
+    graph = model.main
+    source, output = graph.tensors[program.inputs[0]], graph.tensors[program.outputs[0]]
+    runner = _compile_runner(emit_c(program, graph, plan, scratch, title=name),
+                             prod(source.shape), prod(output.shape), tmp_path)
+    rng = np.random.default_rng(SEED)
+    for _ in range(3):
+        sample = rng.integers(-128, 128, source.shape).astype(np.int8)
+        run = subprocess.run([str(runner)], input=sample.tobytes(), capture_output=True)
+        assert run.returncode == 0
+        expected = run_program(program, graph, [sample])[program.outputs[0]]
+        assert np.frombuffer(run.stdout, np.int8).tolist() == expected.ravel().tolist()
