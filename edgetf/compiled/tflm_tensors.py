@@ -37,7 +37,8 @@ def tflm_tensors(model: bytes, inputs: list[np.ndarray], *, timeout: float = 120
         proc = subprocess.run(
             [sys.executable, "-m", "edgetf.compiled.tflm_tensors", str(root)],
             capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
+                str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH")]))})
         if proc.returncode != 0:
             tail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
             raise InterpreterError(f"model: TFLM failed (exit {proc.returncode}:"
