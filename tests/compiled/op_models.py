@@ -32,9 +32,10 @@ def _every_op(keras):
 
 @functools.cache
 def op_models() -> dict[str, bytes]:
-    """``{"every_op", "every_op_per_channel_fc", "float_io"}`` -> ``.tflite`` bytes: the
-    same network with per-tensor and per-channel dense weights, and with float input
-    and output (QUANTIZE and DEQUANTIZE at its ends)."""
+    """``{"every_op", "every_op_per_channel_fc", "every_op_per_tensor", "float_io"}`` ->
+    ``.tflite`` bytes: the same network with per-tensor and per-channel dense weights,
+    with one scale per weight tensor everywhere, and with float input and output
+    (QUANTIZE and DEQUANTIZE at its ends)."""
     from edgetf.base.tf_import import import_tf
 
     tf, keras = import_tf()
@@ -53,5 +54,6 @@ def op_models() -> dict[str, bytes]:
     return {
         "every_op": convert(tf, model, calibration),
         "every_op_per_channel_fc": convert(tf, model, calibration, per_channel_dense=True),
+        "every_op_per_tensor": convert(tf, model, calibration, per_tensor=True),
         "float_io": float_io,
     }

@@ -62,7 +62,8 @@ def _check_bit_exact(data: bytes, samples: int) -> set[str]:
     return {step.op for step in program.steps}
 
 
-@pytest.mark.parametrize("name", ["every_op", "every_op_per_channel_fc", "float_io"])
+@pytest.mark.parametrize("name", ["every_op", "every_op_per_channel_fc", "every_op_per_tensor",
+                                  "float_io"])
 def test_every_op_is_bit_exact_with_tflm(name):
     ops = _check_bit_exact(op_models()[name], samples=3)
     expected = {"CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "MUL", "AVERAGE_POOL_2D",
