@@ -1,0 +1,150 @@
+"""A first C emitter for the compiled program: const arrays and one straight-line
+function calling CMSIS-NN's s8 kernels (the API of the CMSIS-NN bundled in
+Chirale_TensorFlowLite 2.0.0, ``src/third_party/cmsis_nn/Include/arm_nnfunctions.h``),
+with every tensor and scratch buffer at its offset of the static memory plan. The
+kernels' argument structs are filled as TFLM's own ``kernels/cmsis_nn/*.cpp`` of that
+library fill them (dims, offsets, ``filter_offset`` 0).
+
+Not wired into ``emit-firmware``: it is proven only to compile against the kernels'
+declarations. Ops CMSIS-NN 2023 has no s8 kernel for here (per-channel FULLY_CONNECTED,
+broadcasting ADD and MUL, QUANTIZE, DEQUANTIZE) raise UnsupportedOpError.
+
+The template is rendered with an environment of its own (``templates/`` beside this
+module), because ``compiled/`` sits below ``codegen/`` and may not import its one.
+"""
+
+from __future__ import annotations
+
+import functools
+from math import prod
+from pathlib import Path
+
+import jinja2
+
+from edgetf.compiled.memory_plan import MemoryPlan
+from edgetf.compiled.program import VIEW_OPS, Program, Step, UnsupportedOpError
+from edgetf.targets.planner.lifetimes import tensor_bytes
+from edgetf.tflite.model import Subgraph
+
+_INT32_MIN = -(1 << 31)
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parent / "templates")),
+        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
+        trim_blocks=True, lstrip_blocks=True)
+
+
+def _literal(value: int) -> str:
+    """An int32 as a C literal (INT32_MIN cannot be written as ``-2147483648``)."""
+    return "(-2147483647 - 1)" if value == _INT32_MIN else str(int(value))
+
+
+def _dims(n: int, h: int, w: int, c: int) -> str:
+    return f"{{{n}, {h}, {w}, {c}}}"  # cmsis_nn_dims: n, h, w, c
+
+
+class _Arrays:
+    """The const arrays the function reads, named once each."""
+
+    def __init__(self, graph: Subgraph) -> None:
+        self.graph, self.items, self._named = graph, [], {}
+
+    def tensor(self, index: int, c_type: str) -> str:
+        if index < 0:
+            return "0"
+        if index not in self._named:
+            values = self.graph.tensors[index].array().ravel().tolist()
+            self._named[index] = f"tensor_{index}"
+            self.items.append({"name": f"tensor_{index}", "c_type": c_type,
+                               "data": [_literal(v) for v in values]})
+        return self._named[index]
+
+    def values(self, name: str, values: tuple[int, ...]) -> str:
+        self.items.append({"name": name, "c_type": "int32_t",
+                           "data": [_literal(v) for v in values]})
+        return name
+
+
+def _refuse(step: Step, why: str) -> UnsupportedOpError:
+    return UnsupportedOpError(f"model: op {step.op_index} ({step.op}) {why}, which the first"
+                              " C emitter (CMSIS-NN) does not handle; use the TFLM runtime")
+
+
+def _step(step: Step, graph: Subgraph, plan: MemoryPlan, offsets: dict[int, int],
+          scratch: dict[int, tuple[int, ...]], arrays: _Arrays) -> dict:
+    tensors = graph.tensors
+    inp, out = tensors[step.inputs[0]], tensors[step.outputs[0]]
+    at = {"op": step.op, "op_index": step.op_index, "p": step.params,
+          "input": offsets.get(step.inputs[0]), "output": offsets[step.outputs[0]]}
+    buffers = plan.scratch_offsets().get(step.op_index, ())
+    sizes = scratch.get(step.op_index, ())
+    at["ctx"] = (f"{{edgetf_compiled_arena + {buffers[0]}, {sizes[0]}}}" if buffers
+                 else "{0, 0}")
+    if step.op in VIEW_OPS:
+        same = at["input"] == at["output"]
+        return {**at, "kind": "view" if same else "copy", "bytes": tensor_bytes(inp)}
+    if step.op in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+        filt = tensors[step.inputs[1]]
+        n, h, w, c = inp.shape
+        _, oh, ow, oc = out.shape
+        depthwise = step.op == "DEPTHWISE_CONV_2D"
+        bias = step.inputs[2] if len(step.inputs) > 2 else -1
+        return {**at, "kind": "depthwise" if depthwise else "conv",
+                "input_dims": _dims(n, h, w, c),
+                "filter_dims": _dims(1 if depthwise else oc, filt.shape[1], filt.shape[2],
+                                     oc if depthwise else c),
+                "bias_dims": _dims(1, 1, 1, oc), "output_dims": _dims(n, oh, ow, oc),
+                "filter": arrays.tensor(step.inputs[1], "int8_t"),
+                "bias": arrays.tensor(bias, "int32_t"),
+                "multipliers": arrays.values(f"op{step.op_index}_multipliers",
+                                             step.params.multipliers),
+                "shifts": arrays.values(f"op{step.op_index}_shifts", step.params.shifts)}
+    if step.op == "FULLY_CONNECTED":
+        if step.params.per_channel:
+            raise _refuse(step, "has per-channel weights")
+        filt = tensors[step.inputs[1]]
+        depth, units = filt.shape[-1], out.shape[-1]
+        batches = prod(out.shape) // units
+        bias = step.inputs[2] if len(step.inputs) > 2 else -1
+        return {**at, "kind": "fully_connected", "input_dims": _dims(batches, 1, 1, depth),
+                "filter_dims": _dims(depth, 1, 1, units), "bias_dims": _dims(1, 1, 1, units),
+                "output_dims": _dims(batches, 1, 1, units),
+                "filter": arrays.tensor(step.inputs[1], "int8_t"),
+                "bias": arrays.tensor(bias, "int32_t")}
+    if step.op in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        _, h, w, c = inp.shape
+        _, oh, ow, _ = out.shape
+        return {**at, "kind": "pool", "input_dims": _dims(1, h, w, c),
+                "filter_dims": _dims(1, step.params.filter_h, step.params.filter_w, 1),
+                "output_dims": _dims(1, oh, ow, c),
+                "function": "arm_avgpool_s8" if step.op == "AVERAGE_POOL_2D"
+                else "arm_max_pool_s8"}
+    if step.op == "SOFTMAX":
+        row = inp.shape[-1]
+        return {**at, "kind": "softmax", "rows": prod(inp.shape) // row, "row_size": row}
+    if step.op in ("ADD", "MUL"):
+        other = tensors[step.inputs[1]]
+        if tuple(inp.shape) != tuple(other.shape) or tuple(inp.shape) != tuple(out.shape):
+            raise _refuse(step, "broadcasts")
+        if step.inputs[1] not in offsets:
+            raise _refuse(step, "has a constant input")
+        return {**at, "kind": step.op.lower(), "input2": offsets[step.inputs[1]],
+                "size": prod(out.shape)}
+    raise _refuse(step, "has no CMSIS-NN s8 kernel")
+
+
+def emit_c(program: Program, graph: Subgraph, plan: MemoryPlan,
+           scratch: dict[int, tuple[int, ...]] | None = None, title: str = "model") -> str:
+    """The C source of ``program`` over CMSIS-NN, its buffers placed by ``plan`` (made
+    with the same ``scratch``: op index -> the byte sizes its kernel asks for)."""
+    scratch = scratch or {}
+    offsets = plan.tensor_offsets()
+    arrays = _Arrays(graph)
+    steps = [_step(s, graph, plan, offsets, scratch, arrays) for s in program.steps]
+    return _environment().get_template("cmsis_nn_program.c.j2").render(
+        title=title.replace("*/", "* /"), arrays=arrays.items, plan_size=max(plan.size, 16),
+        steps=steps, input_offsets=[offsets[i] for i in program.inputs],
+        output_offsets=[offsets[i] for i in program.outputs])
