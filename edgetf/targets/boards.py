@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from edgetf.base.errors import ConfigError
 from edgetf.targets import throughput
@@ -106,7 +106,7 @@ class Board:
     """Fixed bytes added after the multiplier, for the kernels' scratch buffers."""
     cpu_hz: int
     """The clock the generated project runs the CPU at (see :mod:`.throughput`)."""
-    throughput: Mapping[str, Throughput]
+    throughput: Mapping[str, Throughput] = field(hash=False)  # a board stays hashable
     """The chip's speed per kernel library (its optimized one and ``"reference"``), for
     latency estimates (:mod:`edgetf.targets.latency`)."""
     notes: str = ""

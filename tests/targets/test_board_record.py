@@ -44,6 +44,7 @@ def test_a_board_cannot_be_made_without_its_parts():
                 if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
     assert {"framework", "tflm_source", "cpu_hz", "throughput", "kernels",
             "flash_bytes", "ram_bytes"} <= required
+    assert len(set(BOARDS.values())) == len(BOARDS)  # hashable, as before: usable as keys
 
 
 @pytest.mark.parametrize("board", BOARDS.values(), ids=list(BOARDS))
