@@ -31,16 +31,16 @@ class ProjectFile:
 
 @dataclass(frozen=True)
 class PlatformioCommands:
-    """How PlatformIO builds, flashes and monitors a project (``pio`` arguments)."""
+    """How PlatformIO builds and flashes, and monitors, a project (``pio`` arguments)."""
 
-    build: tuple[str, ...]
     upload: tuple[str, ...]
-    """Builds first if needed, then flashes."""
+    """Builds first if needed, then flashes (``edgetf flash``)."""
     monitor: tuple[str, ...]
+    """The serial monitor with the project's settings (``edgetf monitor``)."""
 
 
 #: PlatformIO Core 6.1 (see :mod:`edgetf.codegen.platformio` for what was checked).
-PLATFORMIO = PlatformioCommands(build=("run",), upload=("run", "--target", "upload"),
+PLATFORMIO = PlatformioCommands(upload=("run", "--target", "upload"),
                                 monitor=("device", "monitor"))
 
 

@@ -73,6 +73,7 @@ def test_framework_resolves(board, hello_world):
     framework = board.framework
     assert FRAMEWORKS[framework.id] is framework
     assert board.tflm_source.kind == framework.tflm_source_kind
+    assert framework.commands.upload and framework.commands.monitor
     templates = resource_dir("templates")
     named = [framework.platformio_env_template, framework.readme_library_template,
              *(f.template for f in framework.files)]
