@@ -21,6 +21,7 @@ from edgetf.cli.emit_command import emit_firmware_command
 from edgetf.cli.features_command import features_command
 from edgetf.cli.runner import run_command, state
 from edgetf.cli.tune_command import tune_command
+from edgetf.targets.boards import describe_boards
 
 app = typer.Typer(
     help="From a Keras model to a microcontroller: compress, quantize, emit TFLM firmware.",
@@ -205,7 +206,7 @@ def inspect_command(
         help="Any .tflite: int8, float, hybrid, int16x8 or mixed; models TFLM cannot run "
         "are described too.", metavar="MODEL", show_default=False)],
     board: Annotated[str | None, typer.Option(
-        help="Judge only this board (tables and JSON): esp32, esp32s3, esp32s3-psram or nano33ble. "
+        help=f"Judge only this board (tables and JSON): {describe_boards(detail=False)}. "
         "\\[default: all boards]")] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object on stdout instead of tables.")] = False,

@@ -13,13 +13,12 @@ import typer
 
 from edgetf.base.progress import Reporter
 from edgetf.cli.runner import run_command
+from edgetf.targets.boards import describe_boards
 
 
 def emit_firmware_command(
     board: Annotated[str, typer.Option(
-        help="Target board: esp32 (ESP-IDF, ESP-NN), esp32s3 (ESP-IDF, ESP-NN SIMD), "
-        "esp32s3-psram (the same with 8 MB PSRAM for large arenas) or nano33ble (Arduino, "
-        "CMSIS-NN).", envvar="EDGETF_BOARD")],
+        help=f"Target board: {describe_boards()}.", envvar="EDGETF_BOARD")],
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="Folder for the PlatformIO project. Must be new or empty "
         "(or use --force).")],

@@ -13,11 +13,12 @@ import typer
 
 from edgetf.base.progress import Reporter
 from edgetf.cli.runner import run_command
+from edgetf.targets.boards import describe_boards
 
 
 def tune_command(
     board: Annotated[str | None, typer.Option(
-        help="The board every trial must fit: esp32, esp32s3, esp32s3-psram or nano33ble.",
+        help=f"The board every trial must fit: {describe_boards(detail=False)}.",
         envvar="EDGETF_BOARD")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Folder of the study: study.journal, trials/NNNN/ (one "

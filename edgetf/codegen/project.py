@@ -4,10 +4,11 @@ A pure function of a :class:`ProjectSpec`: the same spec gives byte-identical fi
 (no timestamps, no absolute paths, sorted tables), which is what makes emitted projects
 reviewable in version control. The layout:
 
-- ``platformio.ini``, ``README.md``, ``.gitignore``, ``src/main.cpp`` for the board's
-  framework; for ESP-IDF boards also ``CMakeLists.txt``, ``src/CMakeLists.txt``,
+- ``platformio.ini``, ``README.md``, ``.gitignore``, and the files of the board's
+  framework (:attr:`edgetf.targets.frameworks.Framework.files`: ``src/main.cpp`` for
+  both; for ESP-IDF also ``CMakeLists.txt``, ``src/CMakeLists.txt``,
   ``src/idf_component.yml``, ``sdkconfig.defaults`` and, for large applications,
-  ``partitions.csv``;
+  ``partitions.csv``);
 - ``lib/<name>_inferencing/``: an Arduino library (``library.properties``) that is also
   a plain C++17 library and an ESP-IDF component, holding the hand-written runtime
   (``firmware/``) and the generated model array, metadata, op resolver and golden
@@ -107,24 +108,14 @@ def generate_project(spec: ProjectSpec) -> dict[str, bytes]:
             "library/golden_vectors.h.j2", guard=c_include_guard("golden_vectors.h"),
             **context),
     }
-    if spec.board.framework == "espidf":
-        sources = sorted(path[len(lib) + 1:] for path in
-                         [*text, *(f"{lib}/src/{p}" for p in firmware_sources())]
-                         if path.startswith(f"{lib}/src/") and path.endswith(".cc"))
-        text.update({
-            "CMakeLists.txt": render("project/CMakeLists.txt.j2", **context),
-            "src/CMakeLists.txt": render("project/src_CMakeLists.txt.j2", **context),
-            "src/idf_component.yml": render("library/idf_component.yml.j2", **context),
-            "sdkconfig.defaults": render("project/sdkconfig.defaults.j2", **context),
-            "src/main.cpp": render("project/main_espidf.cpp.j2", **context),
-            f"{lib}/CMakeLists.txt": render("library/CMakeLists.txt.j2", sources=sources,
-                                            **context),
-            f"{lib}/idf_component.yml": render("library/idf_component.yml.j2", **context),
-        })
-        if context["partitions"]:
-            text["partitions.csv"] = render("project/partitions.csv.j2", **context)
-    else:
-        text["src/main.cpp"] = render("project/main_arduino.cpp.j2", **context)
+    # The board's framework adds its own files (targets/frameworks.py); the library's
+    # CMakeLists.txt (ESP-IDF) lists the library's sources.
+    context["sources"] = sorted(
+        path[len(lib) + 1:] for path in [*text, *(f"{lib}/src/{p}" for p in firmware_sources())]
+        if path.startswith(f"{lib}/src/") and path.endswith(".cc"))
+    for extra in spec.board.framework.files:
+        if extra.only_if is None or context[extra.only_if]:
+            text[extra.path.format(lib=lib)] = render(extra.template, **context)
     files = {path: content.encode("utf-8") for path, content in text.items()}
     for relative, content in firmware_sources().items():
         files[posixpath.join(f"{lib}/src", relative)] = content

@@ -1,13 +1,16 @@
 """The board table: one source of truth for every board edgetf can emit firmware for.
 
-Each entry is written out explicitly (no defaults shared by string tricks) so that a
-reviewer can check it line by line against the "Boards" table in DESIGN.md:
+A board is one record: its PlatformIO ids, its framework (:mod:`.frameworks`: the
+project's files, the framework's own flash and RAM, how it builds and flashes), where its
+TFLM comes from, its budgets, the arena planner's table for its TFLM build (by name, in
+:data:`edgetf.targets.planner.tables.TABLES`, which also holds that build's
+must-stay-constant inputs), its CPU clock and its chip's throughput rows
+(:mod:`.throughput`) for latency estimates. ``tests/targets/test_board_record.py``
+resolves every part of every entry, so a new board is one entry here (plus a planner
+table if it brings a new TFLM build or kernel library).
 
-| id          | PlatformIO                                  | TFLM from                          |
-|-------------|---------------------------------------------|------------------------------------|
-| `esp32`     | espressif32 / esp32dev / espidf             | ESP-IDF component (ESP-NN)         |
-| `esp32s3`   | espressif32 / esp32-s3-devkitc-1 / espidf   | ESP-IDF component (ESP-NN)         |
-| `nano33ble` | nordicnrf52 / nano33ble / arduino           | Arduino library (CMSIS-NN)         |
+Each entry is written out explicitly (no defaults shared by string tricks) so that a
+reviewer can check it line by line against the "Boards" table in the README.
 
 The Arduino-ESP32 route (``Chirale_TensorFLowLite`` on ``esp32``) is valid but has no
 ESP-NN kernels, so it is not a board here. The old ``TensorFlowLite_ESP32`` library
@@ -19,9 +22,13 @@ This module imports nothing heavy, so ``emit-firmware`` can use it without Tenso
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from edgetf.base.errors import ConfigError
+from edgetf.targets import throughput
+from edgetf.targets.frameworks import ARDUINO, ESPIDF, Framework
+from edgetf.targets.throughput import MHZ, Throughput
 
 #: Model arrays and arenas are aligned to 16 bytes (TFLM's convention); arena sizes are
 #: rounded up to this so that the arena the firmware declares stays a multiple of it.
@@ -70,8 +77,8 @@ class Board:
     name: str
     platformio_platform: str
     platformio_board: str
-    framework: str
-    """PlatformIO ``framework``: ``"espidf"`` or ``"arduino"``."""
+    framework: Framework
+    """Its PlatformIO ``framework`` (:mod:`.frameworks`): ESP-IDF or Arduino."""
     tflm_source: TflmSource
     kernels: str
     """Optimized kernel library TFLM uses on this board: ``"ESP-NN"`` or ``"CMSIS-NN"``."""
@@ -97,6 +104,11 @@ class Board:
     """Multiplier applied to the arena measured with TFLM's reference kernels."""
     arena_margin_bytes: int
     """Fixed bytes added after the multiplier, for the kernels' scratch buffers."""
+    cpu_hz: int
+    """The clock the generated project runs the CPU at (see :mod:`.throughput`)."""
+    throughput: Mapping[str, Throughput] = field(hash=False)  # a board stays hashable
+    """The chip's speed per kernel library (its optimized one and ``"reference"``), for
+    latency estimates (:mod:`edgetf.targets.latency`)."""
     notes: str = ""
     per_channel_fully_connected: bool = True
     """Whether the board's TFLM computes FULLY_CONNECTED with per-channel weights
@@ -105,7 +117,7 @@ class Board:
     """Ops whose kernels in the board's TFLM were measured to give other numbers than
     current TFLM's (which make the golden vectors)."""
     divergent_quantizations: tuple[str, ...] = ()
-    """Quantization kinds (see :mod:`edgetf.compatibility`) the board's kernels compute
+    """Quantization kinds (see :mod:`edgetf.tflite.compatibility`) the board's kernels compute
     differently from current TFLM."""
     divergence_note: str = ""
     """What was measured about the divergences, for the warning emit-firmware gives."""
@@ -122,12 +134,16 @@ class Board:
     """Extra ``sdkconfig.defaults`` lines (ESP-IDF), e.g. to enable PSRAM."""
     platformio_options: tuple[str, ...] = ()
     """Extra ``platformio.ini`` lines for the environment."""
-    chip: str = ""
-    """The board whose chip this one shares, for per-chip figures (latency); "" = itself."""
     decode_kernel: str = "tflm"
     """Who runs ``TFLM_DECODE`` (LUT-compressed weights): ``"tflm"`` where the board's TFLM
     registers it (``MicroMutableOpResolver::AddDecode``), ``"edgetf"`` where it predates
     the operator and the library registers edgetf's own kernel (``firmware/``)."""
+
+    @property
+    def summary(self) -> str:
+        """One line for help texts: framework, kernels, and PSRAM where there is some."""
+        psram = f", {self.psram_bytes // _MB} MB PSRAM" if self.psram_bytes else ""
+        return f"{self.framework.name}, {self.kernels}{psram}"
 
     @property
     def tflm_versions(self) -> str:
@@ -189,7 +205,7 @@ BOARDS: dict[str, Board] = {
         name="ESP32 (ESP32-DevKitC, esp32dev)",
         platformio_platform="espressif32",
         platformio_board="esp32dev",
-        framework="espidf",
+        framework=ESPIDF,
         tflm_source=_ESP_TFLITE_MICRO,
         kernels="ESP-NN",
         ram_bytes=320 * _KB,
@@ -200,6 +216,8 @@ BOARDS: dict[str, Board] = {
         static_arena_max_bytes=96 * _KB,
         arena_margin=2.0,
         arena_margin_bytes=4 * _KB,
+        cpu_hz=240 * MHZ,
+        throughput=throughput.ESP32,
         notes=(
             "Static DRAM is capped at 160 KB: larger arenas are allocated on the heap. "
             "The default app partition is 1 MB; use a larger partition table when needed."
@@ -213,7 +231,7 @@ BOARDS: dict[str, Board] = {
         name="ESP32-S3 (ESP32-S3-DevKitC-1)",
         platformio_platform="espressif32",
         platformio_board="esp32-s3-devkitc-1",
-        framework="espidf",
+        framework=ESPIDF,
         tflm_source=_ESP_TFLITE_MICRO,
         kernels="ESP-NN",
         ram_bytes=320 * _KB,
@@ -224,6 +242,8 @@ BOARDS: dict[str, Board] = {
         static_arena_max_bytes=None,
         arena_margin=4.0,
         arena_margin_bytes=4 * _KB,
+        cpu_hz=240 * MHZ,
+        throughput=throughput.ESP32S3,
         notes="512 KB SRAM, of which about 320 KB is available to the application.",
         divergent_quantizations=("int16x8",),
         divergence_note=_ESP_NN_INT16X8,
@@ -234,7 +254,7 @@ BOARDS: dict[str, Board] = {
         name="ESP32-S3 with 8 MB PSRAM (ESP32-S3-DevKitC-1 N8R8)",
         platformio_platform="espressif32",
         platformio_board="esp32-s3-devkitc-1",
-        framework="espidf",
+        framework=ESPIDF,
         tflm_source=_ESP_TFLITE_MICRO,
         kernels="ESP-NN",
         ram_bytes=320 * _KB,
@@ -245,6 +265,8 @@ BOARDS: dict[str, Board] = {
         static_arena_max_bytes=None,
         arena_margin=4.0,
         arena_margin_bytes=4 * _KB,
+        cpu_hz=240 * MHZ,
+        throughput=throughput.ESP32S3,
         notes=("8 MB octal PSRAM, enabled in sdkconfig.defaults: an arena too big for the "
                "internal RAM goes there (slower than internal SRAM)."),
         divergent_quantizations=("int16x8",),
@@ -256,7 +278,6 @@ BOARDS: dict[str, Board] = {
         internal_arena_max_bytes=192 * _KB,
         sdkconfig=_OCTAL_PSRAM_SDKCONFIG,
         platformio_options=("board_upload.flash_size = 8MB",),
-        chip="esp32s3",
     ),
     "nano33ble": Board(
         id="nano33ble",
@@ -264,7 +285,7 @@ BOARDS: dict[str, Board] = {
         name="Arduino Nano 33 BLE (nRF52840)",
         platformio_platform="nordicnrf52",
         platformio_board="nano33ble",
-        framework="arduino",
+        framework=ARDUINO,
         tflm_source=TflmSource(
             kind="arduino-library",
             name="spaziochirale/Chirale_TensorFLowLite",
@@ -282,6 +303,8 @@ BOARDS: dict[str, Board] = {
         static_arena_max_bytes=None,
         arena_margin=2.0,
         arena_margin_bytes=4 * _KB,
+        cpu_hz=64 * MHZ,
+        throughput=throughput.NRF52840,
         notes="983040 bytes of flash: 1 MB minus the bootloader.",
         # Measured: libraries generated by edgetf, built with Chirale_TensorFLowLite
         # 2.0.0's TFLM (2023, its bundled CMSIS-NN) for a Cortex-M4F and run under QEMU,
@@ -310,6 +333,13 @@ def get_board(board_id: str) -> Board:
         return BOARDS[board_id]
     except KeyError:
         raise ConfigError(f"unknown board {board_id!r}; use one of {', '.join(BOARDS)}") from None
+
+
+def describe_boards(detail: bool = True) -> str:
+    """The boards for a help text, from the table: ``esp32 (ESP-IDF, ESP-NN), ... or
+    nano33ble (Arduino, CMSIS-NN)``; without ``detail``, the ids alone."""
+    items = [f"{b.id} ({b.summary})" if detail else b.id for b in BOARDS.values()]
+    return f"{', '.join(items[:-1])} or {items[-1]}" if len(items) > 1 else items[0]
 
 
 def arena_for_board(measured_bytes: int, board: Board) -> int:

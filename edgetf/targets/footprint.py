@@ -4,7 +4,8 @@ Flash: the model bytes, plus the code of TFLM's interpreter and of the kernels o
 ops the model uses, plus the framework's own image (ESP-IDF or the Arduino core). RAM:
 the arena the firmware declares (the board's planned arena, see
 :mod:`edgetf.targets.board_arena`), plus the runtime's static state and stack, plus
-what the framework keeps for itself. Every figure below is an estimate whose basis is
+what the framework keeps for itself. The framework's figures are its entry's
+(:mod:`edgetf.targets.frameworks`). Every figure below is an estimate whose basis is
 given beside it; the firmware prints the real arena use at boot, and PlatformIO prints
 the real image size after a build.
 """
@@ -59,14 +60,6 @@ KERNEL_CODE: dict[str, int] = {
 #: a QEMU Cortex-M4F image of a compressed digits model (arm-none-eabi-size).
 DECODE_CODE = {"tflm": 22 * _KB, "edgetf": 2 * _KB}
 
-# The framework's own image and RAM, for an application that prints to the serial port
-# and uses no radio. Basis: sizes PlatformIO reports for minimal projects (ESP-IDF 5
-# "hello world" with the console: ~180 KB flash, ~30 KB of the 320 KB DRAM budget with
-# the main task's stack; Arduino mbed core for the Nano 33 BLE with Serial: ~80 KB flash
-# and ~45 KB RAM including mbed OS's heap reserve and stacks). Estimates, not
-# measurements made by edgetf.
-FRAMEWORK_FLASH = {"espidf": 180 * _KB, "arduino": 80 * _KB}
-FRAMEWORK_RAM = {"espidf": 30 * _KB, "arduino": 45 * _KB}
 RUNTIME_RAM = 4 * _KB
 """edgetf's static state: interpreter and resolver objects, demo buffers (inputs and
 scores are added per model)."""
@@ -139,8 +132,8 @@ def estimate_footprint(model: TfliteModel, board: Board, arena_bytes: int,
     arena counts against the board's PSRAM instead of its internal RAM.
     """
     code = code_bytes(model, board)
-    flash = model.size + code + FRAMEWORK_FLASH[board.framework] + extra_flash
+    flash = model.size + code + board.framework.flash_bytes + extra_flash
     internal_arena = 0 if arena_in_psram else arena_bytes
-    ram = internal_arena + RUNTIME_RAM + FRAMEWORK_RAM[board.framework] + extra_ram
+    ram = internal_arena + RUNTIME_RAM + board.framework.ram_bytes + extra_ram
     return Footprint(board.id, model.size, code, flash, board.flash_bytes, arena_bytes,
                      ram, board.ram_bytes, arena_bytes - internal_arena, board.psram_bytes)

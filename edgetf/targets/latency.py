@@ -9,13 +9,8 @@ Models far from those (LSTMs, elementwise-heavy graphs, very small models whose 
 is mostly dispatch) can be off by several times. The firmware's demo prints the real
 time per inference.
 
-Each figure is MACs per CPU cycle, from a published timing and the model's MACs as
-:mod:`edgetf.tflite.op_costs` counts them, times the clock the generated project runs at:
-
-- ESP32 and ESP32-S3: 240 MHz, which the generated ``sdkconfig.defaults`` sets
-  (``CONFIG_ESP_DEFAULT_CPU_FREQ_MHZ_240``; ESP-IDF's default is 160 MHz, and PlatformIO's
-  ``espidf`` builder does not apply the board's ``f_cpu``), as in Espressif's timings.
-- Nano 33 BLE: the nRF52840's fixed 64 MHz.
+Each figure is MACs per CPU cycle (the board's rows, :mod:`edgetf.targets.throughput`)
+times the clock the board's generated project runs its CPU at (``Board.cpu_hz``).
 
 Which kernels run a model's MACs: the board's optimized library (ESP-NN, CMSIS-NN) for
 full int8; for int16x8, CMSIS-NN (it has 16x8 kernels, whose speed is taken as that of
@@ -31,68 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from edgetf.targets.boards import Board
-
-#: MACs of tflite-micro's ``tensorflow/lite/micro/models/person_detect.tflite`` (the
-#: person-detection example), counted by :func:`edgetf.tflite.op_costs.model_cost`.
-_PERSON_DETECT_MACS = 7_157_888
-#: MACs of the MLPerf Tiny v0.5 reference models (github.com/mlcommons/tiny,
-#: ``benchmark/training/*/trained_models``), counted the same way; they match the
-#: suite's published 7.49 M / 2.66 M / 12.5 M.
-_MLPERF_VWW_MACS = 7_489_664  # vww_96_int8.tflite
-_MLPERF_KWS_MACS = 2_656_768  # kws_ref_model.tflite
-_MLPERF_IC_MACS = 12_501_632  # pretrainedResnet_quant.tflite
-
-_MHZ = 1_000_000
-
-#: The clock each board's generated project runs its CPU at (see the module docstring).
-CPU_HZ: dict[str, int] = {"esp32": 240 * _MHZ, "esp32s3": 240 * _MHZ, "nano33ble": 64 * _MHZ}
-
-
-@dataclass(frozen=True)
-class Throughput:
-    """MACs per CPU cycle of one kernel library on one chip, and where it comes from."""
-
-    macs_per_cycle: float
-    source: str
-
-
-def _espressif(chip: str, seconds: float, kernels: str) -> Throughput:
-    """A row of esp-tflite-micro's person-detection timings (at 240 MHz)."""
-    how = "with ESP-NN" if kernels == "ESP-NN" else "without ESP-NN"
-    return Throughput(
-        _PERSON_DETECT_MACS / (seconds * 240 * _MHZ),
-        f"esp-tflite-micro README: person detection in {seconds * 1000:g} ms {how} on an "
-        f"{chip} at 240 MHz")
-
-
-# (chip, kernels) -> throughput. "reference" is TFLM's portable C++ kernels.
-THROUGHPUT: dict[tuple[str, str], Throughput] = {
-    # espressif/esp-tflite-micro README, "Performance Comparison" (invoke() of the
-    # person-detection example, internal memory, 240 MHz): ESP32-S3 54 ms with ESP-NN,
-    # 2300 ms without; ESP32 380 ms with, 4084 ms without.
-    ("esp32s3", "ESP-NN"): _espressif("ESP32-S3", 0.054, "ESP-NN"),
-    ("esp32s3", "reference"): _espressif("ESP32-S3", 2.300, "reference"),
-    ("esp32", "ESP-NN"): _espressif("ESP32", 0.380, "ESP-NN"),
-    ("esp32", "reference"): _espressif("ESP32", 4.084, "reference"),
-    # MLPerf Tiny v0.5 closed-division reference submission (mlcommons/tiny_results_v0.5,
-    # closed/reference): NUCLEO-L4R5ZI, Cortex-M4F at 120 MHz, TFLM 2.3.1 built with
-    # CMSIS-NN (TF_MAKE_TAGS="cmsis-nn" in mlcommons/tiny's setup_example.sh); median
-    # throughput 1.665 (VWW), 5.497 (KWS) and 1.420 (IC) inferences/s. All three
-    # together: 0.127 MACs/cycle (0.104, 0.122 and 0.148 apart). A later measurement
-    # of person_detect on a NUCLEO-F413ZH (Cortex-M4F, 100 MHz) with CMSIS-NN, 386.6 ms
-    # (Samsung/ONE issue 7598), works out to 0.185: current CMSIS-NN may be faster than
-    # this figure. The nRF52840 is a Cortex-M4F too; cycles per MAC are taken as equal.
-    ("nano33ble", "CMSIS-NN"): Throughput(
-        (_MLPERF_VWW_MACS + _MLPERF_KWS_MACS + _MLPERF_IC_MACS)
-        / ((1 / 1.665 + 1 / 5.497 + 1 / 1.420) * 120 * _MHZ),
-        "MLPerf Tiny v0.5 reference submission: VWW, KWS and IC with TFLM + CMSIS-NN on "
-        "a Cortex-M4F (STM32L4R5) at 120 MHz"),
-    # The same Samsung/ONE issue 7598 measurement without CMSIS-NN: 13005 ms at 100 MHz.
-    ("nano33ble", "reference"): Throughput(
-        _PERSON_DETECT_MACS / (13.005 * 100 * _MHZ),
-        "Samsung/ONE issue 7598: person detection in 13.0 s with TFLM's reference kernels "
-        "on a Cortex-M4F (STM32F413) at 100 MHz"),
-}
+from edgetf.targets.throughput import MHZ
 
 #: Quantization kinds whose MACs run on TFLM's reference kernels whatever the board.
 _REFERENCE_KINDS = frozenset({"float", "mixed"})
@@ -143,11 +77,10 @@ def estimate_latency(macs: int, board: Board, quantization: str,
     if kernels is None:
         return LatencyEstimate(board.id, None, None, None,
                                f"no estimate: TFLM cannot run {quantization} models")
-    chip = board.chip or board.id
-    figure = THROUGHPUT[(chip, kernels)]
-    per_second = figure.macs_per_cycle * CPU_HZ[chip]
+    figure = board.throughput[kernels]
+    per_second = figure.macs_per_cycle * board.cpu_hz
     basis = (f"{macs:,} MACs at {per_second / 1e6:.3g} M MACs/s ({kernels}, "
-             f"{figure.macs_per_cycle:.3g} MACs/cycle at {CPU_HZ[chip] // _MHZ} MHz; "
+             f"{figure.macs_per_cycle:.3g} MACs/cycle at {board.cpu_hz // MHZ} MHz; "
              f"{figure.source})")
     if arena_in_psram:
         basis += f"; {PSRAM_NOTE}"

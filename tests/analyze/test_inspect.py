@@ -23,7 +23,7 @@ from edgetf.base.errors import FirmwareError
 from edgetf.cli.app import app
 from edgetf.codegen.emit_firmware import build_project
 from edgetf.targets.boards import BOARDS
-from edgetf.targets.latency import CPU_HZ, THROUGHPUT, kernels_for
+from edgetf.targets.latency import kernels_for
 from edgetf.tflm.interpreter import tflm_available
 from tests.conftest import error_line
 from tests.tiny_models import SEED, convert, tiny_models
@@ -171,9 +171,9 @@ def test_op_tflm_lacks_is_described_with_support_false(hand):
 def test_latency_is_macs_over_the_boards_throughput(models):
     inspection = inspect_model(models["cnn"], measure=False)
     for board_id, verdict in inspection.boards.items():
-        chip = BOARDS[board_id].chip or board_id  # esp32s3-psram has the S3's figures
-        figure = THROUGHPUT[(chip, BOARDS[board_id].kernels)]
-        per_second = figure.macs_per_cycle * CPU_HZ[chip]
+        board = BOARDS[board_id]  # esp32s3-psram carries the S3's figures
+        figure = board.throughput[board.kernels]
+        per_second = figure.macs_per_cycle * board.cpu_hz
         assert verdict.latency.latency_ms == pytest.approx(
             inspection.cost.macs / per_second * 1000)
         assert verdict.latency.to_dict()["estimate"] is True

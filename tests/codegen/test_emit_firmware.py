@@ -90,7 +90,7 @@ def test_project_layout_per_framework(projects, board):
                   "op_resolver.h", "golden_vectors.h"))}
     espidf = {"CMakeLists.txt", "src/CMakeLists.txt", "src/idf_component.yml",
               "sdkconfig.defaults", f"{lib}/CMakeLists.txt", f"{lib}/idf_component.yml"}
-    expected = common | espidf if BOARDS[board].framework == "espidf" else common
+    expected = common | espidf if BOARDS[board].framework.id == "espidf" else common
     assert set(files) == expected
 
 
@@ -103,9 +103,9 @@ def test_platformio_ini_has_the_boards_keys(projects, board):
     env = ini[f"env:{board}"]
     assert env["platform"] == spec.platformio_platform
     assert env["board"] == spec.platformio_board
-    assert env["framework"] == spec.framework
+    assert env["framework"] == spec.framework.id
     assert env["monitor_speed"] == "115200"
-    if spec.framework == "arduino":
+    if spec.framework.id == "arduino":
         assert env["lib_deps"].split() == ["spaziochirale/Chirale_TensorFLowLite@2.0.0"]
         assert "EDGETF_HAVE_STD_CHRONO=0" in env["build_flags"]
     else:

@@ -28,6 +28,7 @@ import json, os, signal, sys, time
 with open(os.environ["FAKE_PIO_LOG"], "a") as log:
     log.write(json.dumps(sys.argv[1:]) + "\\n")
 print("fake pio says hello")
+sys.stderr.write(os.environ.get("FAKE_PIO_STDERR", ""))  # what PlatformIO says of a failure
 if os.environ.get("FAKE_PIO_SIGINT"):  # what Ctrl-C does: the whole group gets SIGINT
     os.kill(os.getppid(), signal.SIGINT)
     time.sleep(0.5)
@@ -64,7 +65,8 @@ def make_project(folder, text=None, env="esp32"):
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch, tmp_path):
     """No user settings leak in; the fake pio logs to tmp_path/pio.log."""
-    for name in ("EDGETF_PIO", "EDGETF_PORT", "FAKE_PIO_EXIT", "FAKE_PIO_SIGINT"):
+    for name in ("EDGETF_PIO", "EDGETF_PORT", "FAKE_PIO_EXIT", "FAKE_PIO_SIGINT",
+                 "FAKE_PIO_STDERR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("FAKE_PIO_LOG", str(tmp_path / "pio.log"))
 
@@ -297,6 +299,76 @@ def test_pio_failing_through_library(pio, project, monkeypatch):
         flash(project, port="/dev/ttyUSB0")
     assert caught.value.exit_code == 2
     assert "\n" not in str(caught.value)
+
+
+# --- PlatformIO could not install the platform ----------------------------------------------
+
+#: What PlatformIO 6.1 prints on stderr when a first build cannot download the toolchain
+#: (the "Tool Manager" lines as users reported them, the last line as
+#: platformio/__main__.py prints the exception), and the other exceptions it ends with
+#: when the registry, the network or the package for this system is missing.
+TOOLCHAIN_DOWNLOAD_FAILED = """\
+Tool Manager: Installing platformio/toolchain-xtensa-esp32 @ 8.4.0+2021r2-patch5
+Tool Manager: Error: Please read https://bit.ly/package-manager-ioerror
+Tool Manager: Warning! Package Mirror: [Errno 28] No space left on device
+Tool Manager: Looking for another mirror...
+PackageException: Could not install package 'platformio/toolchain-xtensa-esp32 @ \
+8.4.0+2021r2-patch5' for 'linux_x86_64' system
+"""
+INSTALL_ERRORS = {
+    "toolchain": (TOOLCHAIN_DOWNLOAD_FAILED, "PackageException: Could not install package"),
+    "offline": ("Platform Manager: Installing espressif32\nInternetConnectionError: You are "
+                "not connected to the Internet.\nPlatformIO needs the Internet connection to "
+                "download dependent packages or to work with PlatformIO Account.\n",
+                "InternetConnectionError: You are not connected to the Internet."),
+    "registry": ("\x1b[31mHTTPClientError: 503 Server Error\x1b[0m\n",
+                 "HTTPClientError: 503 Server Error"),
+    "no package for this system": (
+        "UnknownPackageError: Could not find the package with 'platformio/espressif32' "
+        "requirements for your system 'linux_riscv64'\n",
+        "UnknownPackageError: Could not find the package"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INSTALL_ERRORS))
+@pytest.mark.parametrize("command", ["flash", "monitor"])
+def test_install_failure_is_named_not_the_board(pio, project, monkeypatch, command, case):
+    stderr, cause = INSTALL_ERRORS[case]
+    monkeypatch.setenv("FAKE_PIO_STDERR", stderr)
+    monkeypatch.setenv("FAKE_PIO_EXIT", "1")
+    result = invoke(command, "-p", str(project))
+    message = _assert_error(result, "could not install the espressif32 platform or its tools",
+                            cause, "internet connection", f"run edgetf {command} again")
+    assert "--port" not in message and "board is connected" not in message
+    assert stderr.splitlines()[0] in result.stderr  # PlatformIO's own words still shown
+
+
+def test_monitor_before_any_flash_says_install_the_platform(pio, project, monkeypatch):
+    """``pio device monitor`` never installs: a platform not there is UnknownPlatform."""
+    monkeypatch.setenv("FAKE_PIO_STDERR",
+                       "UnknownPlatform: Unknown development platform 'espressif32'\n")
+    monkeypatch.setenv("FAKE_PIO_EXIT", "1")
+    with pytest.raises(ToolError) as caught:
+        monitor(project)
+    message = str(caught.value)
+    assert "the espressif32 platform is not installed" in message
+    assert "run edgetf flash first" in message and f"--project-dir {project}" in message
+    assert "--port" not in message and "\n" not in message
+
+
+def test_other_failures_still_point_at_the_board(pio, project, monkeypatch, capfd):
+    monkeypatch.setenv("FAKE_PIO_STDERR", "A fatal error occurred: Failed to connect to "
+                       "ESP32: No serial data received.\n*** [upload] Error 2\n")
+    monkeypatch.setenv("FAKE_PIO_EXIT", "1")
+    with pytest.raises(ToolError, match="check the board is connected and --port"):
+        flash(project)
+    assert "Failed to connect to ESP32" in capfd.readouterr().err
+
+
+def test_project_env_names_its_platform_and_framework(tmp_path):
+    chosen = read_project(make_project(tmp_path / "fw"))
+    assert (chosen.platform, chosen.framework) == ("espressif32", "espidf")
+    assert chosen.commands.upload == ("run", "--target", "upload")
 
 
 # --- Ctrl-C ---------------------------------------------------------------------------------

@@ -40,4 +40,4 @@ def test_fit_verdict_at_the_edges_of_the_budgets(board_id):
     assert estimate_footprint(model, board, 0, extra_flash=spare).flash_ok
     assert not estimate_footprint(model, board, 0, extra_flash=spare + 1).flash_ok
     assert base.flash_bytes == (model.size + footprint.code_bytes(model)
-                                + footprint.FRAMEWORK_FLASH[board.framework])
+                                + board.framework.flash_bytes)

@@ -14,7 +14,7 @@ import pytest
 
 from edgetf.targets.planner import plan_arena
 from edgetf.targets.planner.tables import TABLES
-from edgetf.targets.planner.weights_in_prepare import BY_TABLE, must_stay_constant
+from edgetf.targets.planner.weights_in_prepare import must_stay_constant
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflm import interpreter as tflm
 from tests.lut_models import snapped_and_compressed
@@ -24,8 +24,10 @@ needs_tflm = pytest.mark.skipif(not tflm.tflm_available(), reason="tflite-micro 
 CHIRALE = "chirale-2.0.0-cmsis-nn"
 
 
-def test_every_arena_table_has_an_entry():
-    assert set(BY_TABLE) == set(TABLES)
+def test_every_arena_table_carries_its_constant_inputs():
+    for name, table in TABLES.items():
+        assert table.constant_inputs, name
+    assert TABLES[CHIRALE].constant_inputs is not TABLES["reference-64"].constant_inputs
 
 
 @pytest.mark.parametrize("table", sorted(TABLES))
@@ -74,7 +76,7 @@ def test_current_tflm_list_is_the_one_tflite_micros_compressor_refuses():
                                      "schema_py_generated")
     names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
     theirs = {(names[op], index) for op, index in inputs._REQUIRED_INPUTS}
-    assert theirs == set(BY_TABLE["reference-64"])
+    assert theirs == set(TABLES["reference-64"].constant_inputs)
 
 
 @needs_tflm

@@ -61,13 +61,17 @@ class AllocatorRules:
 class KernelTable:
     """A TFLM build: its struct layout, the objects its setup puts in the arena before
     the model (``arena_objects``, struct names, allocated persistent in this order), its
-    kernels by builtin op name and its allocator's version-dependent rules."""
+    kernels by builtin op name, the inputs its kernels read in Prepare
+    (``constant_inputs``: ``(op, input index) -> why``, from :mod:`.constant_inputs`; they
+    must stay constant tensors, never DECODE outputs) and its allocator's
+    version-dependent rules."""
 
     name: str
     description: str
     layout: Layout
     arena_objects: tuple[str, ...]
     kernels: Mapping[str, Kernel]
+    constant_inputs: Mapping[tuple[str, int], str]
     allocator: AllocatorRules = AllocatorRules()
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from math import prod
 
 from edgetf.targets.planner import cmsis_nn, kernels_decode
+from edgetf.targets.planner.constant_inputs import CHIRALE_2_0_0
 from edgetf.targets.planner.conv_geometry import conv_padding
 from edgetf.targets.planner.kernels import (
     AllocatorRules,
@@ -323,6 +324,7 @@ CHIRALE_2_0_0_CMSIS_NN = KernelTable(
     layout=CHIRALE_2023_M4,
     arena_objects=FIRMWARE_OBJECTS,
     kernels=CHIRALE_KERNELS,
+    constant_inputs=CHIRALE_2_0_0,
     allocator=AllocatorRules(max_scratch_per_op=12, plans_offline_variables=False,
                              variables_before_allocation_info=True),
 )

@@ -16,6 +16,7 @@ from __future__ import annotations
 from math import prod
 
 from edgetf.targets.planner import esp_nn
+from edgetf.targets.planner.constant_inputs import TFLM_90B983C
 from edgetf.targets.planner.conv_geometry import conv_padding
 from edgetf.targets.planner.kernels import Kernel, KernelTable, OpContext
 from edgetf.targets.planner.kernels_reference import (
@@ -154,6 +155,7 @@ def _table(name: str, chip: str, sizes: esp_nn.ScratchSizes) -> KernelTable:
         layout=ESP_TFLITE_MICRO_32,
         arena_objects=FIRMWARE_OBJECTS,
         kernels=_kernels(sizes),
+        constant_inputs=TFLM_90B983C,  # esp-tflite-micro 1.4.0 ships these files
     )
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 from math import prod
 
 from edgetf.targets.planner import kernels_decode
+from edgetf.targets.planner.constant_inputs import TFLM_90B983C
 from edgetf.targets.planner.kernels import Kernel, KernelTable, OpContext
 from edgetf.targets.planner.layouts import HOST_64_WHEEL
 
@@ -245,4 +246,5 @@ REFERENCE_64 = KernelTable(
     layout=HOST_64_WHEEL,
     arena_objects=PYTHON_INTERPRETER_OBJECTS,
     kernels=REFERENCE_KERNELS,
+    constant_inputs=TFLM_90B983C,
 )

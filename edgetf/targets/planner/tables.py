@@ -1,8 +1,9 @@
 """Every kernel table the planner has, by name: one per TFLM build a board runs.
 
-A board names its table (:attr:`edgetf.targets.boards.Board.arena_table`); a table that
-is not here yet, or one that lacks an op of the model, makes the board fall back to the
-host measurement times the board's measured margin, and say so.
+A board names its table (:attr:`edgetf.targets.boards.Board.arena_table`); each table
+carries all of its build's facts (struct layout, kernels, allocator rules, the inputs its
+kernels read in Prepare). A table that lacks an op of the model makes the board fall back
+to the host measurement times the board's measured margin, and say so.
 """
 
 from __future__ import annotations
