@@ -83,7 +83,7 @@ def test_project_layout_per_framework(projects, board):
     common = {"platformio.ini", "README.md", ".gitignore", "src/main.cpp",
               f"{lib}/library.properties", f"{lib}/src/cnn_inferencing.h",
               *(f"{lib}/src/edgetf/{name}" for name in (
-                  "edgetf.h", "edgetf_runtime.cc", "edgetf_demo.h", "edgetf_demo.cc",
+                  "edgetf.h", "edgetf_library.h", "edgetf_runtime.cc", "edgetf_demo.cc",
                   "edgetf_lut_decode.h", "edgetf_lut_decode.cc", "edgetf_lut_decode_tflm.h",
                   "edgetf_lut_decode_tflm.cc",
                   "model_types.h", "model_data.h", "model_data.cc", "model_metadata.h",
@@ -199,12 +199,12 @@ def test_headers_that_do_not_need_tflm_compile(projects, tmp_path, board):
     result = projects[("residual", board)]
     _write(result.files, tmp_path)
     src = tmp_path / _library_src(result)
-    for header in ("edgetf/edgetf.h", "edgetf/edgetf_demo.h", "edgetf/model_types.h",
+    for header in ("edgetf/edgetf.h", "edgetf/edgetf_library.h", "edgetf/model_types.h",
                    "edgetf/model_data.h", "edgetf/model_metadata.h",
                    "edgetf/golden_vectors.h", "residual_inferencing.h"):
         _compile(["-std=c++17", "-Wall", "-Wextra", "-pedantic", "-Werror", "-fsyntax-only",
                   f"-I{src}", "-x", "c++", str(src / header)])
-    for header in ("edgetf/edgetf.h", "edgetf/edgetf_demo.h", "residual_inferencing.h"):
+    for header in ("edgetf/edgetf.h", "residual_inferencing.h"):
         _compile(["-std=c99", "-Wall", "-pedantic", "-Werror", "-fsyntax-only", f"-I{src}",
                   "-x", "c", str(src / header)], compiler=GCC)
 
