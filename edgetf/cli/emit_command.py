@@ -46,6 +46,11 @@ def emit_firmware_command(
     force: Annotated[bool, typer.Option(
         "--force", help="Replace a non-empty --out folder, and emit even when the model "
         "does not fit the board's flash or RAM.")] = False,
+    output_format: Annotated[str, typer.Option(
+        "--format", help="platformio: a PlatformIO project (the library in "
+        "lib/<name>_inferencing/). arduino-zip: <name>_inferencing.zip for the Arduino IDE "
+        "(Sketch > Include Library > Add .ZIP Library), with a self-test and a serial-input "
+        "example; nano33ble only.")] = "platformio",
 ) -> None:
     """Generate a C++ library (TFLM, exactly the model's ops, the weights as look-up tables
     where that saves flash, the arena planned for the board's TFLM build and kernels, golden
@@ -59,7 +64,7 @@ def emit_firmware_command(
 
         result = emit_firmware(EmitOptions(
             board=board, out=out, model=model, from_run=from_run, name=name, labels=labels,
-            golden=golden, compress=compress, force=force), reporter)
+            golden=golden, compress=compress, force=force, format=output_format), reporter)
         spec = result.spec
         footprint = spec.footprint
         reporter.info(
@@ -70,7 +75,12 @@ def emit_firmware_command(
             f"{' in PSRAM' if spec.arena.place == 'psram' else ''}), flash ~"
             f"{footprint.flash_bytes // 1024} of {footprint.flash_budget // 1024} KB, RAM ~"
             f"{footprint.ram_bytes // 1024} of {footprint.ram_budget // 1024} KB (estimates)")
-        reporter.info(f"wrote {result.out}/ ({len(result.files)} files); next: "
-                      f"edgetf flash --project {result.out}")
+        if output_format == "arduino-zip":
+            reporter.info(f"wrote {result.out}/{spec.library}.zip; next: Arduino IDE > Sketch "
+                          "> Include Library > Add .ZIP Library, then File > Examples > "
+                          f"{spec.library}")
+        else:
+            reporter.info(f"wrote {result.out}/ ({len(result.files)} files); next: "
+                          f"edgetf flash --project {result.out}")
 
     run_command(action)

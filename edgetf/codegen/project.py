@@ -143,6 +143,11 @@ def partition_plan(board: Board, app_estimate: int) -> dict | None:
             "flash_size_name": f"{board.chip_flash_bytes // (1024 * 1024)}MB"}
 
 
+def template_context(spec: ProjectSpec) -> dict:
+    """What every template of a project is rendered with (also the Arduino zip's)."""
+    return _context(spec)
+
+
 def _context(spec: ProjectSpec) -> dict:
     model = spec.model
     stored_model = spec.stored.model if spec.stored else model
