@@ -30,8 +30,10 @@ def emit_firmware_command(
         "--from", help="The --out folder of train-quantize: its model.tflite, labels.txt "
         "and test samples (for the golden vectors).")] = None,
     name: Annotated[str | None, typer.Option(
-        help="Library name, made a C identifier: lib/<name>_inferencing. "
-        "\\[default: the model file's or run folder's name]")] = None,
+        help="Library name, made a C identifier: lib/<name>_inferencing, and the prefix of "
+        "its C API (<name>_init, <name>_run, ...): give each model of one firmware its own. "
+        "\\[default: the model file's or run folder's name; for tune's best/ the study "
+        "folder's]")] = None,
     labels: Annotated[Path | None, typer.Option(
         help="Text file with one class label per line, in output order.")] = None,
     golden: Annotated[int, typer.Option(
