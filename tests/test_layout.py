@@ -11,7 +11,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "edgetf"
 
-#: Folder -> the folders it may import (besides itself). The same table as the README's
+#: Folder -> the folders it may import (besides itself). The same table as docs/architecture.md's
 #: "How the code is organised"; ``_version`` is a leaf every folder may read.
 MAY_IMPORT: dict[str, set[str]] = {
     "base": set(),
@@ -122,8 +122,7 @@ def test_no_module_is_long():
     assert not long, f"split these by concern: {long}"
 
 
-def test_the_readme_names_every_folder():
-    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## How the code is organised", 1)[1].split("\n## ", 1)[0]
+def test_the_docs_name_every_folder():
+    section = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
     for folder in MAY_IMPORT:
         assert f"`edgetf/{folder}/`" in section, folder

@@ -29,8 +29,10 @@ def emit_firmware_command(
         "--from", help="The --out folder of train-quantize: its model.tflite, labels.txt "
         "and test samples (for the golden vectors).")] = None,
     name: Annotated[str | None, typer.Option(
-        help="Library name, made a C identifier: lib/<name>_inferencing. "
-        "\\[default: the model file's or run folder's name]")] = None,
+        help="Library name, made a C identifier: lib/<name>_inferencing, and the prefix of "
+        "its C API (<name>_init, <name>_run, ...): give each model of one firmware its own. "
+        "\\[default: the model file's or run folder's name; for tune's best/ the study "
+        "folder's]")] = None,
     labels: Annotated[Path | None, typer.Option(
         help="Text file with one class label per line, in output order.")] = None,
     golden: Annotated[int, typer.Option(
@@ -45,6 +47,11 @@ def emit_firmware_command(
     force: Annotated[bool, typer.Option(
         "--force", help="Replace a non-empty --out folder, and emit even when the model "
         "does not fit the board's flash or RAM.")] = False,
+    output_format: Annotated[str, typer.Option(
+        "--format", help="platformio: a PlatformIO project (the library in "
+        "lib/<name>_inferencing/). arduino-zip: <name>_inferencing.zip for the Arduino IDE "
+        "(Sketch > Include Library > Add .ZIP Library), with a self-test and a serial-input "
+        "example; nano33ble only.")] = "platformio",
 ) -> None:
     """Generate a C++ library (TFLM, exactly the model's ops, the weights as look-up tables
     where that saves flash, the arena planned for the board's TFLM build and kernels, golden
@@ -58,7 +65,7 @@ def emit_firmware_command(
 
         result = emit_firmware(EmitOptions(
             board=board, out=out, model=model, from_run=from_run, name=name, labels=labels,
-            golden=golden, compress=compress, force=force), reporter)
+            golden=golden, compress=compress, force=force, format=output_format), reporter)
         spec = result.spec
         footprint = spec.footprint
         reporter.info(
@@ -69,7 +76,12 @@ def emit_firmware_command(
             f"{' in PSRAM' if spec.arena.place == 'psram' else ''}), flash ~"
             f"{footprint.flash_bytes // 1024} of {footprint.flash_budget // 1024} KB, RAM ~"
             f"{footprint.ram_bytes // 1024} of {footprint.ram_budget // 1024} KB (estimates)")
-        reporter.info(f"wrote {result.out}/ ({len(result.files)} files); next: "
-                      f"edgetf flash --project {result.out}")
+        if output_format == "arduino-zip":
+            reporter.info(f"wrote {result.out}/{spec.library}.zip; next: Arduino IDE > Sketch "
+                          "> Include Library > Add .ZIP Library, then File > Examples > "
+                          f"{spec.library}")
+        else:
+            reporter.info(f"wrote {result.out}/ ({len(result.files)} files); next: "
+                          f"edgetf flash --project {result.out}")
 
     run_command(action)

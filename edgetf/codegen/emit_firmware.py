@@ -22,6 +22,7 @@ import numpy as np
 from edgetf.base.errors import ConfigError, DataError, FirmwareError, InterpreterError
 from edgetf.base.output_dir import check_destination, staged_output
 from edgetf.base.progress import Reporter
+from edgetf.codegen.arduino_zip import arduino_zip_files, check_arduino_board
 from edgetf.codegen.c_names import c_identifier
 from edgetf.codegen.device_step import device_step
 from edgetf.codegen.golden import (
@@ -32,6 +33,7 @@ from edgetf.codegen.golden import (
     golden_vector_bytes,
     golden_vectors,
 )
+from edgetf.codegen.library_name import model_file_name, run_folder_name
 from edgetf.codegen.project import EDGETF_TYPES, ProjectSpec, generate_project
 from edgetf.data.datasets import read_npz_array
 from edgetf.targets.board_arena import host_figure, plan_board_arena
@@ -63,6 +65,11 @@ class EmitOptions:
     golden: int = DEFAULT_COUNT
     compress: str = "auto"
     force: bool = False
+    format: str = "platformio"
+
+
+#: ``--format``: the PlatformIO project, or the library as an Arduino IDE zip.
+FORMATS = ("platformio", "arduino-zip")
 
 
 @dataclass
@@ -94,6 +101,11 @@ def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> Emi
     if options.compress not in COMPRESS_MODES:
         raise ConfigError(f"--compress {options.compress!r} is not one of "
                           f"{', '.join(COMPRESS_MODES)}; e.g. --compress off")
+    if options.format not in FORMATS:
+        raise ConfigError(f"--format {options.format!r} is not one of {', '.join(FORMATS)}; "
+                          "e.g. --format arduino-zip")
+    if options.format == "arduino-zip":
+        check_arduino_board(board)
     check_destination(Path(options.out), options.force)
     inputs = _read_inputs(options)
     result = build_project(
@@ -101,6 +113,8 @@ def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> Emi
         labels=inputs.labels, labels_source=inputs.labels_source, samples=inputs.samples,
         golden=options.golden, compress=options.compress, force=options.force,
         reporter=reporter)
+    if options.format == "arduino-zip":
+        result.files = arduino_zip_files(result.spec, result.files)
     with reporter.stage(f"write {len(result.files)} files to {options.out}"):
         with staged_output(Path(options.out), options.force) as staging:
             for relative, content in result.files.items():
@@ -316,10 +330,10 @@ def _read_inputs(options: EmitOptions) -> _Inputs:
             labels, labels_source = _read_labels(run / "labels.txt"), "labels.txt of the run"
         if (run / "samples.npz").is_file():
             samples = _read_samples(run / "samples.npz")
-        default_name = run.resolve().name
+        default_name = run_folder_name(run)
     elif options.model is not None:
         model_path = Path(options.model)
-        default_name = model_path.stem
+        default_name = model_file_name(model_path)
     else:
         raise ConfigError("pass --model MODEL.tflite or --from RUN_DIR (the --out folder of "
                           "edgetf train-quantize)")

@@ -95,10 +95,13 @@ def generate_project(spec: ProjectSpec) -> dict[str, bytes]:
         f"{lib}/library.properties": render("library/library.properties.j2", **context),
         f"{lib}/src/{spec.library}.h": render(
             "library/inferencing.h.j2", guard=c_include_guard(f"{spec.library}.h"), **context),
+        f"{edgetf_dir}/edgetf_library.h": render(
+            "library/edgetf_library.h.j2",
+            guard=c_include_guard(f"{spec.library}_edgetf_library.h"), **context),
         f"{edgetf_dir}/model_data.h": model_array_header(
             context["array"], len(spec.model_bytes), c_include_guard("model_data.h")),
         f"{edgetf_dir}/model_data.cc": model_array_source(
-            spec.model_bytes, context["array"], "edgetf/model_data.h"),
+            spec.model_bytes, context["array"], "model_data.h"),
         f"{edgetf_dir}/model_metadata.h": render(
             "library/model_metadata.h.j2", guard=c_include_guard("model_metadata.h"),
             **context),
@@ -131,6 +134,11 @@ def partition_plan(board: Board, app_estimate: int) -> dict | None:
             "flash_size_name": f"{board.chip_flash_bytes // (1024 * 1024)}MB"}
 
 
+def template_context(spec: ProjectSpec) -> dict:
+    """What every template of a project is rendered with (also the Arduino zip's)."""
+    return _context(spec)
+
+
 def _context(spec: ProjectSpec) -> dict:
     model = spec.model
     stored_model = spec.stored.model if spec.stored else model
@@ -140,6 +148,10 @@ def _context(spec: ProjectSpec) -> dict:
         "name": spec.name,
         "project": spec.name,
         "library": spec.library,
+        # The C API's prefix (<name>_init, ...) and the macros' (<NAME>_INPUT_SIZE, ...):
+        # libraries of different models link into one program.
+        "prefix": spec.name,
+        "macro": spec.name.upper(),
         "array": f"{spec.name}_model",
         "board": spec.board,
         "model_file": spec.model_file,

@@ -3,15 +3,15 @@
 // Output goes through the writer the board's main.cpp hands in, one line at a time,
 // formatted without printf's %f (some embedded C libraries leave float formatting
 // out to save flash).
-#include "edgetf/edgetf_demo.h"
+#include "edgetf_library.h"
 
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
-#include "edgetf/edgetf.h"
-#include "edgetf/model_metadata.h"
+#include "edgetf.h"
+#include "model_metadata.h"
 
 namespace {
 
@@ -98,7 +98,7 @@ void PrintResult(int status, const edgetf_result& result) {
 
 void Run(const float* input) {
   edgetf_result result = {0, nullptr, 0.0f, 0};
-  const int status = edgetf_run(input, kInputValues, kPrintScores ? g_scores : nullptr,
+  const int status = EDGETF_API(run)(input, kInputValues, kPrintScores ? g_scores : nullptr,
                                 kPrintScores ? kScoreValues : 0, &result);
   PrintResult(status, result);
 }
@@ -120,7 +120,7 @@ void EndLine() {
   } else if (!kSerialInput) {
     std::snprintf(line, sizeof(line),
                   "edgetf: the input has %u values, too many for serial input; "
-                  "call edgetf_run from your code\n",
+                  "call " EDGETF_API_PREFIX "run from your code\n",
                   static_cast<unsigned>(kInputValues));
     Write(line);
   } else if (g_value_count != kInputValues) {
@@ -139,22 +139,22 @@ void EndLine() {
 
 extern "C" {
 
-int edgetf_demo_begin(edgetf_writer write) {
+int EDGETF_API(demo_begin)(edgetf_writer write) {
   g_write = write;
   char line[256];
   std::snprintf(line, sizeof(line), "edgetf: model %s (%u bytes, sha256 %.12s...), board %s, "
                 "edgetf %s\n", md::kModelName, static_cast<unsigned>(md::kModelBytes),
                 md::kModelSha256, md::kBoard, md::kEdgetfVersion);
   Write(line);
-  const int status = edgetf_init();
+  const int status = EDGETF_API(init)();
   if (status == EDGETF_ERROR_ALLOCATION) {
     std::snprintf(line, sizeof(line),
                   "edgetf: init failed: AllocateTensors failed with a %u-byte arena. If TFLM "
                   "printed bytes missing above, raise it, e.g. build_flags = "
-                  "-D EDGETF_ARENA_BYTES=%u; otherwise TFLM's message above names the op "
+                  "-D " EDGETF_ARENA_OVERRIDE "=%u; otherwise TFLM's message above names the op "
                   "whose kernel refused the model\n",
-                  static_cast<unsigned>(edgetf_arena_size()),
-                  static_cast<unsigned>(edgetf_arena_size() * 2));
+                  static_cast<unsigned>(EDGETF_API(arena_size)()),
+                  static_cast<unsigned>(EDGETF_API(arena_size)() * 2));
     Write(line);
     return status;
   }
@@ -166,8 +166,8 @@ int edgetf_demo_begin(edgetf_writer write) {
   char used[16];
   char size[16];
   char needed[16];
-  FormatCount(edgetf_arena_used_bytes(), used, sizeof(used));
-  FormatCount(edgetf_arena_size(), size, sizeof(size));
+  FormatCount(EDGETF_API(arena_used_bytes)(), used, sizeof(used));
+  FormatCount(EDGETF_API(arena_size)(), size, sizeof(size));
   FormatCount(md::kArenaNeededBytes, needed, sizeof(needed));
   // arena_used_bytes() is what stays allocated; TFLM needed more while it allocated, so
   // the smallest arena that works is the planned figure, not this one.
@@ -175,12 +175,12 @@ int edgetf_demo_begin(edgetf_writer write) {
                 used, size, md::kArenaMethod, needed, md::kArenaTable[0] ? " for " : "",
                 md::kArenaTable);
   Write(line);
-  const int differences = edgetf_self_test();
+  const int differences = EDGETF_API(self_test)();
   edgetf_mismatch mismatch;
   if (differences == 0) {
     std::snprintf(line, sizeof(line), "edgetf: self-test PASS (%d golden vectors)\n",
                   md::kGoldenVectorCount);
-  } else if (differences > 0 && edgetf_self_test_mismatch(&mismatch)) {
+  } else if (differences > 0 && EDGETF_API(self_test_mismatch)(&mismatch)) {
     char expected[24];
     char actual[24];
     FormatFixed(mismatch.expected, expected, sizeof(expected));
@@ -197,7 +197,7 @@ int edgetf_demo_begin(edgetf_writer write) {
   return status;
 }
 
-void edgetf_demo_input_char(char c) {
+void EDGETF_API(demo_input_char)(char c) {
   if (c == '\n' || c == '\r') {
     if (g_value_count > 0 || g_token_length > 0) EndLine();
   } else if (c == ',' || c == ' ' || c == '\t' || c == ';') {
@@ -207,8 +207,8 @@ void edgetf_demo_input_char(char c) {
   }
 }
 
-void edgetf_demo_run_sample(void) {
-  const float* sample = edgetf_sample_input();
+void EDGETF_API(demo_run_sample)(void) {
+  const float* sample = EDGETF_API(sample_input)();
   if (sample != nullptr) Run(sample);
 }
 

@@ -1,9 +1,10 @@
 // edgetf's LUT decoder (see edgetf_lut_decode.h for the format). TFLM-independent.
-#include "edgetf/edgetf_lut_decode.h"
+#include "edgetf_lut_decode.h"
 
 #include <cstring>
 
 namespace edgetf {
+inline namespace EDGETF_LIBRARY_NS {
 namespace lut {
 namespace {
 
@@ -183,4 +184,5 @@ void Decode(const Plan& plan, const uint8_t* indices, const uint8_t* ancillary,
 }
 
 }  // namespace lut
+}  // namespace EDGETF_LIBRARY_NS
 }  // namespace edgetf

@@ -38,7 +38,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "edgetf_library.h"
+
 namespace edgetf {
+inline namespace EDGETF_LIBRARY_NS {
 namespace lut {
 
 constexpr std::size_t kHeaderBytes = 16;
@@ -102,6 +105,7 @@ void Decode(const Plan& plan, const uint8_t* indices, const uint8_t* ancillary,
             std::size_t elements, void* out);
 
 }  // namespace lut
+}  // namespace EDGETF_LIBRARY_NS
 }  // namespace edgetf
 
 #endif  // EDGETF_LUT_DECODE_H_

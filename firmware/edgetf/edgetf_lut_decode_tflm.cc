@@ -13,21 +13,22 @@
 // made before any temporary tensor, so it can never land on them) and three temporary
 // TfLiteTensors per output; Eval allocates nothing. (TFLM's own DECODE keeps a pointer
 // per output plus a DecodeStateLut object each, allocated while the temporaries live.)
-#include "edgetf/op_resolver.h"
+#include "op_resolver.h"
 
 #if defined(EDGETF_OWN_DECODE)
 
 #include <cstddef>
 #include <cstdint>
 
-#include "edgetf/edgetf_lut_decode.h"
-#include "edgetf/edgetf_lut_decode_tflm.h"
+#include "edgetf_lut_decode.h"
+#include "edgetf_lut_decode_tflm.h"
 #include "tensorflow/lite/c/common.h"
 #include "tensorflow/lite/micro/kernels/kernel_util.h"
 #include "tensorflow/lite/micro/micro_context.h"
 #include "tensorflow/lite/micro/micro_log.h"
 
 namespace edgetf {
+inline namespace EDGETF_LIBRARY_NS {
 namespace {
 
 // The element size of the types TFLM's DECODE decodes to; 0 for the others.
@@ -150,6 +151,7 @@ DecodeRegistration* LutDecodeRegistration() {
   return &registration;
 }
 
+}  // namespace EDGETF_LIBRARY_NS
 }  // namespace edgetf
 
 #endif  // EDGETF_OWN_DECODE

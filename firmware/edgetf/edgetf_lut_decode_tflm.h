@@ -10,9 +10,11 @@
 #ifndef EDGETF_LUT_DECODE_TFLM_H_
 #define EDGETF_LUT_DECODE_TFLM_H_
 
+#include "edgetf_library.h"
 #include "tensorflow/lite/micro/kernels/kernel_util.h"
 
 namespace edgetf {
+inline namespace EDGETF_LIBRARY_NS {
 
 // TfLiteRegistration in the TFLM of 2023, TFLMRegistration since: whatever this
 // TFLM's RegisterOp returns, which is what its MicroMutableOpResolver::AddCustom takes.
@@ -21,6 +23,7 @@ using DecodeRegistration = decltype(tflite::micro::RegisterOp(nullptr, nullptr, 
 // The operator's registration (one static object; AddCustom copies it).
 DecodeRegistration* LutDecodeRegistration();
 
+}  // namespace EDGETF_LIBRARY_NS
 }  // namespace edgetf
 
 #endif  // EDGETF_LUT_DECODE_TFLM_H_

@@ -1,17 +1,20 @@
-// edgetf runtime: the portable wrapper around TFLM behind edgetf.h.
+// edgetf runtime: the portable wrapper around TFLM behind <name>_inferencing.h.
 //
 // Hand-written and the same in every generated library; the model-specific facts come
-// from the generated headers included below. Portable on purpose: it includes only
+// from the generated headers included below, and the functions' prefix (<name>_) from
+// edgetf_library.h (EDGETF_API), so two libraries' copies link side by side. Every
+// include of edgetf's own headers is relative to this folder: with several libraries on
+// the include path, each copy finds its own library's model. Portable on purpose: it includes only
 // TFLM headers and the C++ standard library (never Arduino.h or a board SDK), so the
 // same file builds for ESP-IDF, Arduino and a host compiler. Everything it needs from a
-// board (a microsecond clock) is handed in through edgetf_set_clock.
+// board (a microsecond clock) is handed in through <name>_set_clock.
 //
 // Memory: the interpreter and the op resolver are constructed in static storage with
 // placement new (no heap, no static constructors running before main); the tensor arena
 // is a static 16-byte aligned array, or, where model_metadata.h sets
 // EDGETF_ARENA_ON_HEAP (large arenas on the ESP32, whose static DRAM is capped), one
-// heap block taken once in edgetf_init.
-#include "edgetf/edgetf.h"
+// heap block taken once in <name>_init.
+#include "edgetf_library.h"
 
 #include <cmath>
 #include <cstddef>
@@ -32,11 +35,12 @@
 #include "tensorflow/lite/micro/system_setup.h"
 #include "tensorflow/lite/schema/schema_generated.h"
 
-#include "edgetf/golden_vectors.h"
-#include "edgetf/model_data.h"
-#include "edgetf/model_metadata.h"
-#include "edgetf/model_types.h"
-#include "edgetf/op_resolver.h"
+#include "edgetf.h"
+#include "golden_vectors.h"
+#include "model_data.h"
+#include "model_metadata.h"
+#include "model_types.h"
+#include "op_resolver.h"
 
 #ifndef EDGETF_SELF_TEST_TOLERANCE
 // Largest difference, in quantization steps, that still counts as equal for integer
@@ -211,7 +215,7 @@ int CountDifferences(int v, std::size_t o) {
 
 extern "C" {
 
-int edgetf_init(void) {
+int EDGETF_API(init)(void) {
   if (g_interpreter != nullptr) return EDGETF_OK;
   tflite::InitializeTarget();
   const tflite::Model* model = tflite::GetModel(EDGETF_MODEL_ARRAY);
@@ -268,7 +272,7 @@ int edgetf_init(void) {
   return EDGETF_OK;
 }
 
-int edgetf_self_test(void) {
+int EDGETF_API(self_test)(void) {
   if (g_interpreter == nullptr) return EDGETF_ERROR_NOT_INITIALIZED;
   g_has_mismatch = false;
   if (golden::kVectorCount == 0) return EDGETF_ERROR_NO_GOLDEN;
@@ -290,31 +294,31 @@ int edgetf_self_test(void) {
   return differences;
 }
 
-int edgetf_self_test_mismatch(edgetf_mismatch* mismatch) {
+int EDGETF_API(self_test_mismatch)(edgetf_mismatch* mismatch) {
   if (g_has_mismatch && mismatch != nullptr) *mismatch = g_mismatch;
   return g_has_mismatch ? 1 : 0;
 }
 
-size_t edgetf_arena_used_bytes(void) {
+size_t EDGETF_API(arena_used_bytes)(void) {
   return g_interpreter == nullptr ? 0 : g_interpreter->arena_used_bytes();
 }
 
-size_t edgetf_arena_size(void) { return EDGETF_ARENA_BYTES; }
+size_t EDGETF_API(arena_size)(void) { return EDGETF_ARENA_BYTES; }
 
-size_t edgetf_input_size(void) { return md::kInputs[0].elements; }
+size_t EDGETF_API(input_size)(void) { return md::kInputs[0].elements; }
 
-size_t edgetf_output_size(void) { return md::kOutputs[0].elements; }
+size_t EDGETF_API(output_size)(void) { return md::kOutputs[0].elements; }
 
-int edgetf_label_count(void) { return static_cast<int>(md::kLabelCount); }
+int EDGETF_API(label_count)(void) { return static_cast<int>(md::kLabelCount); }
 
-const char* edgetf_label(int index) {
+const char* EDGETF_API(label)(int index) {
   if (index < 0 || static_cast<std::size_t>(index) >= md::kLabelCount) return nullptr;
   return md::kLabels[index];
 }
 
-const float* edgetf_sample_input(void) { return golden::kSampleInput; }
+const float* EDGETF_API(sample_input)(void) { return golden::kSampleInput; }
 
-int edgetf_run(const float* input, size_t input_count, float* scores, size_t score_count,
+int EDGETF_API(run)(const float* input, size_t input_count, float* scores, size_t score_count,
                edgetf_result* result) {
   if (g_interpreter == nullptr) return EDGETF_ERROR_NOT_INITIALIZED;
   const edgetf::TensorSpec& in = md::kInputs[0];
@@ -339,14 +343,14 @@ int edgetf_run(const float* input, size_t input_count, float* scores, size_t sco
   }
   if (result != nullptr) {
     result->label_index = best;
-    result->label = edgetf_label(best);
+    result->label = EDGETF_API(label)(best);
     result->score = best_score;
     result->microseconds = microseconds;
   }
   return EDGETF_OK;
 }
 
-int edgetf_run_int8(const int8_t* input, size_t input_count, int8_t* output,
+int EDGETF_API(run_int8)(const int8_t* input, size_t input_count, int8_t* output,
                     size_t output_count, uint32_t* microseconds) {
   if (g_interpreter == nullptr) return EDGETF_ERROR_NOT_INITIALIZED;
   const edgetf::TensorSpec& in = md::kInputs[0];
@@ -363,24 +367,6 @@ int edgetf_run_int8(const int8_t* input, size_t input_count, int8_t* output,
   return EDGETF_OK;
 }
 
-const char* edgetf_status_text(int status) {
-  switch (status) {
-    case EDGETF_OK: return "ok";
-    case EDGETF_ERROR_SCHEMA: return "the model's schema version is not this TFLM's";
-    case EDGETF_ERROR_OPS: return "an op could not be registered in the resolver";
-    case EDGETF_ERROR_ALLOCATION:
-      return "AllocateTensors failed: the arena is too small or a kernel refused the model";
-    case EDGETF_ERROR_NOT_INITIALIZED: return "edgetf_init has not succeeded";
-    case EDGETF_ERROR_INVOKE: return "the interpreter's Invoke failed";
-    case EDGETF_ERROR_ARGUMENT: return "a NULL pointer or a wrong element count";
-    case EDGETF_ERROR_TYPE: return "the call does not fit the tensor's type";
-    case EDGETF_ERROR_NO_GOLDEN: return "the library holds no golden vectors";
-    case EDGETF_ERROR_MODEL_MISMATCH: return "the model array and model_metadata.h disagree";
-    case EDGETF_ERROR_OUT_OF_MEMORY: return "the arena could not be allocated on the heap";
-    default: return status > 0 ? "outputs differ from the golden vectors" : "unknown error";
-  }
-}
-
-void edgetf_set_clock(uint32_t (*micros)(void)) { g_clock = micros; }
+void EDGETF_API(set_clock)(uint32_t (*micros)(void)) { g_clock = micros; }
 
 }  // extern "C"

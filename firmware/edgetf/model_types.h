@@ -10,9 +10,11 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "edgetf/edgetf.h"
+#include "edgetf.h"
+#include "edgetf_library.h"
 
 namespace edgetf {
+inline namespace EDGETF_LIBRARY_NS {
 
 // One model input or output, as the .tflite declares it.
 struct TensorSpec {
@@ -33,6 +35,7 @@ struct GoldenTensor {
   std::size_t elements;
 };
 
+}  // namespace EDGETF_LIBRARY_NS
 }  // namespace edgetf
 
 #endif  // EDGETF_MODEL_TYPES_H_

@@ -19,29 +19,27 @@ from tests.tiny_models import tiny_models
 _FAKE_LIBRARY = r"""
 #include <cstdio>
 #include <cstdlib>
-#include "edgetf/edgetf.h"
-#include "edgetf/edgetf_demo.h"
+#include "cnn_inferencing.h"
 static size_t g_used = 0;
 extern "C" {
-int edgetf_init(void) { return EDGETF_OK; }
-int edgetf_self_test(void) { return 0; }
-int edgetf_self_test_mismatch(edgetf_mismatch*) { return 0; }
-size_t edgetf_arena_used_bytes(void) { return g_used; }
-size_t edgetf_arena_size(void) { return EDGETF_ARENA_BYTES; }
-size_t edgetf_input_size(void) { return 1; }
-size_t edgetf_output_size(void) { return 1; }
-int edgetf_label_count(void) { return 0; }
-const char* edgetf_label(int) { return nullptr; }
-const float* edgetf_sample_input(void) { return nullptr; }
-const char* edgetf_status_text(int) { return "ok"; }
-void edgetf_set_clock(uint32_t (*)(void)) {}
-int edgetf_run(const float*, size_t, float*, size_t, edgetf_result*) { return 0; }
-int edgetf_run_int8(const int8_t*, size_t, int8_t*, size_t, uint32_t*) { return 0; }
+int cnn_init(void) { return EDGETF_OK; }
+int cnn_self_test(void) { return 0; }
+int cnn_self_test_mismatch(edgetf_mismatch*) { return 0; }
+size_t cnn_arena_used_bytes(void) { return g_used; }
+size_t cnn_arena_size(void) { return EDGETF_ARENA_BYTES; }
+size_t cnn_input_size(void) { return 1; }
+size_t cnn_output_size(void) { return 1; }
+int cnn_label_count(void) { return 0; }
+const char* cnn_label(int) { return nullptr; }
+const float* cnn_sample_input(void) { return nullptr; }
+void cnn_set_clock(uint32_t (*)(void)) {}
+int cnn_run(const float*, size_t, float*, size_t, edgetf_result*) { return 0; }
+int cnn_run_int8(const int8_t*, size_t, int8_t*, size_t, uint32_t*) { return 0; }
 }
 static void Print(const char* text) { std::fputs(text, stdout); }
 int main(int, char** argv) {
   g_used = std::strtoul(argv[1], nullptr, 10);
-  return edgetf_demo_begin(Print);
+  return cnn_demo_begin(Print);
 }
 """
 

@@ -53,7 +53,7 @@ def test_each_board_registers_its_own_decode_kernel(emitted):
     assert "resolver.AddDecode() != kTfLiteOk" in esp and "EDGETF_OWN_DECODE" not in esp
     assert 'resolver.AddCustom("TFLM_DECODE", edgetf::LutDecodeRegistration())' in nano
     assert "#define EDGETF_OWN_DECODE 1" in nano
-    assert '#include "edgetf/edgetf_lut_decode_tflm.h"' in nano
+    assert '#include "edgetf_lut_decode_tflm.h"' in nano
 
 
 @pytest.mark.parametrize("board", ["esp32", "nano33ble"])

@@ -23,6 +23,12 @@ import pytest
 from edgetf.codegen.resources import resource_dir
 
 GXX = shutil.which("g++")
+#: What a generated library's edgetf/edgetf_library.h gives the hand-written files (their
+#: C prefix and C++ namespace), for building them alone, outside a generated library.
+STANDALONE_LIBRARY_H = (
+    "#pragma once\n#define EDGETF_API(fn) standalone_##fn\n"
+    '#define EDGETF_API_PREFIX "standalone_"\n#define EDGETF_LIBRARY_NS standalone\n'
+    '#define EDGETF_ARENA_OVERRIDE "STANDALONE_ARENA_BYTES"\n')
 pytestmark = pytest.mark.skipif(GXX is None, reason="g++ not found: compile checks need it")
 FIRMWARE = resource_dir("firmware")
 
@@ -96,10 +102,11 @@ def _sanitizer_flags(tmp: Path) -> list[str]:
 def driver(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("lut_driver")
     (tmp / "driver.cc").write_text(_DRIVER)
+    (tmp / "edgetf_library.h").write_text(STANDALONE_LIBRARY_H)
     binary = tmp / "driver"
     result = subprocess.run(
         [GXX, "-std=c++17", "-O1", "-g", "-Wall", "-Wextra", "-Wconversion", "-Werror",
-         *_sanitizer_flags(tmp), f"-I{FIRMWARE}", str(tmp / "driver.cc"),
+         *_sanitizer_flags(tmp), f"-I{tmp}", f"-I{FIRMWARE}", str(tmp / "driver.cc"),
          str(FIRMWARE / "edgetf" / "edgetf_lut_decode.cc"), "-o", str(binary)],
         capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from edgetf.codegen.resources import resource_dir
-from tests.codegen.test_lut_decode import compress, sample
+from tests.codegen.test_lut_decode import STANDALONE_LIBRARY_H, compress, sample
 
 GXX = shutil.which("g++")
 NM = shutil.which("nm")
@@ -192,8 +192,10 @@ def _cases_header(rng) -> str:
 
 
 def _build(tmp: Path, own_decode: bool, defines: list[str], sources: list[Path]) -> None:
-    (tmp / "edgetf").mkdir(exist_ok=True)
-    (tmp / "edgetf" / "op_resolver.h").write_text(_OWN_DECODE if own_decode else "")
+    # The generated headers the operator includes, by paths relative to its own folder:
+    # found here through -I, as a generated library finds its own copies beside it.
+    (tmp / "op_resolver.h").write_text(_OWN_DECODE if own_decode else "")
+    (tmp / "edgetf_library.h").write_text(STANDALONE_LIBRARY_H)
     args = [GXX, "-std=c++17", "-Wall", "-Werror", *defines, f"-I{tmp}", f"-I{FIRMWARE}",
             f"-I{STUBS}", *map(str, sources)]
     result = subprocess.run(args, capture_output=True, text=True, cwd=tmp)
@@ -239,4 +241,5 @@ def test_without_the_macro_the_operator_is_not_compiled(tmp_path):
            [FIRMWARE / "edgetf/edgetf_lut_decode_tflm.cc"])
     symbols = subprocess.run([NM, "-C", str(obj)], capture_output=True, text=True,
                              check=True).stdout
-    assert "edgetf::LutDecodeRegistration()" in symbols
+    # In the library's own namespace: two libraries' operators link side by side.
+    assert "edgetf::standalone::LutDecodeRegistration()" in symbols

@@ -1,6 +1,6 @@
-// Stub of the TfLite C types that edgetf_lut_decode_tflm.cc uses, with the member
-// names of TFLM's tensorflow/lite/c/common.h (2023 and today); only what that file
-// reads is declared, and the layout is not TFLM's. For host checks only.
+// Stub of the TfLite C types that edgetf_lut_decode_tflm.cc and edgetf_runtime.cc use,
+// with the member names of TFLM's tensorflow/lite/c/common.h (2023 and today); only what
+// those files read is declared, and the layout is not TFLM's. For host checks only.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +22,14 @@ typedef struct {
   int32_t quantized_dimension;
 } TfLiteAffineQuantization;
 typedef struct { TfLiteQuantizationType type; void* params; } TfLiteQuantization;
-typedef union { void* data; uint8_t* uint8; int8_t* int8; } TfLitePtrUnion;
+typedef union {
+  void* data;
+  char* raw;
+  float* f;
+  int16_t* i16;
+  uint8_t* uint8;
+  int8_t* int8;
+} TfLitePtrUnion;
 
 typedef struct {
   TfLiteType type;
