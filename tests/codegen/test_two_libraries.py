@@ -241,3 +241,34 @@ def test_the_two_libraries_share_no_symbol_definition(pair, tmp_path):
             assert symbol.startswith((f"{name}_", f"edgetf::{result.spec.library}::")), symbol
         defined[name] = symbols
     assert not defined[pair[0].spec.name] & defined[pair[1].spec.name]
+
+
+_GENERIC_CALLER = """#include "{first}.h"
+{second}
+int main() {{ return edgetf_init() + edgetf_self_test() + (int)edgetf_arena_used_bytes(); }}
+"""
+
+
+def test_generic_names_call_the_only_library_and_are_refused_with_two(pair, tmp_path):
+    """DESIGN's C API (edgetf_init, edgetf_self_test, ...) stays for a file that includes
+    one library (the rig's harness and single-model programs); with two it is a compile
+    error naming the reason, never a silent pick of one model."""
+    first, second = pair
+    flags = []
+    for result in pair:
+        root = tmp_path / result.spec.name
+        _write(result.files, root)
+        flags.append(f"-I{root / f'lib/{result.spec.library}/src'}")
+    one = tmp_path / "one.cc"
+    one.write_text(_GENERIC_CALLER.format(first=first.spec.library, second=""))
+    _compile(["-std=c++17", "-fsyntax-only", *flags, f"-I{STUBS}", str(one)])
+    preprocessed = subprocess.run([GXX, "-std=c++17", "-E", *flags, f"-I{STUBS}", str(one)],
+                                  capture_output=True, text=True, check=True).stdout
+    assert f"return {first.spec.name}_init() + {first.spec.name}_self_test()" in preprocessed
+    two = tmp_path / "two.cc"
+    two.write_text(_GENERIC_CALLER.format(first=first.spec.library,
+                                          second=f'#include "{second.spec.library}.h"'))
+    failed = subprocess.run([GXX, "-std=c++17", "-fsyntax-only", *flags, f"-I{STUBS}",
+                             str(two)], capture_output=True, text=True)
+    assert failed.returncode != 0
+    assert "edgetf_init_names_no_model_with_several_libraries" in failed.stderr
