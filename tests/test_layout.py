@@ -20,7 +20,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "targets": {"base", "tflite", "tflm"},
     "data": {"base"},
     "compress": {"base", "tflite", "tflm", "data"},
-    "train": {"base", "tflite", "tflm", "data", "compress"},
+    "train": {"base", "tflite", "tflm", "targets", "data", "compress"},
     "codegen": {"base", "tflite", "tflm", "targets", "data"},
     "analyze": {"base", "tflite", "tflm", "targets", "data", "codegen"},
     "tune": {"base", "tflite", "tflm", "targets", "data", "compress", "train", "codegen",

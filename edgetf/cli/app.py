@@ -20,6 +20,7 @@ from edgetf.base.progress import Reporter
 from edgetf.cli.emit_command import emit_firmware_command
 from edgetf.cli.runner import run_command, state
 from edgetf.cli.tune_command import tune_command
+from edgetf.targets.boards import BOARDS
 
 app = typer.Typer(
     help="From a Keras model to a microcontroller: compress, quantize, emit TFLM firmware.",
@@ -49,6 +50,10 @@ def main_options(
 
 
 
+#: The board ids, for --help (the board table imports no TensorFlow).
+_BOARD_IDS = tuple(BOARDS)
+
+
 class BinaryWeights(str, Enum):
     """The values of ``--binary-weights`` (the same as ``edgetf.compress.binary.MODES``)."""
 
@@ -62,9 +67,14 @@ def train_quantize_command(
         "--out", "-o", help="Folder for model.tflite, model_float.tflite, model.keras, "
         "labels.txt and report.json. Must be new or empty (or use --force).")] = None,
     data: Annotated[str | None, typer.Option(
-        help="'digits' (built in: scikit-learn's 8x8 digits), FILE.npz (x_train, y_train, "
-        "x_test, y_test, optional labels) or FILE.csv (numeric features + a label column). "
-        "\\[default: digits]")] = None,
+        help="Required (here or in the config file): 'digits' (built in: scikit-learn's 8x8 "
+        "digits), FILE.npz (x_train, y_train, x_test, y_test, optional labels) or FILE.csv "
+        "(numeric features + a label column).", show_default=False)] = None,
+    board: Annotated[list[str] | None, typer.Option(
+        help=f"A board the model must run on, repeatable: {', '.join(_BOARD_IDS)}. Where a "
+        "board's TFLM needs per-tensor FULLY_CONNECTED weights (nano33ble) the model is "
+        "converted so, and both conversions' accuracy reported. \\[default: every board]",
+        show_default=False)] = None,
     model: Annotated[str | None, typer.Option(
         help="Built-in architecture (tiny-cnn, mlp, ds-cnn) or a .keras / .h5 / SavedModel "
         "to fine-tune. \\[default: tiny-cnn for images, mlp for vectors]")] = None,
@@ -164,7 +174,8 @@ def train_quantize_command(
         from edgetf.train.train_quantize import train_quantize
 
         options = load_options(
-            config, out=str(out) if out else None, data=data, model=model,
+            config, require_data=True, boards=tuple(board) if board else None,
+            out=str(out) if out else None, data=data, model=model,
             label_column=label_column, width=width, depth=depth, prune=prune,
             prune_structure=prune_structure,
             cluster=cluster, cluster_per_channel=cluster_per_channel,
@@ -184,6 +195,10 @@ def train_quantize_command(
             render_summary(result.report, reporter.console)
             reporter.info(f"wrote {result.out}/ (model.tflite, model_float.tflite, model.keras, "
                           f"labels.txt, samples.npz, report.json)")
+            boards = result.report["boards"]
+            others = f" (or {', '.join(boards[1:])})" if len(boards) > 1 else ""
+            reporter.info(f"next: edgetf emit-firmware --from {result.out} --board "
+                          f"{boards[0]} --out fw/{boards[0]}{others}")
 
     run_command(action)
 

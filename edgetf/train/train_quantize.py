@@ -35,7 +35,7 @@ from edgetf.data.builtin_models import (
 from edgetf.data.datasets import Dataset, load_dataset
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflm.agreement import compare_interpreters
-from edgetf.train.convert import to_float_tflite, to_int8_tflite
+from edgetf.train.convert import per_channel_fully_connected, to_float_tflite, to_int8_tflite
 from edgetf.train.options import TrainQuantizeOptions
 from edgetf.train.report import sizes
 from edgetf.train.weight_stats import weight_stats
@@ -117,8 +117,10 @@ def train_quantize(options: TrainQuantizeOptions,
     binary = None
     if options.binary_weights:
         # tfmot's QAT quantizes Dense kernels per tensor (the converter alone: per channel)
+        # and so must the converter for a board whose TFLM needs per-tensor Dense weights
+        per_tensor = ("Dense",) if options.qat or _per_tensor_boards(options) else ()
         model, step = compress.binarize(model, training, layers=options.binary_weights,
-                                        per_tensor=("Dense",) if options.qat else (),
+                                        per_tensor=per_tensor,
                                         epochs=options.fine_tune_epochs)
         binary = {row["layer"]: tuple(row["alpha_axes"]) for row in step.per_layer}
         steps.append(step)
@@ -139,14 +141,16 @@ def train_quantize(options: TrainQuantizeOptions,
         # Compiled with the distillation loss, which model.keras would name and only
         # edgetf defines: recompile with the plain loss so that the file loads anywhere.
         _recompile(model, training.without_distillation())
-    with reporter.stage("convert to full-int8 TFLite"):
-        int8_model = to_int8_tflite(model, data.x_train, samples=options.calibration_samples,
-                                    seed=options.seed)
+    int8_model, fully_connected = _convert_for_boards(model, data, options, reporter)
     timings["convert"] = _lap(clock, timings)
     with reporter.stage("evaluate under LiteRT and the TFLM interpreter, measure the arena"):
         report = _measure(int8_model, float_tflite, data, layer_names, reporter)
     timings["evaluate"] = _lap(clock, timings)
     report["accuracy"] = {**accuracy, **report["accuracy"]}
+    if "per_channel_int8_litert" in fully_connected:
+        fully_connected["per_tensor_int8_litert"] = report["accuracy"]["int8_litert"]
+    report["boards"] = [board.id for board in options.board_records()]
+    report["fully_connected"] = fully_connected
     _check_values(report["layers"], steps, reporter)
     report.update({
         "edgetf_version": __version__,
@@ -167,6 +171,42 @@ def train_quantize(options: TrainQuantizeOptions,
     if options.out:
         result.out = write_run(result, Path(options.out), options.force)
     return result
+
+
+def _per_tensor_boards(options: TrainQuantizeOptions) -> list[str]:
+    """The named boards whose TFLM computes per-channel FULLY_CONNECTED weights wrongly."""
+    return [board.id for board in options.board_records()
+            if not board.per_channel_fully_connected]
+
+
+def _convert_for_boards(model, data: Dataset, options: TrainQuantizeOptions,
+                        reporter: Reporter) -> tuple[bytes, dict]:
+    """The full-int8 model every named board's TFLM runs, and how its FULLY_CONNECTED
+    weights are quantized.
+
+    The converter writes per-channel Dense weights (a QAT model's are per tensor:
+    tfmot's config). Where a named board needs per-tensor ones, the model is converted
+    again with them, and both conversions' int8 accuracy (LiteRT, test split) reported.
+    """
+    with reporter.stage("convert to full-int8 TFLite"):
+        int8_model = to_int8_tflite(model, data.x_train, samples=options.calibration_samples,
+                                    seed=options.seed)
+    per_channel = per_channel_fully_connected(read_tflite(int8_model))
+    boards = _per_tensor_boards(options)
+    if not per_channel:
+        has_dense = "FULLY_CONNECTED" in read_tflite(int8_model).op_names()
+        return int8_model, {"weights": "per tensor" if has_dense else "none"}
+    if not boards:
+        return int8_model, {"weights": "per channel"}
+    with reporter.stage(f"convert again with per-tensor FULLY_CONNECTED weights, which "
+                        f"{', '.join(boards)} need"):
+        per_tensor_model = to_int8_tflite(
+            model, data.x_train, samples=options.calibration_samples, seed=options.seed,
+            per_tensor_dense=True)
+    per_channel_accuracy = compare_interpreters(
+        int8_model, data.x_test, data.y_test, run_tflm=False).litert_accuracy
+    return per_tensor_model, {"weights": "per tensor", "for_boards": boards,
+                              "per_channel_int8_litert": per_channel_accuracy}
 
 
 def _train(options: TrainQuantizeOptions, data: Dataset, reporter: Reporter,
