@@ -168,25 +168,19 @@ def train_quantize_command(
     Example: edgetf train-quantize --data digits --binary-weights inner --out runs/bwn
     """
 
+    # Every flag is named after its option (TrainQuantizeOptions): passed on by name.
+    given = {name: value for name, value in locals().items() if value is not None}
+
     def action(reporter: Reporter) -> None:
-        from edgetf.train.options import load_options
+        from edgetf.train.options import FIELD_NAMES, load_options
         from edgetf.train.report import render_summary
         from edgetf.train.train_quantize import train_quantize
 
-        options = load_options(
-            config, require_data=True, boards=tuple(board) if board else None,
-            out=str(out) if out else None, data=data, model=model,
-            label_column=label_column, width=width, depth=depth, prune=prune,
-            prune_structure=prune_structure,
-            cluster=cluster, cluster_per_channel=cluster_per_channel,
-            weight_bits=weight_bits,
-            binary_weights=binary_weights.value if binary_weights else None, qat=qat,
-            low_rank=low_rank, low_rank_energy=low_rank_energy, distill_from=distill_from,
-            distill_temperature=distill_temperature, distill_alpha=distill_alpha,
-            distill_baseline=distill_baseline, epochs=epochs,
-            fine_tune_epochs=fine_tune_epochs, learning_rate=learning_rate,
-            calibration_samples=calibration_samples, validation_fraction=validation_fraction,
-            seed=seed, force=force)
+        values = {name: value for name, value in given.items() if name in FIELD_NAMES}
+        values.update(
+            out=str(out) if out else None, boards=tuple(board) if board else None,
+            binary_weights=binary_weights.value if binary_weights else None)
+        options = load_options(config, require_data=True, **values)
         if not options.out:
             raise EdgetfError(
                 "--out is required (here or in the config file), e.g. --out runs/digits")

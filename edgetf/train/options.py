@@ -83,7 +83,6 @@ class TrainQuantizeOptions:
         self._check_weight_bits()
         if self.cluster_per_channel and self.cluster is None:
             raise ConfigError("--cluster-per-channel needs --cluster K, e.g. --cluster 16")
-        self._check_model()
         self._check_size()
         self._check_boards()
         self._check_low_rank()
@@ -113,8 +112,9 @@ class TrainQuantizeOptions:
                               f"({', '.join(ARCHITECTURES)}); {self.model} keeps its own "
                               f"size, so drop them")
 
-    def _check_model(self) -> None:
-        """What the --model path alone shows, before TensorFlow loads (seconds)."""
+    def check_model_path(self) -> None:
+        """What the --model path alone shows, before TensorFlow loads (seconds); not in
+        :meth:`check`, which judges values (tune checks its space with it) not files."""
         if not self.model or self.model in ARCHITECTURES:
             return
         path = Path(self.model)

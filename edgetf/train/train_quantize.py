@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from edgetf import compress
 from edgetf._version import __version__
 from edgetf.base.errors import ModelError
 from edgetf.base.output_dir import check_destination, staged_output
@@ -38,6 +37,7 @@ from edgetf.tflm.agreement import compare_interpreters
 from edgetf.train.convert import per_channel_fully_connected, to_float_tflite, to_int8_tflite
 from edgetf.train.options import TrainQuantizeOptions
 from edgetf.train.report import sizes
+from edgetf.train.steps import STEPS, StepContext
 from edgetf.train.weight_stats import weight_stats
 
 DEFAULT_EPOCHS = 20
@@ -65,6 +65,7 @@ def train_quantize(options: TrainQuantizeOptions,
                    reporter: Reporter | None = None) -> TrainQuantizeResult:
     """Run the whole pipeline; write ``options.out`` (if set) only when all of it succeeded."""
     options.check()
+    options.check_model_path()
     reporter = reporter or Reporter(quiet=True)
     if options.out:
         check_destination(Path(options.out), options.force)
@@ -93,49 +94,23 @@ def train_quantize(options: TrainQuantizeOptions,
     parameters = int(model.count_params())
 
     steps = []
-    if options.factoring:
-        model, step = compress.low_rank(model, training, ratio=options.low_rank,
-                                        energy=options.low_rank_energy,
-                                        epochs=options.fine_tune_epochs)
-        steps.append(step)
-        timings["low_rank"] = _lap(clock, timings)
-    if options.pruning:
-        model, step = compress.prune(model, training, sparsity=options.prune,
-                                     structure=options.structure(),
-                                     epochs=options.fine_tune_epochs)
-        steps.append(step)
-        timings["prune"] = _lap(clock, timings)
-    if options.clusters:
-        model, step = compress.cluster(model, training, clusters=options.clusters,
-                                       per_channel=options.clusters_per_channel,
-                                       preserve_sparsity=options.pruning,
-                                       epochs=options.fine_tune_epochs)
-        if options.weight_bits is not None:
-            step.settings["weight_bits"] = options.weight_bits
-        steps.append(step)
-        timings["cluster"] = _lap(clock, timings)
-    binary = None
-    if options.binary_weights:
-        # tfmot's QAT quantizes Dense kernels per tensor (the converter alone: per channel)
-        # and so must the converter for a board whose TFLM needs per-tensor Dense weights
-        per_tensor = ("Dense",) if options.qat or _per_tensor_boards(options) else ()
-        model, step = compress.binarize(model, training, layers=options.binary_weights,
-                                        per_tensor=per_tensor,
-                                        epochs=options.fine_tune_epochs)
-        binary = {row["layer"]: tuple(row["alpha_axes"]) for row in step.per_layer}
-        steps.append(step)
-        timings["binary"] = _lap(clock, timings)
-    if steps:
-        _recompile(model, training)
-        accuracy["compressed_float_keras"] = keras_accuracy(model, data.x_test, data.y_test)
-    layer_names = [layer.name for layer in model.layers]
-    if options.qat:
-        model, step = compress.quantization_aware_train(
-            model, training, pruned=options.pruning, clustered=bool(options.clusters),
-            epochs=options.fine_tune_epochs, source=source, binary=binary)
-        steps.append(step)
-        accuracy["qat_keras"] = keras_accuracy(model, data.x_test, data.y_test)
-        timings["qat"] = _lap(clock, timings)
+    context = StepContext(source, per_tensor_dense=options.qat or bool(
+        _per_tensor_boards(options)))
+    for quantizing in (False, True):  # the compression steps, then QAT
+        if quantizing:
+            if steps:
+                _recompile(model, training)
+                accuracy["compressed_float_keras"] = keras_accuracy(
+                    model, data.x_test, data.y_test)
+            layer_names = [layer.name for layer in model.layers]
+        for entry in STEPS:
+            if entry.quantizes is quantizing and entry.applies(options):
+                model, step = entry.run(model, training, options, context)
+                steps.append(step)
+                if quantizing:
+                    accuracy[f"{entry.name}_keras"] = keras_accuracy(
+                        model, data.x_test, data.y_test)
+                timings[entry.name] = _lap(clock, timings)
 
     if training.distillation is not None:
         # Compiled with the distillation loss, which model.keras would name and only

@@ -136,3 +136,14 @@ def test_a_missing_board_is_one_line_naming_the_boards(command):
     message = error_line(result)
     assert message.startswith("error: --board is required: one of esp32, ")
     assert "nano33ble" in message and "╭" not in result.output
+
+
+def test_every_train_quantize_flag_is_an_option():
+    """The command passes its flags on by name: each must be a TrainQuantizeOptions field."""
+    import inspect
+
+    from edgetf.cli.app import train_quantize_command
+    from edgetf.train.options import FIELD_NAMES
+
+    flags = set(inspect.signature(train_quantize_command).parameters)
+    assert flags - set(FIELD_NAMES) == {"config", "board"}  # board: the field is boards
