@@ -22,7 +22,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "data": {"base"},
     "compress": {"base", "tflite", "tflm", "data"},
     "features": {"base", "tflite", "tflm", "data"},
-    "train": {"base", "tflite", "tflm", "data", "compress", "features"},
+    "train": {"base", "tflite", "tflm", "targets", "data", "compress", "features"},
     "codegen": {"base", "tflite", "tflm", "targets", "compiled", "data", "features"},
     "analyze": {"base", "tflite", "tflm", "targets", "compiled", "data", "features", "codegen"},
     "tune": {"base", "tflite", "tflm", "targets", "compiled", "data", "compress", "features",

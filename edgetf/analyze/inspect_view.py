@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from edgetf.analyze.inspect import FLASH_BASIS, Inspection
+from edgetf.base.units import readable_ms
 from edgetf.tflite.ops import tflm_method
 
 
@@ -112,7 +113,7 @@ def _board_table(inspection: Inspection) -> Table:
             verdict.board.id, _kb(verdict.arena.bytes), _kb(fp.ram_bytes),
             _headroom(fp.ram_headroom), _kb(fp.flash_bytes), _headroom(fp.flash_headroom),
             "[green]yes[/green]" if verdict.fits else "[red]no[/red]",
-            "-" if latency is None else f"~{latency:.3g}")
+            "-" if latency is None else f"~{readable_ms(latency)}")
     return table
 
 

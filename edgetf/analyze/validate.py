@@ -65,6 +65,8 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
     if options.report is not None:
         check_report_path(Path(options.report))  # fail before the long work, not after
     model_bytes = read_model_file(Path(options.model))
+    if options.reference is not None:  # what the path alone shows, before any loading
+        _check_reference_path(Path(options.reference))
     model = read_tflite(model_bytes, source=str(options.model))
     x, y, labels = _load_data(options)
     classes = len(labels) if labels else int(np.prod(model.output_tensors()[0].shape))
@@ -85,8 +87,10 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
         reference_file=None if options.reference is None else str(options.reference))
     if y is None:
         result.notes.append("unlabelled data: agreement and output error only")
-    if comparison.tflm_accuracy is None:
+    if comparison.tflm_outputs is None:
         result.notes.append("tflite-micro is not installed here: no TFLM figures")
+    elif comparison.bit_exact_rate is not None and comparison.bit_exact_rate < 1:
+        result.notes.append(_tflm_litert_note(comparison, model_bytes, int8_raw, x))
     if options.reference is not None:
         with reporter.stage(f"run the reference {options.reference}"):
             reference = _reference_outputs(Path(options.reference), x)
@@ -135,6 +139,41 @@ def _check_shapes(model, source, input_shape: tuple[int, ...], classes: int) -> 
     if outputs != classes:
         raise ModelError(f"{source}: has {outputs} outputs but the data has {classes} "
                          "classes; pass the data the model was trained on")
+
+
+def _check_reference_path(path: Path) -> None:
+    if path.suffix == ".tflite":
+        if not path.is_file():
+            raise ModelError(f"{path}: no such file; check the --reference path")
+        return
+    from edgetf.data.keras_files import check_keras_path
+
+    try:
+        check_keras_path(path)
+    except ModelError as error:
+        raise ModelError(f"--reference {error}") from None
+
+
+def _tflm_litert_note(comparison, model_bytes: bytes, litert_raw: np.ndarray,
+                      x: np.ndarray) -> str:
+    """One line on why TFLM and LiteRT differ, measured: LiteRT's optimized kernels
+    against its reference kernels (those TFLM's are ported from), and whether the top
+    label changes."""
+    tflm = comparison.tflm_outputs.reshape(len(x), -1).astype(np.int64)
+    litert = litert_raw.reshape(len(x), -1).astype(np.int64)
+    reference = litert_outputs(model_bytes, quantized_inputs(model_bytes, x),
+                               reference_kernels=True).reshape(len(x), -1).astype(np.int64)
+    differ = int(np.sum(np.any(tflm != litert, axis=1)))
+    changed = int(np.sum(tflm.argmax(axis=1) != litert.argmax(axis=1)))
+    to_reference = np.abs(tflm - reference)
+    same = float(np.mean(np.all(to_reference == 0, axis=1)))
+    cause = ("mostly LiteRT's optimized kernels (XNNPACK, ruy) rounding otherwise"
+             if same > comparison.bit_exact_rate else "not LiteRT's optimized kernels alone")
+    return (f"TFLM vs LiteRT: {differ} of {len(x)} samples differ, by at most "
+            f"{comparison.max_abs_difference} steps, the top label on {changed}; LiteRT's "
+            f"reference kernels (which TFLM's are ported from) match TFLM on "
+            f"{100 * same:.0f} % (at most {int(to_reference.max())} steps), so the cause is "
+            f"{cause}; the board runs TFLM, whose figures are the ones that count")
 
 
 def _reference_outputs(path: Path, x: np.ndarray) -> np.ndarray:

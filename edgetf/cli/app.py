@@ -21,7 +21,7 @@ from edgetf.cli.emit_command import emit_firmware_command
 from edgetf.cli.features_command import features_command
 from edgetf.cli.runner import run_command, state
 from edgetf.cli.tune_command import tune_command
-from edgetf.targets.boards import describe_boards
+from edgetf.targets.boards import BOARDS, describe_boards
 
 app = typer.Typer(
     help="From a Keras model to a microcontroller: compress, quantize, emit TFLM firmware.",
@@ -51,6 +51,10 @@ def main_options(
 
 
 
+#: The board ids, for --help (the board table imports no TensorFlow).
+_BOARD_IDS = tuple(BOARDS)
+
+
 class BinaryWeights(str, Enum):
     """The values of ``--binary-weights`` (the same as ``edgetf.compress.binary.MODES``)."""
 
@@ -64,9 +68,14 @@ def train_quantize_command(
         "--out", "-o", help="Folder for model.tflite, model_float.tflite, model.keras, "
         "labels.txt and report.json. Must be new or empty (or use --force).")] = None,
     data: Annotated[str | None, typer.Option(
-        help="'digits' (built in: scikit-learn's 8x8 digits), FILE.npz (x_train, y_train, "
-        "x_test, y_test, optional labels) or FILE.csv (numeric features + a label column). "
-        "\\[default: digits]")] = None,
+        help="Required (here or in the config file): 'digits' (built in: scikit-learn's 8x8 "
+        "digits), FILE.npz (x_train, y_train, x_test, y_test, optional labels) or FILE.csv "
+        "(numeric features + a label column).", show_default=False)] = None,
+    board: Annotated[list[str] | None, typer.Option(
+        help=f"A board the model must run on, repeatable: {', '.join(_BOARD_IDS)}. Where a "
+        "board's TFLM needs per-tensor FULLY_CONNECTED weights (nano33ble) the model is "
+        "converted so, and both conversions' accuracy reported. \\[default: every board]",
+        show_default=False)] = None,
     model: Annotated[str | None, typer.Option(
         help="Built-in architecture (tiny-cnn, mlp, ds-cnn) or a .keras / .h5 / SavedModel "
         "to fine-tune. \\[default: tiny-cnn for images, mlp for vectors]")] = None,
@@ -160,24 +169,19 @@ def train_quantize_command(
     Example: edgetf train-quantize --data digits --binary-weights inner --out runs/bwn
     """
 
+    # Every flag is named after its option (TrainQuantizeOptions): passed on by name.
+    given = {name: value for name, value in locals().items() if value is not None}
+
     def action(reporter: Reporter) -> None:
-        from edgetf.train.options import load_options
+        from edgetf.train.options import FIELD_NAMES, load_options
         from edgetf.train.report import render_summary
         from edgetf.train.train_quantize import train_quantize
 
-        options = load_options(
-            config, out=str(out) if out else None, data=data, model=model,
-            label_column=label_column, width=width, depth=depth, prune=prune,
-            prune_structure=prune_structure,
-            cluster=cluster, cluster_per_channel=cluster_per_channel,
-            weight_bits=weight_bits,
-            binary_weights=binary_weights.value if binary_weights else None, qat=qat,
-            low_rank=low_rank, low_rank_energy=low_rank_energy, distill_from=distill_from,
-            distill_temperature=distill_temperature, distill_alpha=distill_alpha,
-            distill_baseline=distill_baseline, epochs=epochs,
-            fine_tune_epochs=fine_tune_epochs, learning_rate=learning_rate,
-            calibration_samples=calibration_samples, validation_fraction=validation_fraction,
-            seed=seed, force=force)
+        values = {name: value for name, value in given.items() if name in FIELD_NAMES}
+        values.update(
+            out=str(out) if out else None, boards=tuple(board) if board else None,
+            binary_weights=binary_weights.value if binary_weights else None)
+        options = load_options(config, require_data=True, **values)
         if not options.out:
             raise EdgetfError(
                 "--out is required (here or in the config file), e.g. --out runs/digits")
@@ -186,6 +190,10 @@ def train_quantize_command(
             render_summary(result.report, reporter.console)
             reporter.info(f"wrote {result.out}/ (model.tflite, model_float.tflite, model.keras, "
                           f"labels.txt, samples.npz, report.json)")
+            boards = result.report["boards"]
+            others = f" (or {', '.join(boards[1:])})" if len(boards) > 1 else ""
+            reporter.info(f"next: edgetf emit-firmware --from {result.out} --board "
+                          f"{boards[0]} --out fw/{boards[0]}{others}")
 
     run_command(action)
 

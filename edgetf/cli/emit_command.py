@@ -17,11 +17,12 @@ from edgetf.targets.boards import describe_boards
 
 
 def emit_firmware_command(
-    board: Annotated[str, typer.Option(
-        help=f"Target board: {describe_boards()}.", envvar="EDGETF_BOARD")],
-    out: Annotated[Path, typer.Option(
+    board: Annotated[str | None, typer.Option(
+        help=f"Target board: {describe_boards()}. Required.", envvar="EDGETF_BOARD",
+        show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Folder for the PlatformIO project. Must be new or empty "
-        "(or use --force).")],
+        "(or use --force). Required.", show_default=False)] = None,
     model: Annotated[Path | None, typer.Option(
         help="Any .tflite: full int8 (normal), float (allowed, with a warning); hybrid "
         "models are refused.")] = None,
@@ -61,7 +62,16 @@ def emit_firmware_command(
     """
 
     def action(reporter: Reporter) -> None:
+        from edgetf.base.errors import ConfigError
         from edgetf.codegen.emit_firmware import EmitOptions, emit_firmware
+        from edgetf.targets.boards import BOARDS
+
+        if not board:  # one line, not Click's box
+            raise ConfigError(f"--board is required: one of {', '.join(BOARDS)}, "
+                              f"e.g. --board esp32")
+        if out is None:
+            raise ConfigError("--out is required: the folder for the PlatformIO project, "
+                              "e.g. --out fw/esp32")
 
         result = emit_firmware(EmitOptions(
             board=board, out=out, model=model, from_run=from_run, name=name, labels=labels,

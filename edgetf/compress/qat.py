@@ -39,7 +39,6 @@ def quantization_aware_train(model, training: Training, *, pruned: bool, cluster
     else:
         scheme, name = quantization.default_8bit.Default8BitQuantizeScheme(), "QAT"
     report = StepReport("qat", {"scheme": name, "epochs": epochs})
-    check_qat_supported(model, source)
     try:
         annotated = quantization.quantize_annotate_model(model)
         with quantization.quantize_scope():
@@ -73,24 +72,93 @@ def _binary_kernels(qat_model, binary: dict[str, tuple[int, ...]]) -> dict[str, 
     return found
 
 
-def check_qat_supported(model, source: str) -> None:
-    """Name every layer tfmot's 8-bit registry cannot quantize, before anything runs."""
-    from tensorflow_model_optimization.python.core.quantization.keras.default_8bit import (
-        default_8bit_quantize_registry as registry_module,
-    )
+def check_qat_supported(model, source: str):
+    """Ask tfmot to quantize a clone of ``model`` (its default 8-bit scheme) and name every
+    layer it refuses, before anything trains; return the clone (QAT-ready, untrained).
 
-    registry = registry_module.Default8BitQuantizeRegistry()
-    bad = [
-        f"'{layer.name}' ({type(layer).__name__})"
-        for layer in model.layers
-        if type(layer).__name__ != "InputLayer" and not registry.supports(layer)
-    ]
-    if bad:
+    tfmot decides, not a reading of its registry: its layout transforms fold a
+    BatchNormalization that follows a Conv2D, DepthwiseConv2D or Dense into that layer
+    (its registry lists BatchNormalization as "handled elsewhere"), and only what is
+    left must be in the registry. tfmot stops at the first layer it refuses; the
+    registry below lets it finish and records every such layer, so the message names
+    them all.
+    """
+    import_tf()
+    import tensorflow_model_optimization as tfmot
+
+    quantization = tfmot.quantization.keras
+    recording = _recording_scheme(quantization)
+    try:
+        annotated = quantization.quantize_annotate_model(model)
+        with quantization.quantize_scope():
+            clone = quantization.quantize_apply(annotated, recording)
+    except (RuntimeError, ValueError, TypeError) as error:
+        raise _unsupported_error(str(error), source) from None
+    if recording.refused:
         raise OptimizationError(
-            f"{source}: quantization-aware training cannot quantize layer "
-            f"{', '.join(bad)}; rerun with --no-qat (the model is still converted to full "
-            f"int8 after training) or replace the layer"
+            f"{source}: quantization-aware training cannot quantize "
+            f"layer{'s' if len(recording.refused) > 1 else ''} "
+            f"{', '.join(recording.refused)} (tfmot has no 8-bit rule for them; a "
+            f"BatchNormalization is folded only directly after a Conv2D, DepthwiseConv2D "
+            f"or Dense); move or replace them, or rerun with --no-qat (the model is still "
+            f"converted to full int8 after training)"
         )
+    return clone
+
+
+def _recording_scheme(quantization):
+    """tfmot's default 8-bit scheme, whose registry answers as tfmot's does but, for a
+    layer it has no rule for, records it and quantizes nothing instead of raising."""
+    default = quantization.default_8bit.Default8BitQuantizeScheme()
+    registry = default.get_quantize_registry()
+
+    class _Nothing(quantization.QuantizeConfig):
+        def get_weights_and_quantizers(self, layer):
+            return []
+
+        def get_activations_and_quantizers(self, layer):
+            return []
+
+        def set_quantize_weights(self, layer, quantize_weights):
+            pass
+
+        def set_quantize_activations(self, layer, quantize_activations):
+            pass
+
+        def get_output_quantizers(self, layer):
+            return []
+
+        def get_config(self):
+            return {}
+
+    class _Recording(quantization.QuantizeRegistry):
+        def __init__(self):
+            self.refused: list[str] = []
+
+        def supports(self, layer):
+            return True
+
+        def get_quantize_config(self, layer):
+            if registry.supports(layer):
+                return registry.get_quantize_config(layer)
+            self.refused.append(f"'{layer.name}' ({type(layer).__name__})")
+            return _Nothing()
+
+    class _Scheme(quantization.QuantizeScheme):
+        def __init__(self):
+            self.registry = _Recording()
+
+        @property
+        def refused(self):
+            return self.registry.refused
+
+        def get_layout_transformer(self):
+            return default.get_layout_transformer()
+
+        def get_quantize_registry(self):
+            return self.registry
+
+    return _Scheme()
 
 
 def _unsupported_error(message: str, source: str) -> OptimizationError:

@@ -54,13 +54,15 @@ _RENAMED_KEYS = {
 _NOT_PORTABLE = {"Lambda"}
 
 
-def load_keras_model(path: str | os.PathLike) -> tf_keras.Model:
-    """Load ``path`` as an un-compiled ``tf_keras.Model``.
-
-    Accepts a ``.keras`` file (Keras 3 or tf_keras), a Keras 2 ``.h5`` file and a
-    tf_keras SavedModel folder. Raises :class:`ModelError` for anything else.
-    """
+def check_keras_path(path: str | os.PathLike) -> Path:
+    """What the path alone shows, before TensorFlow is loaded: it exists and is a Keras
+    file or SavedModel folder (a ``.tflite`` is refused with where it belongs)."""
     path = Path(path)
+    if path.suffix.lower() == ".tflite":
+        raise ModelError(
+            f"{path}: unsupported file type '.tflite' (a converted model cannot be trained); "
+            f"give the Keras model it came from, a .keras or .h5 file or a SavedModel folder, "
+            f"or pass the .tflite to edgetf emit-firmware --model, inspect or validate")
     if not path.exists():
         raise ModelError(f"{path}: no such file or folder; check the model path")
     if path.is_dir():
@@ -71,10 +73,22 @@ def load_keras_model(path: str | os.PathLike) -> tf_keras.Model:
                 f"{path}: a plain TensorFlow SavedModel, not a Keras model (no keras_metadata.pb);"
                 " save the Keras model itself with model.save('model.keras')"
             )
-        return _load_tf_keras(path)
+        return path
     suffix = path.suffix.lower()
     if suffix not in (".keras", ".h5", ".hdf5"):
         raise ModelError(f"{path}: unsupported file type '{suffix}'; {_ACCEPTED}")
+    return path
+
+
+def load_keras_model(path: str | os.PathLike) -> tf_keras.Model:
+    """Load ``path`` as an un-compiled ``tf_keras.Model``.
+
+    Accepts a ``.keras`` file (Keras 3 or tf_keras), a Keras 2 ``.h5`` file and a
+    tf_keras SavedModel folder. Raises :class:`ModelError` for anything else.
+    """
+    path = check_keras_path(path)
+    if path.is_dir():
+        return _load_tf_keras(path)
     config = _keras3_config(path)
     return _load_tf_keras(path) if config is None else _rebuild(path, config)
 

@@ -44,10 +44,11 @@ def board_limitations(model: TfliteModel, board: Board) -> list[str]:
         elif not board.per_channel_fully_connected:
             found.append(f"FULLY_CONNECTED (op {op.index}) has per-channel weights, which "
                          f"{board.tflm_source.spec}'s kernel computes with the first "
-                         "channel's scale only (wrong outputs, no error); convert with "
+                         "channel's scale only (wrong outputs, no error); make the model "
+                         f"with edgetf train-quantize --board {board.id} (it converts Dense "
+                         "layers with per-tensor weights for this board), or convert with "
                          "converter._experimental_disable_per_channel_quantization_for_dense"
-                         "_layers = True (edgetf train-quantize with QAT, the default, "
-                         "already writes per-tensor Dense weights)")
+                         "_layers = True")
     return found
 
 

@@ -7,7 +7,7 @@ interpreters', not the preprocessing's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,6 +25,8 @@ class InterpreterComparison:
     top1_agreement: float | None
     bit_exact_rate: float | None
     max_abs_difference: int | None
+    tflm_outputs: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """TFLM's raw outputs, one row per sample (None where TFLM did not run)."""
 
     def to_dict(self) -> dict:
         return {
@@ -55,4 +57,5 @@ def compare_interpreters(model: bytes, x: np.ndarray, y: np.ndarray | None,
         top1_agreement=float(np.mean(micro_top1 == litert_top1)),
         bit_exact_rate=float(np.mean(np.all(difference.reshape(len(x), -1) == 0, axis=1))),
         max_abs_difference=int(difference.max()) if difference.size else 0,
+        tflm_outputs=micro,
     )

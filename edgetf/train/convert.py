@@ -9,11 +9,17 @@ from edgetf.base.native_output import captured_native_stderr
 from edgetf.base.tf_import import import_tf
 
 
-def to_int8_tflite(model, calibration: np.ndarray, *, samples: int = 200, seed: int = 42) -> bytes:
+def to_int8_tflite(model, calibration: np.ndarray, *, samples: int = 200, seed: int = 42,
+                   per_tensor_dense: bool = False) -> bytes:
     """Full-integer conversion: int8 weights, activations, input and output.
 
     ``samples`` inputs drawn (seeded) from ``calibration`` set the activation
     ranges; a QAT model already carries its ranges and they are kept.
+    ``per_tensor_dense``: one scale per FULLY_CONNECTED weight tensor instead of one per
+    output channel, for boards whose TFLM computes per-channel ones wrongly (the
+    converter's private ``_experimental_disable_per_channel_quantization_for_dense_layers``;
+    a QAT model's Dense layers are per tensor already, tfmot's 8-bit config quantizes
+    them so).
     """
     if samples < 1:
         raise ConversionError("--calibration-samples must be at least 1; the default is 200")
@@ -32,7 +38,22 @@ def to_int8_tflite(model, calibration: np.ndarray, *, samples: int = 200, seed: 
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
+    if per_tensor_dense:
+        converter._experimental_disable_per_channel_quantization_for_dense_layers = True
     return _convert(converter, "full-int8")
+
+
+def per_channel_fully_connected(model) -> list[int]:
+    """The FULLY_CONNECTED ops of a parsed model whose weights have one scale per channel."""
+    graph = model.main
+    found = []
+    for op in graph.operators:
+        if op.name != "FULLY_CONNECTED" or len(op.inputs) < 2 or op.inputs[1] < 0:
+            continue
+        weights = graph.tensors[op.inputs[1]]
+        if weights.quantization is not None and len(weights.quantization.scales) > 1:
+            found.append(op.index)
+    return found
 
 
 def to_float_tflite(model) -> bytes:

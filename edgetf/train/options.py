@@ -15,6 +15,8 @@ from pathlib import Path
 from edgetf.base.errors import ConfigError
 from edgetf.compress.binary import MODES as BINARY_MODES
 from edgetf.data.builtin_models import ARCHITECTURES, MAX_DEPTH, is_model_path
+from edgetf.data.keras_files import check_keras_path
+from edgetf.targets.boards import BOARDS, Board, get_board
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,7 +28,7 @@ else:  # pragma: no cover - Python 3.10
 class TrainQuantizeOptions:
     """Everything ``train_quantize`` needs; see ``edgetf train-quantize --help``."""
 
-    data: str = "digits"
+    data: str = "digits"  # the CLI requires --data (or data in the config file)
     out: str | None = None
     model: str | None = None  # None: tiny-cnn for images, mlp for vectors
     width: float = 1.0  # built-in models: multiplies every hidden layer's filters or units
@@ -52,6 +54,12 @@ class TrainQuantizeOptions:
     validation_fraction: float = 0.1
     seed: int = 42
     force: bool = False
+    boards: tuple[str, ...] | None = None  # the boards whose TFLM must run it; None: all
+
+    def __post_init__(self):
+        if isinstance(self.boards, (list, str)):  # a config file's list, or one board
+            object.__setattr__(self, "boards", tuple(
+                [self.boards] if isinstance(self.boards, str) else self.boards))
 
     def check(self) -> TrainQuantizeOptions:
         """Raise ConfigError for any value out of range; return self for chaining."""
@@ -76,6 +84,7 @@ class TrainQuantizeOptions:
         if self.cluster_per_channel and self.cluster is None:
             raise ConfigError("--cluster-per-channel needs --cluster K, e.g. --cluster 16")
         self._check_size()
+        self._check_boards()
         self._check_low_rank()
         self._check_distillation()
         for name, low in (("fine_tune_epochs", 1), ("calibration_samples", 1), ("epochs", 0)):
@@ -102,6 +111,30 @@ class TrainQuantizeOptions:
             raise ConfigError(f"--width and --depth size the built-in architectures "
                               f"({', '.join(ARCHITECTURES)}); {self.model} keeps its own "
                               f"size, so drop them")
+
+    def check_model_path(self) -> None:
+        """What the --model path alone shows, before TensorFlow loads (seconds); not in
+        :meth:`check`, which judges values (tune checks its space with it) not files."""
+        if not self.model or self.model in ARCHITECTURES:
+            return
+        path = Path(self.model)
+        if path.suffix.lower() == ".tflite" or path.exists():
+            check_keras_path(path)
+        elif path.suffix:
+            raise ConfigError(f"--model {self.model}: no such model file; check the path")
+
+    def _check_boards(self) -> None:
+        if self.boards is None:
+            return
+        if not self.boards:
+            raise ConfigError(f"--board: name at least one board, one of {', '.join(BOARDS)}")
+        for board in self.boards:
+            get_board(board)
+
+    def board_records(self) -> tuple[Board, ...]:
+        """The boards the model must run on: those named, or every board."""
+        return tuple(BOARDS.values()) if self.boards is None else tuple(
+            get_board(board) for board in dict.fromkeys(self.boards))
 
     def _check_weight_bits(self) -> None:
         """--weight-bits B is --cluster 2**B --cluster-per-channel with its own promise;
@@ -203,10 +236,17 @@ class TrainQuantizeOptions:
 FIELD_NAMES = tuple(field.name for field in dataclasses.fields(TrainQuantizeOptions))
 
 
-def load_options(config: str | Path | None = None, **overrides) -> TrainQuantizeOptions:
-    """Defaults, then the config file, then ``overrides`` whose value is not None."""
+def load_options(config: str | Path | None = None, *, require_data: bool = False,
+                 **overrides) -> TrainQuantizeOptions:
+    """Defaults, then the config file, then ``overrides`` whose value is not None.
+
+    ``require_data``: the data must be named, by ``data`` or the config file (the CLI:
+    no silent default)."""
     values = _read_config(Path(config)) if config else {}
     values.update({key: value for key, value in overrides.items() if value is not None})
+    if require_data and "data" not in values:
+        raise ConfigError("--data is required: 'digits' (built in), FILE.npz or FILE.csv, "
+                          "e.g. --data digits")
     unknown = sorted(set(values) - set(FIELD_NAMES))
     if unknown:
         raise ConfigError(f"unknown option(s) {', '.join(unknown)}")
@@ -247,7 +287,8 @@ def coerce_config_value(path: Path | str, key: str, value, default):
     expected = {"prune": float, "cluster": int, "epochs": int, "model": str,
                 "label_column": str, "prune_structure": str, "out": str,
                 "low_rank": float, "low_rank_energy": float, "distill_from": str,
-                "depth": int, "weight_bits": int, "binary_weights": str}.get(
+                "depth": int, "weight_bits": int, "binary_weights": str,
+                "boards": list}.get(
         key.replace("-", "_"), type(default))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -55,12 +56,22 @@ def _pct(value) -> str:
     return "n/a" if value is None else f"{100 * value:.2f} %"
 
 
+def fully_connected_text(fully_connected: dict) -> str:
+    """How the Dense weights are quantized, and what per tensor cost where it was chosen."""
+    text = fully_connected["weights"]
+    if "per_channel_int8_litert" in fully_connected:
+        text += (f" (for {', '.join(fully_connected['for_boards'])}): int8 "
+                 f"{_pct(fully_connected['per_tensor_int8_litert'])}, per channel "
+                 f"{_pct(fully_connected['per_channel_int8_litert'])} (LiteRT)")
+    return text
+
+
 def render_summary(report: dict, console: Console) -> None:
     """Accuracy, sizes and deployment facts, then the per-layer weight table."""
     accuracy = report["accuracy"]
     summary = Table(title="edgetf train-quantize", show_header=False, title_justify="left")
-    summary.add_column("what", style="bold")
-    summary.add_column("value", justify="right")
+    summary.add_column("what", style="bold", ratio=1, overflow="fold")
+    summary.add_column("value", justify="right", ratio=1, overflow="fold")
     distillation = report.get("distillation")
     if distillation:
         summary.add_row("teacher accuracy (float)", _pct(distillation["teacher_accuracy"]))
@@ -92,22 +103,33 @@ def render_summary(report: dict, console: Console) -> None:
         summary.add_row(".tflite with LUT weights (estimate)",
                         f"≈ {size['lut_tflite_estimate']:,} B")
     summary.add_row("ops", ", ".join(report["ops"]))
+    fully_connected = report.get("fully_connected") or {}
+    if fully_connected.get("weights", "none") != "none":
+        summary.add_row("FULLY_CONNECTED weights", fully_connected_text(fully_connected))
     arena = report["arena"]
     summary.add_row("TFLM arena", f"{arena['bytes']:,} B ({arena['method']})")
     console.print(summary)
 
-    layers = Table(title="int8 weights per layer", title_justify="left")
-    for column in ("layer", "op", "shape", "zeros", "distinct", "max distinct / channel",
-                   "bits", "int8 B", "LUT B (est.)"):
-        layers.add_column(column, justify="left" if column in ("layer", "op") else "right")
+    # Short headers, no empty LUT column, and long cells folded rather than cut: it reads
+    # at 80 columns.
+    with_lut = any(row.get("lut_bytes_estimate") for row in report["layers"])
+    layers = Table(title="int8 weights per layer", title_justify="left", box=box.SIMPLE_HEAD,
+                   pad_edge=False, padding=(0, 1), collapse_padding=True,
+                   caption="values: distinct int8 values; max/ch: the most in one output "
+                   "channel" + ("; LUT B: estimated" if with_lut else ""),
+                   caption_justify="left")
+    for column in ("layer", "op", "shape", "zeros", "values", "max/ch", "bits", "int8 B",
+                   *(("LUT B",) if with_lut else ())):
+        layers.add_column(column, justify="left" if column in ("layer", "op") else "right",
+                          overflow="fold", no_wrap=column != "layer")
     for row in report["layers"]:
         lut = row.get("lut_bytes_estimate")
         layers.add_row(
             row["layer"], row["op"], "x".join(str(d) for d in row["shape"]),
-            f"{100 * row['sparsity']:.1f} %", str(row["distinct_values"]),
-            str(row["max_distinct_per_channel"]) if row["per_channel"] else "per tensor",
+            f"{100 * row['sparsity']:.1f}%", str(row["distinct_values"]),
+            str(row["max_distinct_per_channel"]) if row["per_channel"] else "tensor",
             str(row.get("weight_bits", "")), f"{row.get('data_bytes', 0):,}",
-            f"{lut:,}" if lut else "—",
+            *((f"{lut:,}" if lut else "—",) if with_lut else ()),
         )
     console.print(layers)
     for step in report["steps"]:

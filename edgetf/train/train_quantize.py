@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from edgetf import compress
 from edgetf._version import __version__
 from edgetf.base.errors import ModelError
 from edgetf.base.output_dir import check_destination, staged_output
@@ -35,9 +34,10 @@ from edgetf.data.builtin_models import (
 from edgetf.data.datasets import Dataset, load_dataset
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflm.agreement import compare_interpreters
-from edgetf.train.convert import to_float_tflite, to_int8_tflite
+from edgetf.train.convert import per_channel_fully_connected, to_float_tflite, to_int8_tflite
 from edgetf.train.options import TrainQuantizeOptions
 from edgetf.train.report import sizes
+from edgetf.train.steps import STEPS, StepContext
 from edgetf.train.weight_stats import weight_stats
 
 DEFAULT_EPOCHS = 20
@@ -65,6 +65,7 @@ def train_quantize(options: TrainQuantizeOptions,
                    reporter: Reporter | None = None) -> TrainQuantizeResult:
     """Run the whole pipeline; write ``options.out`` (if set) only when all of it succeeded."""
     options.check()
+    options.check_model_path()
     reporter = reporter or Reporter(quiet=True)
     if options.out:
         check_destination(Path(options.out), options.force)
@@ -93,60 +94,38 @@ def train_quantize(options: TrainQuantizeOptions,
     parameters = int(model.count_params())
 
     steps = []
-    if options.factoring:
-        model, step = compress.low_rank(model, training, ratio=options.low_rank,
-                                        energy=options.low_rank_energy,
-                                        epochs=options.fine_tune_epochs)
-        steps.append(step)
-        timings["low_rank"] = _lap(clock, timings)
-    if options.pruning:
-        model, step = compress.prune(model, training, sparsity=options.prune,
-                                     structure=options.structure(),
-                                     epochs=options.fine_tune_epochs)
-        steps.append(step)
-        timings["prune"] = _lap(clock, timings)
-    if options.clusters:
-        model, step = compress.cluster(model, training, clusters=options.clusters,
-                                       per_channel=options.clusters_per_channel,
-                                       preserve_sparsity=options.pruning,
-                                       epochs=options.fine_tune_epochs)
-        if options.weight_bits is not None:
-            step.settings["weight_bits"] = options.weight_bits
-        steps.append(step)
-        timings["cluster"] = _lap(clock, timings)
-    binary = None
-    if options.binary_weights:
-        # tfmot's QAT quantizes Dense kernels per tensor (the converter alone: per channel)
-        model, step = compress.binarize(model, training, layers=options.binary_weights,
-                                        per_tensor=("Dense",) if options.qat else (),
-                                        epochs=options.fine_tune_epochs)
-        binary = {row["layer"]: tuple(row["alpha_axes"]) for row in step.per_layer}
-        steps.append(step)
-        timings["binary"] = _lap(clock, timings)
-    if steps:
-        _recompile(model, training)
-        accuracy["compressed_float_keras"] = keras_accuracy(model, data.x_test, data.y_test)
-    layer_names = [layer.name for layer in model.layers]
-    if options.qat:
-        model, step = compress.quantization_aware_train(
-            model, training, pruned=options.pruning, clustered=bool(options.clusters),
-            epochs=options.fine_tune_epochs, source=source, binary=binary)
-        steps.append(step)
-        accuracy["qat_keras"] = keras_accuracy(model, data.x_test, data.y_test)
-        timings["qat"] = _lap(clock, timings)
+    context = StepContext(source, per_tensor_dense=options.qat or bool(
+        _per_tensor_boards(options)))
+    for quantizing in (False, True):  # the compression steps, then QAT
+        if quantizing:
+            if steps:
+                _recompile(model, training)
+                accuracy["compressed_float_keras"] = keras_accuracy(
+                    model, data.x_test, data.y_test)
+            layer_names = [layer.name for layer in model.layers]
+        for entry in STEPS:
+            if entry.quantizes is quantizing and entry.applies(options):
+                model, step = entry.run(model, training, options, context)
+                steps.append(step)
+                if quantizing:
+                    accuracy[f"{entry.name}_keras"] = keras_accuracy(
+                        model, data.x_test, data.y_test)
+                timings[entry.name] = _lap(clock, timings)
 
     if training.distillation is not None:
         # Compiled with the distillation loss, which model.keras would name and only
         # edgetf defines: recompile with the plain loss so that the file loads anywhere.
         _recompile(model, training.without_distillation())
-    with reporter.stage("convert to full-int8 TFLite"):
-        int8_model = to_int8_tflite(model, data.x_train, samples=options.calibration_samples,
-                                    seed=options.seed)
+    int8_model, fully_connected = _convert_for_boards(model, data, options, reporter)
     timings["convert"] = _lap(clock, timings)
     with reporter.stage("evaluate under LiteRT and the TFLM interpreter, measure the arena"):
         report = _measure(int8_model, float_tflite, data, layer_names, reporter)
     timings["evaluate"] = _lap(clock, timings)
     report["accuracy"] = {**accuracy, **report["accuracy"]}
+    if "per_channel_int8_litert" in fully_connected:
+        fully_connected["per_tensor_int8_litert"] = report["accuracy"]["int8_litert"]
+    report["boards"] = [board.id for board in options.board_records()]
+    report["fully_connected"] = fully_connected
     _check_values(report["layers"], steps, reporter)
     report.update({
         "edgetf_version": __version__,
@@ -167,6 +146,42 @@ def train_quantize(options: TrainQuantizeOptions,
     if options.out:
         result.out = write_run(result, Path(options.out), options.force)
     return result
+
+
+def _per_tensor_boards(options: TrainQuantizeOptions) -> list[str]:
+    """The named boards whose TFLM computes per-channel FULLY_CONNECTED weights wrongly."""
+    return [board.id for board in options.board_records()
+            if not board.per_channel_fully_connected]
+
+
+def _convert_for_boards(model, data: Dataset, options: TrainQuantizeOptions,
+                        reporter: Reporter) -> tuple[bytes, dict]:
+    """The full-int8 model every named board's TFLM runs, and how its FULLY_CONNECTED
+    weights are quantized.
+
+    The converter writes per-channel Dense weights (a QAT model's are per tensor:
+    tfmot's config). Where a named board needs per-tensor ones, the model is converted
+    again with them, and both conversions' int8 accuracy (LiteRT, test split) reported.
+    """
+    with reporter.stage("convert to full-int8 TFLite"):
+        int8_model = to_int8_tflite(model, data.x_train, samples=options.calibration_samples,
+                                    seed=options.seed)
+    per_channel = per_channel_fully_connected(read_tflite(int8_model))
+    boards = _per_tensor_boards(options)
+    if not per_channel:
+        has_dense = "FULLY_CONNECTED" in read_tflite(int8_model).op_names()
+        return int8_model, {"weights": "per tensor" if has_dense else "none"}
+    if not boards:
+        return int8_model, {"weights": "per channel"}
+    with reporter.stage(f"convert again with per-tensor FULLY_CONNECTED weights, which "
+                        f"{', '.join(boards)} need"):
+        per_tensor_model = to_int8_tflite(
+            model, data.x_train, samples=options.calibration_samples, seed=options.seed,
+            per_tensor_dense=True)
+    per_channel_accuracy = compare_interpreters(
+        int8_model, data.x_test, data.y_test, run_tflm=False).litert_accuracy
+    return per_tensor_model, {"weights": "per tensor", "for_boards": boards,
+                              "per_channel_int8_litert": per_channel_accuracy}
 
 
 def _train(options: TrainQuantizeOptions, data: Dataset, reporter: Reporter,

@@ -69,7 +69,7 @@ class TuneOptions:
             raise ConfigError(f"--timeout {self.timeout} must be a positive number of seconds")
         if not self.study.strip():
             raise ConfigError("--study must be a name, e.g. --study digits")
-        not_here = sorted(set(self.train) & {"out", "force", "distill_baseline"})
+        not_here = sorted(set(self.train) & {"out", "force", "distill_baseline", "boards"})
         if not_here:
             raise ConfigError(f"[tune]: {', '.join(_key(k) for k in not_here)} is not a "
                               "tune option (each trial is its own run in out/trials/)")
@@ -97,10 +97,13 @@ class TuneOptions:
         return given | set(self.train)
 
     def base_options(self) -> TrainQuantizeOptions:
-        """The train-quantize options every trial starts from, checked."""
+        """The train-quantize options every trial starts from, checked: each trial is
+        converted for ``--board`` (per-tensor Dense weights where its TFLM needs them), so
+        no trial makes a model the board refuses."""
         values = {name: getattr(self, name)
                   for name in ("data", "model", "label_column", "distill_from", "seed")}
-        return TrainQuantizeOptions(**{**values, **self.train}).check()
+        return TrainQuantizeOptions(**{**values, **self.train},
+                                    boards=(self.board,) if self.board else None).check()
 
     def settings(self) -> dict:
         """What a study's trials were measured against: a resumed study must keep it."""

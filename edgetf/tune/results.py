@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from edgetf.base.units import readable_ms
 from edgetf.tune.pareto import Point
 
 
@@ -90,8 +91,9 @@ def describe_choices(choices: dict) -> str:
             extra = f" {structure}" if structure and structure != "none" else ""
             parts.append(f"{label} {_short(value)}{extra}")
     for key, label in (("binary_weights", "binary"), ("qat", "qat"), ("distill", "distill")):
-        if key in choices:
-            parts.append(label if choices[key] else f"no {label}")
+        if key in choices:  # binary weights and distillation say "off" when not used
+            on = choices[key] not in (False, None, "off", "none", "")
+            parts.append(label if on else f"no {label}")
     return ", ".join(parts)
 
 
@@ -107,7 +109,7 @@ def trial_line(summary: dict) -> str:
     latency = figures.get("latency_ms")
     numbers = (f"val {100 * summary['val_accuracy']:.2f} %, flash {figures['flash_bytes']:,} B, "
                f"arena {figures['arena_bytes']:,} B"
-               + (f", ~{latency:.3g} ms" if latency is not None else ""))
+               + (f", ~{readable_ms(latency)} ms" if latency is not None else ""))
     if summary["feasible"]:
         return f"[green]✓[/green] {head}: {numbers} — {what}{took}"
     return (f"[red]✗[/red] {head}: {numbers} — {what}{took}; infeasible: "
@@ -176,7 +178,7 @@ def render_front(rows: list[TrialRow], front: list[int], chosen: int | None,
         table.add_row(f"{number}{' *' if number == chosen else ''}",
                       f"{100 * row.accuracy:.2f} %", f"{row.flash_bytes:,}",
                       f"{row.arena_bytes:,}",
-                      "-" if row.latency_ms is None else f"{row.latency_ms:.3g}",
+                      "-" if row.latency_ms is None else readable_ms(row.latency_ms),
                       describe_choices(row.choices))
     console.print(table)
     counts = {state: sum(row.state == state for row in rows)

@@ -65,6 +65,7 @@ def test_cli_gate_exit_codes(files):
 @pytest.mark.parametrize(("args", "fragment"), [
     (["--max-drop", "1"], "--max-drop needs --reference"),
     (["--reference", "MISSING.tflite"], "MISSING.tflite: no such file"),
+    (["--reference", "missing.keras"], "--reference missing.keras: no such file or folder"),
     (["--data", "digits"], "takes input [1, 12, 12, 1] but the data's samples are [8, 8, 1]"),
     (["--max-drop", "-1", "--reference", "FLOAT"], "--max-drop must be >= 0"),
 ])
@@ -96,3 +97,30 @@ def test_unlabelled_samples_give_agreement_and_error_only(files, tmp_path):
                                       "--data", str(tmp_path / "x.npz")])
     assert result.exit_code == 0, result.output
     assert "unlabelled data" in result.stdout
+    # the note is there exactly when TFLM did not run
+    tflm_ran = unlabelled.tflm_litert_bit_exact_rate is not None
+    assert ("tflite-micro is not installed" in result.stdout) is not tflm_ran
+
+
+def test_tflm_litert_differences_are_explained_in_one_line(files):
+    from edgetf.analyze.validate import _tflm_litert_note
+    from edgetf.tflite.litert import litert_outputs
+    from edgetf.tflite.quantization import quantized_inputs
+    from edgetf.tflm.agreement import InterpreterComparison
+
+    model = files["int8"].read_bytes()
+    with np.load(files["data"]) as data:
+        x = data["x_test"][:20]
+    litert = litert_outputs(model, quantized_inputs(model, x))
+    tflm = litert.astype(np.int64).reshape(len(x), -1)
+    tflm[3, tflm[3].argmin()] += 3  # one sample off by 3 steps, its top label kept
+    comparison = InterpreterComparison(None, None, 1.0, 19 / 20, 3, tflm_outputs=tflm)
+    note = _tflm_litert_note(comparison, model, litert, x)
+    assert "\n" not in note
+    assert note.startswith("TFLM vs LiteRT: 1 of 20 samples differ, by at most 3 steps, "
+                           "the top label on 0; ")
+    reference = litert_outputs(model, quantized_inputs(model, x), reference_kernels=True)
+    gap = np.abs(tflm - reference.astype(np.int64).reshape(len(x), -1))
+    same = np.mean(np.all(gap == 0, axis=1))
+    assert f"match TFLM on {100 * same:.0f} % (at most {gap.max()} steps)" in note
+    assert ("mostly LiteRT's optimized kernels" in note) is bool(same > 19 / 20)

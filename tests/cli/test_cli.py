@@ -56,7 +56,8 @@ def _assert_user_error(result, out, *fragments):
 )
 def test_option_errors(tmp_path, args, fragments):
     out = tmp_path / "run"
-    _assert_user_error(invoke("train-quantize", "--out", str(out), *args), out, *fragments)
+    _assert_user_error(invoke("train-quantize", "--data", "digits", "--out", str(out), *args),
+                       out, *fragments)
 
 
 def test_binary_weights_takes_inner_or_all(tmp_path):
@@ -93,11 +94,56 @@ def test_non_empty_out_needs_force(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    result = invoke("train-quantize", "--out", str(out))
+    result = invoke("train-quantize", "--data", "digits", "--out", str(out))
     assert result.exit_code == 2 and "--force" in result.stderr
     assert (out / "keep.txt").read_text() == "mine"
 
 
 def test_out_is_required(tmp_path):
-    result = invoke("train-quantize")
+    result = invoke("train-quantize", "--data", "digits")
     assert result.exit_code == 2 and "--out is required" in result.stderr
+
+
+def test_data_is_required(tmp_path):
+    out = tmp_path / "run"
+    _assert_user_error(invoke("train-quantize", "--out", str(out)), out,
+                       "--data is required", "--data digits")
+
+
+@pytest.mark.parametrize(("args", "fragments"), [
+    (["--model", "MODEL.tflite"], ["unsupported file type '.tflite'", "emit-firmware --model"]),
+    (["--model", "missing.keras"], ["--model missing.keras: no such model file"]),
+    (["--board", "uno"], ["unknown board 'uno'", "nano33ble"]),
+])
+def test_input_errors_come_before_tensorflow_loads(tmp_path, args, fragments):
+    import sys
+
+    if "MODEL.tflite" in args:
+        args = [str(tmp_path / "model.tflite") if a == "MODEL.tflite" else a for a in args]
+        (tmp_path / "model.tflite").write_bytes(b"TFL3")
+    out = tmp_path / "run"
+    already = "tensorflow" in sys.modules
+    _assert_user_error(invoke("train-quantize", "--data", "digits", "--out", str(out), *args),
+                       out, *fragments)
+    assert already or "tensorflow" not in sys.modules
+
+
+@pytest.mark.parametrize("command", [["emit-firmware", "--model", "m.tflite", "--out", "fw"],
+                                     ["emit-firmware", "--from", "runs/r", "--out", "fw"]])
+def test_a_missing_board_is_one_line_naming_the_boards(command):
+    result = runner.invoke(app, command, env={"EDGETF_BOARD": ""})
+    assert result.exit_code == 2
+    message = error_line(result)
+    assert message.startswith("error: --board is required: one of esp32, ")
+    assert "nano33ble" in message and "╭" not in result.output
+
+
+def test_every_train_quantize_flag_is_an_option():
+    """The command passes its flags on by name: each must be a TrainQuantizeOptions field."""
+    import inspect
+
+    from edgetf.cli.app import train_quantize_command
+    from edgetf.train.options import FIELD_NAMES
+
+    flags = set(inspect.signature(train_quantize_command).parameters)
+    assert flags - set(FIELD_NAMES) == {"config", "board"}  # board: the field is boards

@@ -67,7 +67,8 @@ def test_keras3_file_is_fine_tuned_and_quantized(tmp_path):
 def test_user_model_errors_are_one_line(tmp_path, layers, fragments):
     model = _tf_keras_model(tmp_path / "user.keras", layers)
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, ["train-quantize", "--model", str(model), "--out", str(out),
+    result = CliRunner().invoke(app, ["train-quantize", "--data", "digits", "--model", str(model),
+                                      "--out", str(out),
                                       "--fine-tune-epochs", "1"])
     assert result.exit_code == 2, result.output
     message = error_line(result)
