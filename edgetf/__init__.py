@@ -10,7 +10,8 @@ Importing :mod:`edgetf` does not import TensorFlow; only training does.
 from edgetf._version import __version__
 from edgetf.base.errors import EdgetfError
 
-__all__ = ["EdgetfError", "TrainQuantizeOptions", "__version__", "load_dataset", "train_quantize"]
+__all__ = ["EdgetfError", "TrainQuantizeOptions", "__version__", "emit_firmware", "load_dataset",
+           "train_quantize"]
 
 
 def __getattr__(name: str):
@@ -23,6 +24,10 @@ def __getattr__(name: str):
         from edgetf.train.options import TrainQuantizeOptions
 
         return TrainQuantizeOptions
+    if name == "emit_firmware":
+        from edgetf.api.firmware import emit_firmware
+
+        return emit_firmware
     if name == "load_dataset":
         from edgetf.data.datasets import load_dataset
 

@@ -25,8 +25,10 @@ MAY_IMPORT: dict[str, set[str]] = {
     "analyze": {"base", "tflite", "tflm", "targets", "data", "codegen"},
     "tune": {"base", "tflite", "tflm", "targets", "data", "compress", "train", "codegen",
              "analyze"},
-    "cli": {"base", "tflite", "tflm", "targets", "data", "compress", "train", "codegen",
+    "api": {"base", "tflite", "tflm", "targets", "data", "compress", "train", "codegen",
             "analyze", "tune"},
+    "cli": {"base", "tflite", "tflm", "targets", "data", "compress", "train", "codegen",
+            "analyze", "tune", "api"},
 }
 #: Modules at the package's top: the facade (``edgetf``, ``python -m edgetf``) may import
 #: anything; ``_version`` imports nothing.
