@@ -56,6 +56,10 @@ def test_the_light_venv_has_this_checkouts_edgetf_and_no_tensorflow(light_venv, 
     installed = Path(found.stdout.strip())
     assert installed.is_relative_to(light_venv)
     assert _digests(installed) == _digests(ROOT / "edgetf"), "reinstall: pip install ."
+    api = _run(light_venv, [python, "-c", "import sys, edgetf; edgetf.emit_firmware; "
+                            "print(sorted(m for m in sys.modules if 'tensorflow' in m))"],
+               tmp_path)
+    assert api.returncode == 0 and api.stdout.strip() == "[]", api.stderr  # the Python API
     for module in ("tensorflow", "tf_keras", "tensorflow_model_optimization", "ai_edge_litert",
                    "sklearn", "optuna"):
         result = _run(light_venv, [python, "-c", f"import {module}"], tmp_path)
