@@ -6,7 +6,7 @@ notebooks and scripts::
     load_dataset → train_quantize → inspect_file / validate → emit_firmware (build_project)
                    tune_models (train_quantize trials for one board)
 
-with their options (``TrainQuantizeOptions``, ``EmitOptions``, ``ValidateOptions``,
+with their options (``TrainQuantizeOptions``, ``ValidateOptions``,
 ``TuneOptions``) and the board table (``BOARDS``, ``get_board``). The search over trials
 is ``tune_models`` because ``edgetf.tune`` is the package that holds it.
 
@@ -26,8 +26,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "load_dataset": ("edgetf.data.datasets", "load_dataset"),
     "TrainQuantizeOptions": ("edgetf.train.options", "TrainQuantizeOptions"),
     "train_quantize": ("edgetf.train.train_quantize", "train_quantize"),
-    "EmitOptions": ("edgetf.codegen.emit_firmware", "EmitOptions"),
-    "emit_firmware": ("edgetf.codegen.emit_firmware", "emit_firmware"),
+    "emit_firmware": ("edgetf.api.firmware", "emit_firmware"),
     "build_project": ("edgetf.codegen.emit_firmware", "build_project"),
     "inspect_file": ("edgetf.analyze.inspect", "inspect_file"),
     "inspect_model": ("edgetf.analyze.inspect", "inspect_model"),

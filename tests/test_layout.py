@@ -27,9 +27,10 @@ MAY_IMPORT: dict[str, set[str]] = {
     "analyze": {"base", "tflite", "tflm", "targets", "compiled", "data", "features", "codegen"},
     "tune": {"base", "tflite", "tflm", "targets", "compiled", "data", "compress", "features",
              "train", "codegen", "analyze"},
+    "api": {"base", "tflite", "tflm", "targets", "compiled", "data", "compress", "features",
+            "train", "codegen", "analyze", "tune"},
     "cli": {"base", "tflite", "tflm", "targets", "compiled", "data", "compress", "features",
-            "train",
-            "codegen", "analyze", "tune"},
+            "train", "codegen", "analyze", "tune", "api"},
 }
 #: Modules at the package's top: the facade (``edgetf``, ``python -m edgetf``) may import
 #: anything; ``_version`` imports nothing.

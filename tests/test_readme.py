@@ -52,7 +52,7 @@ def test_ci_runs_the_readme_test_command_exactly():
 def test_the_readme_is_short_and_keeps_its_two_commands_first():
     assert len(README.splitlines()) <= 300
     first, second = (body.strip() for _, body in blocks(README, "bash")[:2])
-    assert first.startswith("python3 -m venv .venv && .venv/bin/pip install -e . && ")
+    assert first.startswith('python3 -m venv .venv && .venv/bin/pip install -e ".[train]" && ')
     assert "edgetf train-quantize" in first and second.endswith(".venv/bin/pytest -q")
 
 

@@ -19,22 +19,33 @@ from edgetf.base.errors import EdgetfError
 from edgetf.base.interrupts import interruptible, leave_before_work
 from edgetf.base.output_dir import track_commits
 from edgetf.base.progress import Reporter
+from edgetf.base.tf_import import missing_extra, require_extra
 
 state = {"quiet": False, "verbose": False}
 _stderr = Console(stderr=True)
-
+#: The commands that need an extra (the rest run on the base install), checked before any
+#: work: a missing LiteRT would otherwise only show after minutes of training.
+EXTRA_OF_COMMAND = {"train-quantize": "train", "validate": "train", "tune": "train"}
 
 
 def run_command(action: Callable[[Reporter], None]) -> None:
     """Call the library; turn its errors into one line and an exit code."""
     reporter = Reporter(quiet=state["quiet"], verbose=state["verbose"])
+    # Each command's action is a closure in the function Typer registers as
+    # "<name>_command", so its qualified name says which command runs.
+    name = action.__qualname__.split(".")[0].removesuffix("_command").replace("_", "-")
     try:
         with track_commits() as written, interruptible(after=after_work) as ctrl_c:
             try:
+                if name in EXTRA_OF_COMMAND:
+                    require_extra(EXTRA_OF_COMMAND[name], f"edgetf {name}")
                 action(reporter)
             except Exception as error:
                 if ctrl_c.received:  # TensorFlow may have turned it into another error
                     raise KeyboardInterrupt from error
+                extra = missing_extra(error, f"edgetf {name}")
+                if extra is not None:
+                    raise extra from None
                 raise
     except EdgetfError as error:
         # Escaped: messages hold brackets ("pip install 'edgetf[flash]'", "[env:esp32]")
