@@ -211,10 +211,11 @@ def test_esp32_plans_equal_the_esp32_measurements_of_test_models(name, expected)
     assert _plan(tiny_models()[name], ESP32) == expected
 
 
-@pytest.mark.parametrize("table", [CHIRALE, ESP32, ESP32S3, ESP_ANSI], ids=lambda t: t.name)
-def test_board_tables_report_ops_they_do_not_know(table):
+def test_board_tables_report_ops_they_do_not_know():
+    # Chirale 2.0.0's TFLM of 2023 has no signal library (and edgetf's table no CAST,
+    # DIV...): the audio front end is not planned there.
     result = plan_arena(read_tflite(shared_model_path("audio_preprocessor_int8.tflite")
-                                    .read_bytes()), table)
+                                    .read_bytes()), CHIRALE)
     assert not result.complete
     assert {"CUSTOM:SignalRfft", "CAST", "DIV"} <= set(result.unknown_ops)
     assert "ADD" not in result.unknown_ops
