@@ -37,7 +37,11 @@ from edgetf.codegen.library_name import model_file_name, run_folder_name
 from edgetf.codegen.project import EDGETF_TYPES, ProjectSpec, generate_project
 from edgetf.data.datasets import read_npz_array
 from edgetf.targets.board_arena import host_figure, plan_board_arena
-from edgetf.targets.board_compatibility import board_limitations, board_warnings
+from edgetf.targets.board_compatibility import (
+    board_limitations,
+    board_missing_kernels,
+    board_warnings,
+)
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
 from edgetf.targets.boards import get_board
 from edgetf.targets.footprint import estimate_footprint
@@ -260,6 +264,9 @@ def _check_kernels(model: TfliteModel, quantization: str, source: str, board, fo
     golden vectors."""
     for warning in board_warnings(model, quantization, board):
         reporter.warn(f"{source}: {warning}")
+    missing = board_missing_kernels(model, board)
+    if missing:  # the resolver would not compile: --force cannot help
+        raise FirmwareError(f"{source}: {'; '.join(missing)}, on the {board.name}")
     limits = board_limitations(model, board)
     if not limits:
         return

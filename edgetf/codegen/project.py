@@ -34,7 +34,7 @@ from edgetf.targets.boards import Board
 from edgetf.targets.footprint import Footprint
 from edgetf.tflite.compatibility import Compatibility
 from edgetf.tflite.model import Tensor, TfliteModel
-from edgetf.tflite.ops import tflm_method
+from edgetf.tflite.ops import is_signal_op, tflm_method
 from edgetf.tflm.compression import DECODE_OP
 
 #: How edgetf_type names each TFLite tensor type the generated library can carry.
@@ -182,7 +182,8 @@ def _op(name: str, board: Board) -> dict:
         call = f'AddCustom("TFLM_DECODE", {OWN_DECODE_REGISTRATION})'
     else:
         call = f"{tflm_method(name)}()"
-    return {"name": name, "method": tflm_method(name), "call": call}
+    return {"name": name, "method": tflm_method(name), "call": call,
+            "signal": is_signal_op(name)}
 
 
 def _tensor(tensor: Tensor) -> dict:

@@ -9,15 +9,38 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from edgetf.tflite.model import TfliteModel
+from edgetf.tflite.ops import is_signal_op
 
 if TYPE_CHECKING:
     from edgetf.targets.boards import Board
 
 
+def board_missing_kernels(model: TfliteModel, board: Board) -> list[str]:
+    """Ops current TFLM runs that the board's TFLM has no kernel for at all, each entry
+    with the board's reason. Not a matter of numbers: the generated resolver would not
+    compile, so emit-firmware refuses these even when forced.
+
+    TFLM's signal library (the audio front end's ``CUSTOM:Signal*`` ops) came to TFLM in
+    late 2023: current tflite-micro and esp-tflite-micro 1.4.0 register all of it;
+    Chirale_TensorFLowLite 2.0.0's TFLM of 2023 has no ``signal/`` folder and no
+    ``AddWindow()``... in its ``micro_mutable_op_resolver.h``.
+    """
+    if board.signal_kernels != "none":
+        return []
+    signal = [name for name in model.op_names() if is_signal_op(name)]
+    if not signal:
+        return []
+    library = f"{board.tflm_source.name.split('/')[-1]} {board.tflm_source.version}"
+    return [f"{', '.join(signal)}: {library} has no signal kernels (its TFLM "
+            "predates TFLM's signal library); use --board esp32 (esp-tflite-micro 1.4.0 "
+            "registers them all)"]
+
+
 def board_limitations(model: TfliteModel, board: Board) -> list[str]:
     """What the board's TFLM or its optimized kernels get wrong or refuse although TFLM's
     reference kernels (and so edgetf's measurements and golden vectors) accept it: each
-    entry names the op and why. emit-firmware refuses these unless forced.
+    entry names the op and why (:func:`board_missing_kernels` first). emit-firmware refuses
+    these unless forced (and the missing kernels even then).
 
     Found by running generated libraries on a Cortex-M4 under QEMU (2026-11):
 
@@ -30,7 +53,7 @@ def board_limitations(model: TfliteModel, board: Board) -> list[str]:
       converters write for Dense layers) give wrong outputs with no error: a lone Dense
       layer was off on 42 of 64 outputs; per-tensor weights matched bit for bit.
     """
-    found = []
+    found = board_missing_kernels(model, board)
     graph = model.main
     for op in graph.operators:
         if op.name != "FULLY_CONNECTED" or len(op.inputs) < 2 or min(op.inputs[:2]) < 0:

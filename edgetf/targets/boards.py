@@ -138,6 +138,11 @@ class Board:
     """Who runs ``TFLM_DECODE`` (LUT-compressed weights): ``"tflm"`` where the board's TFLM
     registers it (``MicroMutableOpResolver::AddDecode``), ``"edgetf"`` where it predates
     the operator and the library registers edgetf's own kernel (``firmware/``)."""
+    signal_kernels: str = "tflm"
+    """Who runs TFLM's signal-library ops (the audio front end's ``CUSTOM:Signal*``, see
+    :data:`edgetf.tflite.ops.SIGNAL_RESOLVER_METHODS`): ``"tflm"`` where the board's TFLM
+    registers them (``AddWindow()``...), ``"none"`` where its TFLM predates the signal
+    library, so that models with them are refused for the board."""
 
     @property
     def summary(self) -> str:
@@ -282,6 +287,7 @@ BOARDS: dict[str, Board] = {
     "nano33ble": Board(
         id="nano33ble",
         decode_kernel="edgetf",  # Chirale 2.0.0 (TFLM of 2023) has no DECODE
+        signal_kernels="none",  # nor any signal/micro/kernels
         name="Arduino Nano 33 BLE (nRF52840)",
         platformio_platform="nordicnrf52",
         platformio_board="nano33ble",

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from edgetf.tflite.model import Operator, Subgraph, TfliteModel
-from edgetf.tflite.ops import tflm_method
+from edgetf.tflite.model import Operator, Subgraph, Tensor, TfliteModel
+from edgetf.tflite.ops import is_signal_op, tflm_method
 
 if TYPE_CHECKING:
     pass
@@ -27,6 +27,8 @@ QUANTIZATION_KINDS: dict[str, str] = {
              "with full-int8 quantization)",
     "mixed": "some ops in float, others quantized (runs if every op has a kernel for its "
              "types; check the self-test)",
+    "integer": "plain integer arithmetic, no float and no quantized tensors (a signal-library "
+               "front end: int16 PCM in, integer features out; TFLM runs it as written)",
 }
 
 # Ops that only change the representation at the model's edges: they do not make a
@@ -34,6 +36,8 @@ QUANTIZATION_KINDS: dict[str, str] = {
 _EDGE_OPS = frozenset({"QUANTIZE", "DEQUANTIZE"})
 # Tensor types that are computed with, as opposed to indices, shapes and flags.
 _COMPUTE_TYPES = {"float32": "float", "int8": "int8", "uint8": "uint8", "int16": "int16"}
+# What a signal front end computes in: see _compute_type.
+_PLAIN = "plain"
 
 
 @dataclass(frozen=True)
@@ -63,15 +67,23 @@ def quantization_kind(model: TfliteModel, hybrid: list[str] | None = None) -> st
     An op computes in the type of its first non-constant float or integer input (or of
     its first output when it has none). Hybrid ops win over everything; QUANTIZE and
     DEQUANTIZE at the edges are not counted, so an int8 model with float inputs and
-    outputs is still ``int8``.
+    outputs is still ``int8``. In a model with TFLM signal-library ops, those ops and the
+    ops on integers without quantization parameters compute plain integers: a model of
+    nothing else (an audio front end) is ``integer``; beside quantized ops (a front end
+    and its int8 model in one graph) they do not count.
     """
     if hybrid if hybrid is not None else hybrid_ops(model):
         return "hybrid"
     graph = model.main
-    kinds = {_compute_type(graph, op) for op in graph.operators if op.name not in _EDGE_OPS}
+    signal = any(is_signal_op(name) for name in model.op_names())
+    kinds = {_compute_type(graph, op, signal) for op in graph.operators
+             if op.name not in _EDGE_OPS}
     kinds.discard(None)
+    if kinds == {_PLAIN}:
+        return "integer"
+    kinds.discard(_PLAIN)
     if not kinds:  # only QUANTIZE/DEQUANTIZE, or no ops: judge by the edge ops' types
-        kinds = {_compute_type(graph, op) for op in graph.operators} - {None}
+        kinds = {_compute_type(graph, op, signal) for op in graph.operators} - {None}
     if kinds == {"int16"}:
         return "int16x8"
     if kinds <= {"int8"}:
@@ -81,15 +93,25 @@ def quantization_kind(model: TfliteModel, hybrid: list[str] | None = None) -> st
     return "mixed"
 
 
-def _compute_type(graph: Subgraph, op: Operator) -> str | None:
+def _compute_type(graph: Subgraph, op: Operator, signal: bool) -> str | None:
+    """What ``op`` computes in; :data:`_PLAIN` for a signal-library op, and for an op on
+    integers without quantization parameters in a model that has signal ops (samples,
+    spectra and features, not quantized activations)."""
+    if is_signal_op(op.name):
+        return _PLAIN
     tensors = graph.tensors
     for index in op.inputs:
         if index >= 0 and not tensors[index].data and tensors[index].dtype in _COMPUTE_TYPES:
-            return _COMPUTE_TYPES[tensors[index].dtype]
+            return _kind(tensors[index], signal)
     for index in op.outputs:
         if tensors[index].dtype in _COMPUTE_TYPES:
-            return _COMPUTE_TYPES[tensors[index].dtype]
+            return _kind(tensors[index], signal)
     return None
+
+
+def _kind(tensor: Tensor, signal: bool) -> str:
+    kind = _COMPUTE_TYPES[tensor.dtype]
+    return _PLAIN if signal and kind != "float" and tensor.quantization is None else kind
 
 
 def hybrid_ops(model: TfliteModel) -> list[str]:

@@ -233,15 +233,38 @@ BUILTIN_OPERATOR_NAMES: dict[int, str] = {
     209: "STABLEHLO_CASE",
 }
 
-#: Builtin op name -> the ``tflite::MicroMutableOpResolver`` method that registers its
-#: kernel in current TFLM. Only builtins are listed: the resolver's custom-op methods
-#: (``AddDetectionPostprocess`` registers the custom op "TFLite_Detection_PostProcess";
-#: ``AddCircularBuffer``, ``AddDecode``, ``AddEthosU`` and the audio front-end ``Signal*``
-#: ops ``AddDelay``, ``AddEnergy``, ``AddFftAutoScale``, ``AddFilterBank*``, ``AddFramer``,
-#: ``AddIrfft``, ``AddOverlapAdd``, ``AddPCAN``, ``AddRfft``, ``AddStacker``, ``AddWindow``)
-#: all go through ``AddCustom`` and are matched by custom-code string, not by builtin.
-#: A builtin missing here (e.g. ``LSTM``, ``BIDIRECTIONAL_SEQUENCE_LSTM``, ``GELU``) has no
-#: kernel in TFLM, and a model using it will not run on a microcontroller.
+#: TFLM's signal library (``signal/micro/kernels/``): the audio front end's ops, custom ops
+#: that ``MicroMutableOpResolver`` registers with ``AddCustom("Signal...", tflite::
+#: tflm_signal::Register_...())`` (the "Signal" prefix is TFLM's, "until the names are
+#: changed back", b/286250473). Read from ``micro_mutable_op_resolver.h`` at tflite-micro
+#: 90b983c2b3f1 and at esp-tflite-micro 1.4.0 (9fee33d), which agree; neither needs an
+#: include beyond that header (it includes ``signal/micro/kernels/rfft.h`` and
+#: ``irfft.h``; ``kernels/micro_ops.h`` declares the other ``Register_*``). Which boards'
+#: TFLM has them: :attr:`edgetf.targets.boards.Board.signal_kernels`.
+SIGNAL_RESOLVER_METHODS: dict[str, str] = {
+    "CUSTOM:SignalDelay": "AddDelay",
+    "CUSTOM:SignalEnergy": "AddEnergy",
+    "CUSTOM:SignalFftAutoScale": "AddFftAutoScale",
+    "CUSTOM:SignalFilterBank": "AddFilterBank",
+    "CUSTOM:SignalFilterBankLog": "AddFilterBankLog",
+    "CUSTOM:SignalFilterBankSpectralSubtraction": "AddFilterBankSpectralSubtraction",
+    "CUSTOM:SignalFilterBankSquareRoot": "AddFilterBankSquareRoot",
+    "CUSTOM:SignalFramer": "AddFramer",
+    "CUSTOM:SignalIrfft": "AddIrfft",
+    "CUSTOM:SignalOverlapAdd": "AddOverlapAdd",
+    "CUSTOM:SignalPCAN": "AddPCAN",
+    "CUSTOM:SignalRfft": "AddRfft",
+    "CUSTOM:SignalStacker": "AddStacker",
+    "CUSTOM:SignalWindow": "AddWindow",
+}
+
+#: Op name -> the ``tflite::MicroMutableOpResolver`` method that registers its kernel in
+#: current TFLM. Builtins, plus the custom ops edgetf knows (``CUSTOM:<custom code>``, see
+#: :data:`SIGNAL_RESOLVER_METHODS`); the resolver's other custom-op methods
+#: (``AddDetectionPostprocess`` for "TFLite_Detection_PostProcess", ``AddCircularBuffer``,
+#: ``AddEthosU``) go through ``AddCustom`` too but are not listed: models with them are
+#: refused. A builtin missing here (e.g. ``LSTM``, ``BIDIRECTIONAL_SEQUENCE_LSTM``,
+#: ``GELU``) has no kernel in TFLM, and a model using it will not run on a microcontroller.
 TFLM_RESOLVER_METHODS: dict[str, str] = {
     "ABS": "AddAbs",
     "ADD": "AddAdd",
@@ -346,7 +369,14 @@ TFLM_RESOLVER_METHODS: dict[str, str] = {
     # The one custom op edgetf emits itself: LUT-compressed weights (AddCustom under the
     # name "TFLM_DECODE"; edgetf's own kernel on boards whose TFLM predates it).
     "CUSTOM:TFLM_DECODE": "AddDecode",
+    **SIGNAL_RESOLVER_METHODS,
 }
+
+
+def is_signal_op(name: str) -> bool:
+    """Whether op ``name`` is one of TFLM's signal-library ops (see
+    :data:`SIGNAL_RESOLVER_METHODS`)."""
+    return name in SIGNAL_RESOLVER_METHODS
 
 
 def op_name(builtin_code: int) -> str:
@@ -359,5 +389,6 @@ def op_name(builtin_code: int) -> str:
 
 
 def tflm_method(name: str) -> str | None:
-    """The ``MicroMutableOpResolver`` method for builtin ``name``; None when TFLM has no kernel."""
+    """The ``MicroMutableOpResolver`` method for op ``name`` (a builtin, or a known custom op
+    as ``CUSTOM:<code>``); None when TFLM has no kernel."""
     return TFLM_RESOLVER_METHODS.get(name)

@@ -195,6 +195,11 @@ _ESP32_SHARED = {
     "micro_speech_quantized": 6816, "pad0": 3008, "person_detect": 82304,
     "simple_add_model": 49632, "strided_slice0": 9776, "trained_lstm": 7392,
     "trained_lstm_int8": 3232, "transpose_conv0": 24720,
+    # TFLM's signal ops (micro_speech's audio front end): esp-tflite-micro 1.4.0's own files
+    # (the model's 18 ops' kernels, its signal/ and kissfft) built with g++ -m32 -malign-double
+    # -O1 -DTF_LITE_STATIC_MEMORY, reference ADD and MUL (whose Prepare ESP-NN's add.cc and
+    # mul.cc repeat): self-test 0 at 8,496 B, AllocateTensors fails at 8,480.
+    "audio_preprocessor_int8": 8496,
 }
 
 
@@ -211,10 +216,11 @@ def test_esp32_plans_equal_the_esp32_measurements_of_test_models(name, expected)
     assert _plan(tiny_models()[name], ESP32) == expected
 
 
-@pytest.mark.parametrize("table", [CHIRALE, ESP32, ESP32S3, ESP_ANSI], ids=lambda t: t.name)
-def test_board_tables_report_ops_they_do_not_know(table):
+def test_board_tables_report_ops_they_do_not_know():
+    # Chirale 2.0.0's TFLM of 2023 has no signal library (and edgetf's table no CAST,
+    # DIV...): the audio front end is not planned there.
     result = plan_arena(read_tflite(shared_model_path("audio_preprocessor_int8.tflite")
-                                    .read_bytes()), table)
+                                    .read_bytes()), CHIRALE)
     assert not result.complete
     assert {"CUSTOM:SignalRfft", "CAST", "DIV"} <= set(result.unknown_ops)
     assert "ADD" not in result.unknown_ops

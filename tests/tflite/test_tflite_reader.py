@@ -25,7 +25,14 @@ import pytest
 import edgetf
 from edgetf.base.errors import TfliteFormatError
 from edgetf.tflite.model import Tensor
-from edgetf.tflite.ops import BUILTIN_OPERATOR_NAMES, TFLM_RESOLVER_METHODS, op_name, tflm_method
+from edgetf.tflite.ops import (
+    BUILTIN_OPERATOR_NAMES,
+    SIGNAL_RESOLVER_METHODS,
+    TFLM_RESOLVER_METHODS,
+    is_signal_op,
+    op_name,
+    tflm_method,
+)
 from edgetf.tflite.reader import UNREADABLE_NAME, read_tflite, read_tflite_file
 from edgetf.tflite.types import ELEMENT_SIZES, NUMPY_DTYPES, TENSOR_TYPES
 from tests.tiny_models import tiny_models
@@ -383,14 +390,25 @@ def test_op_tables():
     names = set(BUILTIN_OPERATOR_NAMES.values())
     assert len(names) == len(BUILTIN_OPERATOR_NAMES)
     for name, method in TFLM_RESOLVER_METHODS.items():
-        assert method.startswith("Add") and (name in names or name == "CUSTOM:TFLM_DECODE"), (
+        assert method.startswith("Add") and (
+            name in names or name == "CUSTOM:TFLM_DECODE" or name in SIGNAL_RESOLVER_METHODS), (
             name, method)
     assert len(set(TFLM_RESOLVER_METHODS.values())) == len(TFLM_RESOLVER_METHODS)
     assert tflm_method("CONV_2D") == "AddConv2D"
     assert tflm_method("UNIDIRECTIONAL_SEQUENCE_LSTM") == "AddUnidirectionalSequenceLSTM"
     assert tflm_method("LSTM") is None and tflm_method("CUSTOM") is None
     assert tflm_method("CUSTOM:TFLM_DECODE") == "AddDecode"
-    assert tflm_method("CUSTOM:SignalDelay") is None
+    # TFLM's signal library: AddCustom("Signal<Name>", ...) behind an Add<Name>() method,
+    # PCAN spelled in capitals (micro_mutable_op_resolver.h, 90b983c2b3f1).
+    assert len(SIGNAL_RESOLVER_METHODS) == 14
+    assert tflm_method("CUSTOM:SignalDelay") == "AddDelay"
+    assert tflm_method("CUSTOM:SignalPCAN") == "AddPCAN"
+    assert tflm_method("CUSTOM:SignalFilterBankSpectralSubtraction") == (
+        "AddFilterBankSpectralSubtraction")
+    assert all(f"Add{name[len('CUSTOM:Signal'):]}" == method
+               for name, method in SIGNAL_RESOLVER_METHODS.items())
+    assert is_signal_op("CUSTOM:SignalRfft") and not is_signal_op("CUSTOM:TFLM_DECODE")
+    assert tflm_method("CUSTOM:TFLite_Detection_PostProcess") is None
 
 
 def test_type_tables():

@@ -29,12 +29,14 @@ from edgetf.tflite.model import Operator, Subgraph, Tensor
 class Kernel:
     """One op of a kernel library: ``params`` and ``op_data`` name structs of the
     layout (None: nothing allocated), ``prepare`` replays Prepare's allocations,
-    ``source`` says which file of which version this was read from."""
+    ``source`` says which file of which version this was read from. ``init``, when given,
+    replays an Init that allocates more than one OpData struct (instead of ``op_data``)."""
 
     source: str
     params: str | None = None
     op_data: str | None = None
     prepare: Callable[[OpContext], None] | None = None
+    init: Callable[[OpContext], None] | None = None
 
 
 @dataclass(frozen=True)

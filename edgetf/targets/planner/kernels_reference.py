@@ -35,6 +35,7 @@ from math import prod
 from edgetf.targets.planner import kernels_decode
 from edgetf.targets.planner.constant_inputs import TFLM_90B983C
 from edgetf.targets.planner.kernels import Kernel, KernelTable, OpContext
+from edgetf.targets.planner.kernels_signal import SIGNAL_KERNELS
 from edgetf.targets.planner.layouts import HOST_64_WHEEL
 
 _AT = "tensorflow/lite/micro/kernels/{} @90b983c2b3f1"
@@ -225,6 +226,14 @@ REFERENCE_KERNELS: dict[str, Kernel] = {
     "SHAPE": _k("shape.cc", "TfLiteShapeParams", None, lambda op: None),
     "PACK": _k("pack.cc", "TfLitePackParams", None, lambda op: None),
     kernels_decode.NAME: kernels_decode.TFLM_DECODE,
+    # cast.cc: no Init, Prepare reads input and output; div.cc: OpDataDiv, then input1,
+    # input2, output; maximum_minimum.cc: neither Init nor Prepare (and ParseMaximum,
+    # ParseMinimum allocate nothing).
+    "CAST": _k("cast.cc", "TfLiteCastParams", None, _inputs_then_outputs(0)),
+    "DIV": _k("div.cc", "TfLiteDivParams", "OpDataDiv", _inputs_then_outputs(0, 1)),
+    "MAXIMUM": _k("maximum_minimum.cc", None, None, None),
+    "MINIMUM": _k("maximum_minimum.cc", None, None, None),
+    **SIGNAL_KERNELS,
 }
 
 #: The objects RecordingMicroAllocator::Create puts at the end of the arena

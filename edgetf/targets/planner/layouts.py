@@ -15,6 +15,9 @@ private to a ``.cc`` file, the ``.cc``) of tflite-micro commit 90b983c2b3f1
 ``tests/test_arena_planner.py`` pin it. ``ILP32*`` are ``-m32 -malign-double`` (ARM's
 EABI aligns int64 and double to 8, as ``-malign-double`` makes i386 do) and are not yet
 pinned by any measurement on a board: they are here for the board tables to come.
+The signal library's structs (``signal/micro/kernels/*.cc``, private to each file) were
+printed the same way from esp-tflite-micro 1.4.0 (9fee33d), whose ``signal/`` folder is
+tflite-micro 90b983c2b3f1's, with ``-m64`` and with ``-m32 -malign-double``.
 """
 
 from __future__ import annotations
@@ -77,6 +80,11 @@ _COMMON: dict[str, tuple[int, int]] = {
     "TfLiteShapeParams": (4, 4), "TfLitePackParams": (8, 4),
     "TfLiteSVDFParams": (12, 4),
     "TfLiteUnidirectionalSequenceLSTMParams": (16, 4),
+    "TfLiteCastParams": (8, 4), "TfLiteDivParams": (4, 4),
+    "OpDataDiv": (28, 4),  # div.cc
+    # TFLM's signal library, signal/micro/kernels/*.cc (see kernels_signal).
+    "TFLMSignalWindowParams": (8, 4), "TFLMSignalEnergyParams": (8, 4),
+    "TFLMSignalLogParams": (8, 4), "TfLitePcanParams": (4, 4),
 }
 
 # Contain an int64 or a double (8-aligned on both targets), no pointers.
@@ -112,6 +120,10 @@ _HOST_64: dict[str, tuple[int, int]] = {
     "OpDataConcatenation": (40, 8),  # concatenation.cc's OpData
     "OpDataTransposeConv": (80, 8),  # transpose_conv.cc's OpData
     "DecodeStateLut": (72, 8),  # kernels/decode_state_lut.h (the same in the wheel)
+    "TfLiteAudioFrontendRfftParams": (48, 8),  # rfft.cc, any T
+    "TFLMSignalFilterBankParams": (64, 8),
+    "TFLMSignalSpectralSubtractionParams": (56, 8),
+    "kiss_fftr_state": (24, 8),  # third_party/kissfft/tools/kiss_fftr.c
 }
 
 #: What USE_TFLM_COMPRESSION changes on the 64-bit host.
@@ -150,6 +162,10 @@ _ILP32: dict[str, tuple[int, int]] = {
     "OpDataConcatenation": (24, 4),
     "OpDataTransposeConv": (72, 4),
     "DecodeStateLut": (36, 4),
+    "TfLiteAudioFrontendRfftParams": (32, 4),
+    "TFLMSignalFilterBankParams": (36, 4),
+    "TFLMSignalSpectralSubtractionParams": (44, 4),
+    "kiss_fftr_state": (12, 4),
 }
 
 _COMPRESSION_32 = {

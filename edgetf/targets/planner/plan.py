@@ -11,9 +11,9 @@ moment the interpreter is created to the end of the first ``Invoke``, in TFLM's 
    ScratchBufferRequests, one SubgraphAllocations per
    subgraph, a TfLiteEvalTensor per tensor and a NodeAndRegistration per op (one array
    each per subgraph);
-3. each op's builtin params (the parser), then each op's Init (its OpData), then each
-   op's Prepare; after each Prepare the temporaries are released and the head grows to
-   hold the requests so far plus 12;
+3. each op's builtin params (the parser), then each op's Init (its OpData, or what the
+   kernel's ``init`` replays), then each op's Prepare; after each Prepare the
+   temporaries are released and the head grows to hold the requests so far plus 12;
 4. FinishModelAllocation: scratch-buffer handles (persistent); in the temp section, a
    size_t per subgraph and an AllocationInfo per tensor and scratch buffer; variable
    tensors (persistent, 16-aligned); the planner's bookkeeping; then the head becomes
@@ -123,12 +123,18 @@ def plan_arena(model: TfliteModel, table: KernelTable) -> ArenaPlanResult:
             sim.persistent(layout.size(kernel.params), layout.align(kernel.params))
             usage.persistent += sim.tail - before
     sim.stage = "op init"
-    for usage, kernel in zip(usages, kernels, strict=True):
-        if kernel is not None and kernel.op_data is not None:
+    requests: list[ScratchRequest] = []
+    for op, usage, kernel in zip(graph.operators, usages, kernels, strict=True):
+        if kernel is not None and kernel.init is not None:
+            try:
+                kernel.init(OpContext(sim, layout, graph, op, requests, usage))
+            except _SHAPE_ERRORS:
+                unknown.append(f"{usage.name} (op {op.index}: its tensors do not fit the "
+                               "kernel's Init)")
+        elif kernel is not None and kernel.op_data is not None:
             before = sim.tail
             sim.persistent(layout.size(kernel.op_data), ALIGN)
             usage.persistent += sim.tail - before
-    requests: list[ScratchRequest] = []
     for op, usage, kernel in zip(graph.operators, usages, kernels, strict=True):
         sim.stage = f"prepare op {op.index} ({usage.name})"
         if kernel is not None and kernel.prepare is not None:
