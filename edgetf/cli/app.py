@@ -69,8 +69,10 @@ def train_quantize_command(
         "labels.txt and report.json. Must be new or empty (or use --force).")] = None,
     data: Annotated[str | None, typer.Option(
         help="Required (here or in the config file): 'digits' (built in: scikit-learn's 8x8 "
-        "digits), FILE.npz (x_train, y_train, x_test, y_test, optional labels) or FILE.csv "
-        "(numeric features + a label column).", show_default=False)] = None,
+        "digits), FILE.npz (x_train, y_train, x_test, y_test, optional labels), FILE.csv "
+        "(numeric features + a label column) or a FOLDER of WAV clips, one subfolder per "
+        "label (Speech Commands layout; features by the TFLM audio front end, see "
+        "docs/features.md).", show_default=False)] = None,
     board: Annotated[list[str] | None, typer.Option(
         help=f"A board the model must run on, repeatable: {', '.join(_BOARD_IDS)}. Where a "
         "board's TFLM needs per-tensor FULLY_CONNECTED weights (nano33ble) the model is "

@@ -75,8 +75,14 @@ def train_quantize(options: TrainQuantizeOptions,
     clock = time.perf_counter()
 
     with reporter.stage(f"load data '{options.data}'"):
-        data = load_dataset(options.data, label_column=options.label_column,
-                            validation_fraction=options.validation_fraction, seed=options.seed)
+        if Path(options.data).is_dir():  # WAV clips per label: features by the TFLM front end
+            from edgetf.features.audio_dataset import load_audio_dataset
+
+            data = load_audio_dataset(options.data, seed=options.seed)
+        else:
+            data = load_dataset(options.data, label_column=options.label_column,
+                                validation_fraction=options.validation_fraction,
+                                seed=options.seed)
     tf, _ = import_tf()
     tf.config.experimental.enable_op_determinism()
     teacher = None
