@@ -29,12 +29,16 @@ from edgetf.tflm.compression import (
     lut_choices,
 )
 from edgetf.tflm.estimate import estimate_arena
-from edgetf.tflm.interpreter import measure_arena, tflm_available
+from edgetf.tflm.interpreter import ArenaMeasurement, measure_arena_and_run, tflm_available
 
 MODES = ("auto", "off")
 
 #: ``fits(model, arena)``: whether ``model`` with that arena fits the board.
 FitCheck = Callable[[TfliteModel, ArenaPlan], bool]
+#: ``host(data, parsed)``: the host arena figure of a candidate device model (the caller
+#: keeps one TFLM measurement per distinct flatbuffer: see
+#: :meth:`edgetf.targets.prepared.PreparedModel.run_device`).
+HostMeasure = Callable[[bytes, TfliteModel], ArenaMeasurement]
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,16 @@ class BoardModel:
 
 
 def board_model(model: TfliteModel, model_bytes: bytes, board: Board, mode: str = "auto", *,
-                plain_arena: ArenaPlan, fits: FitCheck | None = None) -> BoardModel:
+                plain_arena: ArenaPlan, fits: FitCheck | None = None,
+                host: HostMeasure | None = None) -> BoardModel:
     """The device model for ``board``; ``plain_arena`` is the uncompressed model's arena
     (already measured by the caller), ``fits`` the caller's fit check (the footprint
-    without per-project extras by default)."""
+    without per-project extras by default), ``host`` the host figure of a candidate
+    (a TFLM measurement in a child process of its own by default). A candidate with no
+    look-up table holds the model's tensors and ops unchanged (only names and metadata
+    go), so it takes the model's own figure: no TFLM run decides it."""
     fits = fits or (lambda candidate, arena: _fits_alone(candidate, board, arena))
+    host = host or _measure
     plain = DeviceModel(model_bytes, len(model_bytes))
     if mode == "off":
         return BoardModel(plain, model, plain_arena, plain_arena, mode)
@@ -91,13 +100,15 @@ def board_model(model: TfliteModel, model_bytes: bytes, board: Board, mode: str 
         try:
             device = device_model(model_bytes, model, choices)
             parsed = read_tflite(device.data, source="the compressed model")
-            arena = _arena(parsed, device.data, board)
+            chosen = [c for c in choices if c.compressed]
+            measured = host(device.data, parsed) if chosen else host(model_bytes, model)
+            arena = plan_board_arena(parsed, board, *host_figure(
+                parsed, measured.bytes, measured.method, measured.note))
         except (FirmwareError, InterpreterError, TfliteFormatError) as error:
             # A model TFLM runs must not be refused because its rewrite failed: store it
             # as it is, and say why.
             return BoardModel(plain, model, plain_arena, plain_arena, mode,
                               (*notes, f"stored uncompressed: {error}"), tuple(decisions))
-        chosen = [c for c in choices if c.compressed]
         if not chosen or fits(parsed, arena) or not fits(model, plain_arena):
             return BoardModel(device, parsed, arena, plain_arena, mode, tuple(notes),
                               tuple(decisions))
@@ -142,16 +153,12 @@ def _for_board(choice: TensorChoice, model: TfliteModel, board: Board) -> Tensor
     return choice
 
 
-def _arena(parsed: TfliteModel, data: bytes, board: Board) -> ArenaPlan:
-    """The board's arena for a candidate device model: the board's plan, falling back to
-    the host figure (measured with the TFLM interpreter where it is installed)."""
+def _measure(data: bytes, parsed: TfliteModel) -> ArenaMeasurement:
+    """The host figure of a candidate: measured with the TFLM interpreter where it is
+    installed, else estimated from the flatbuffer."""
     if tflm_available():
-        measured = measure_arena(data)
-        host = host_figure(parsed, measured.bytes, measured.method, measured.note)
-    else:
-        host = host_figure(parsed, estimate_arena(parsed), "estimated",
-                           "Estimated from the flatbuffer.")
-    return plan_board_arena(parsed, board, *host)
+        return measure_arena_and_run(data, None, parsed=parsed)[0]
+    return ArenaMeasurement(estimate_arena(parsed), "estimated", "Estimated from the flatbuffer.")
 
 
 def _fits_alone(model: TfliteModel, board: Board, arena: ArenaPlan) -> bool:

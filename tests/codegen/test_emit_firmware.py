@@ -325,7 +325,7 @@ def test_no_golden_vector_larger_than_any_flash_is_made(models):
 
 
 def test_without_a_golden_vector_the_project_says_why(models, monkeypatch):
-    monkeypatch.setattr("edgetf.codegen.golden.MAX_VECTOR_BYTES", 100)  # cnn: 149 bytes
+    monkeypatch.setattr("edgetf.targets.firmware_contract.MAX_VECTOR_BYTES", 100)  # cnn: 149 bytes
     result = build_project(models["cnn"], "esp32", name="cnn")
     assert result.spec.golden is None
     assert any(w.startswith("no golden vectors: one vector would take 149 bytes")
@@ -449,12 +449,14 @@ def test_int16x8_per_channel_fully_connected_is_refused_for_cmsis_nn(models):
 
 def test_without_tflm_the_host_arena_is_planned_and_there_are_no_golden_vectors(
         models, monkeypatch, tmp_path):
-    import edgetf.codegen.emit_firmware
+    import edgetf.targets.prepared
+    import edgetf.targets.verdict
     import edgetf.tflm.interpreter
 
     # The one switch the code reads; nothing else is replaced.
     monkeypatch.setattr(edgetf.tflm.interpreter, "tflm_available", lambda: False)
-    monkeypatch.setattr(edgetf.codegen.emit_firmware, "tflm_available", lambda: False)
+    monkeypatch.setattr(edgetf.targets.prepared, "tflm_available", lambda: False)
+    monkeypatch.setattr(edgetf.targets.verdict, "tflm_available", lambda: False)
     result = build_project(models["cnn"], "esp32", name="cnn")
     arena = result.spec.arena
     # The planner's reference-64 figure stands in for the interpreter's measurement.
