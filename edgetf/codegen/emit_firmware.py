@@ -29,7 +29,7 @@ from edgetf.codegen.golden import golden_vectors
 from edgetf.codegen.project import ProjectSpec, generate_project
 from edgetf.data.datasets import read_npz_array
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
-from edgetf.targets.boards import get_board
+from edgetf.targets.boards import Board, get_board
 from edgetf.targets.firmware_contract import DEFAULT_COUNT
 from edgetf.targets.prepared import PreparedModel, prepare_model
 from edgetf.targets.verdict import Verdict, board_verdict
@@ -83,8 +83,10 @@ def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> Emi
                           f"{', '.join(COMPRESS_MODES)}; e.g. --compress off")
     check_destination(Path(options.out), options.force)
     inputs = _read_inputs(options)
+    prepared = prepare_model(inputs.model_bytes, inputs.model_file, golden=options.golden,
+                             samples=inputs.samples, reporter=reporter)
     result = build_project(
-        inputs.model_bytes, board.id, name=inputs.name, model_file=inputs.model_file,
+        prepared, board, name=inputs.name, model_file=inputs.model_file,
         labels=inputs.labels, labels_source=inputs.labels_source, samples=inputs.samples,
         golden=options.golden, compress=options.compress, force=options.force,
         reporter=reporter)
@@ -98,7 +100,7 @@ def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> Emi
     return result
 
 
-def build_project(model_bytes: bytes | PreparedModel, board_id: str, *, name: str,
+def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, name: str,
                   model_file: str = "model", labels: tuple[str, ...] = (),
                   labels_source: str = "", samples: np.ndarray | None = None,
                   golden: int = DEFAULT_COUNT, compress: str = "auto", force: bool = False,
@@ -118,10 +120,11 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str, *, name: st
     """
     reporter = reporter or Reporter(quiet=True)
     warnings_before = len(reporter.warnings)
-    board = get_board(board_id)
+    board = board_id if isinstance(board_id, Board) else get_board(board_id)
     prepared = model_bytes if isinstance(model_bytes, PreparedModel) else prepare_model(
         model_bytes, model_file, golden=golden, samples=samples, reporter=reporter)
     model_file = prepared.source
+    _hint_int8_sibling(prepared, reporter)
     verdict = board_verdict(prepared, board, compress, reporter=reporter)
     _refuse_or_warn(verdict, force, reporter)
     stored, arena = verdict.stored, verdict.arena
@@ -153,6 +156,17 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str, *, name: st
         warnings=tuple(reporter.warnings[warnings_before:]),
         no_golden_reason=no_golden_reason)
     return EmitResult(spec, generate_project(spec), warnings=list(spec.warnings))
+
+
+def _hint_int8_sibling(prepared: PreparedModel, reporter: Reporter) -> None:
+    """A float model with a ``model.tflite`` beside it (train-quantize's ``model_float.tflite``)
+    was most likely picked by mistake: say which file boards run."""
+    path = Path(prepared.source)
+    sibling = path.parent / "model.tflite"
+    if prepared.compatibility.quantization == "float" and path.suffix == ".tflite" \
+            and path.name != sibling.name and sibling.is_file():
+        reporter.warn(f"{path}: is the float model; the int8 {sibling} beside it is the one "
+                      f"made for boards: --model {sibling}, or --from {path.parent}")
 
 
 def _refuse_or_warn(verdict: Verdict, force: bool, reporter: Reporter) -> None:

@@ -156,6 +156,9 @@ def board_verdict(prepared: PreparedModel, board: Board, compress: str = "auto",
         footprint = footprint_of(candidate, arena)
         return footprint.flash_ok and footprint.ram_ok
 
+    def flash_fits(candidate: TfliteModel, arena: ArenaPlan) -> bool:
+        return footprint_of(candidate, arena).flash_ok
+
     # Where TFLM could not measure the model (it cannot run it, or was not asked to),
     # nothing is compressed: the lossless check needs TFLM. Without tflite-micro at all,
     # the compression step says so itself.
@@ -169,7 +172,7 @@ def board_verdict(prepared: PreparedModel, board: Board, compress: str = "auto",
         with reporter.stage("compress the weights for the device (LUT) and check them "
                             "with TFLM"):
             stored = board_model(model, prepared.data, board, mode, plain_arena=plain_arena,
-                                 fits=fits,
+                                 fits=fits, flash_fits=flash_fits,
                                  host=lambda data, parsed: prepared.run_device(data, parsed)[0])
             if stored.compressed and tflm_available():
                 device_out = prepared.run_device(stored.device.data)[1]

@@ -479,6 +479,20 @@ def test_float_model_is_emitted_with_a_warning(models):
     assert "EDGETF_FLOAT32" in metadata
 
 
+def test_a_float_model_beside_model_tflite_names_the_int8_one(models, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "model_float.tflite").write_bytes(models["float"])
+    (run / "model.tflite").write_bytes(models["cnn"])
+    result = emit_firmware(EmitOptions(board="esp32", out=tmp_path / "fw",
+                                       model=run / "model_float.tflite", golden=0))
+    hints = [w for w in result.warnings if "beside it" in w]
+    assert len(hints) == 1 and f"--model {run / 'model.tflite'}" in hints[0], result.warnings
+    alone = emit_firmware(EmitOptions(board="esp32", out=tmp_path / "fw2",
+                                      model=run / "model.tflite", golden=0))
+    assert not any("beside it" in w for w in alone.warnings)
+
+
 @pytest.fixture(scope="module")
 def custom_and_flex_models():
     """A model with a custom op, one with a Flex op, and one with TOPK_V2 (no TFLM kernel)."""
