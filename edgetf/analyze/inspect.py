@@ -2,48 +2,36 @@
 
 Describes any model the flatbuffer reader can decode, including the ones emit-firmware
 refuses (hybrid, ops TFLM lacks) and the ones LiteRT's stricter checks reject: a
-description is never refused, only a file that is not a TFLite model. The board
-verdicts use emit-firmware's own pieces (:func:`edgetf.targets.boards.plan_arena` on the same
-measured or estimated arena, :func:`edgetf.targets.footprint.estimate_footprint` with the same
-golden vectors and demo buffers that ``build_project`` adds by default), so the two
-commands never disagree about whether a model fits.
+description is never refused, only a file that is not a TFLite model. Each board's
+verdict is :func:`edgetf.targets.verdict.board_verdict`'s, the function emit-firmware
+obeys (with the golden vectors it embeds by default), so the two commands never disagree
+about whether a model fits; this module only gathers and renders it.
 
 Never imports TensorFlow.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from math import prod
 from pathlib import Path
 
-from edgetf.base.errors import ConfigError, InterpreterError
+from edgetf.base.errors import ConfigError
 from edgetf.base.progress import Reporter
-from edgetf.codegen.emit_firmware import _demo_ram, no_inputs_or_outputs
-from edgetf.codegen.golden import DEFAULT_COUNT, golden_count
-from edgetf.codegen.project import EDGETF_TYPES, partition_plan
-from edgetf.targets.board_arena import ArenaPlan, host_figure, plan_board_arena
-from edgetf.targets.board_compatibility import board_limitations, board_warnings
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
-from edgetf.targets.board_compression import BoardModel, board_model
 from edgetf.targets.boards import BOARDS, Board, get_board
-from edgetf.targets.footprint import Footprint, code_bytes, estimate_footprint
-from edgetf.targets.latency import LatencyEstimate, estimate_latency
-from edgetf.tflite.compatibility import QUANTIZATION_KINDS, Compatibility, check_compatibility
+from edgetf.targets.firmware_contract import DEFAULT_COUNT
+from edgetf.targets.footprint import code_bytes
+from edgetf.targets.prepared import PreparedModel, prepare_model
+from edgetf.targets.verdict import Verdict, board_verdict
+from edgetf.tflite.compatibility import QUANTIZATION_KINDS, Compatibility
 from edgetf.tflite.model import Tensor, TfliteModel
 from edgetf.tflite.model_files import read_model_file
-from edgetf.tflite.op_costs import ModelCost, model_cost
+from edgetf.tflite.op_costs import ModelCost
 from edgetf.tflite.ops import tflm_method
-from edgetf.tflite.reader import read_tflite
-from edgetf.tflite.types import NUMPY_DTYPES
 from edgetf.tflm.compression import TensorChoice, lut_choices
-from edgetf.tflm.estimate import estimate_arena
-from edgetf.tflm.interpreter import ArenaMeasurement, measure_arena, tflm_available
+from edgetf.tflm.interpreter import ArenaMeasurement
 
-#: Quantization kinds TFLM has no kernels for at all.
-_NOT_RUNNABLE = frozenset({"hybrid", "uint8"})
 FLASH_BASIS = (
     "model bytes plus TFLM's interpreter core, edgetf's runtime and one kernel per "
     "distinct op (code sizes from linker maps of Cortex-M4 builds with CMSIS-NN, "
@@ -78,54 +66,8 @@ class TensorInfo:
                 "scale": plain(self.scale), "zero_point": plain(self.zero_point)}
 
 
-@dataclass(frozen=True)
-class BoardVerdict:
-    """Whether the model fits one board, by emit-firmware's own figures."""
-
-    board: Board
-    arena: ArenaPlan
-    footprint: Footprint
-    latency: LatencyEstimate
-    problems: tuple[str, ...]
-    """Why emit-firmware would refuse the model on this board, fit aside (TFLM cannot
-    run it; the board's kernels refuse an op)."""
-    warnings: tuple[str, ...]
-    stored: BoardModel | None = None
-    """The model as emit-firmware would store it on this board (``--compress``); the
-    arena and footprint above are for it."""
-
-    @property
-    def ram_ok(self) -> bool:
-        return self.footprint.ram_ok
-
-    @property
-    def flash_ok(self) -> bool:
-        return self.footprint.flash_ok
-
-    @property
-    def fits(self) -> bool:
-        """What emit-firmware would accept without ``--force``."""
-        return not self.problems and self.ram_ok and self.flash_ok
-
-    def to_dict(self) -> dict:
-        fp = self.footprint
-        return {
-            "name": self.board.name, "kernels": self.board.kernels, "fits": self.fits,
-            "ram_ok": fp.ram_ok, "flash_ok": fp.flash_ok,
-            "ram_bytes": fp.ram_bytes, "ram_budget": fp.ram_budget,
-            "ram_headroom": fp.ram_headroom,
-            "flash_bytes": fp.flash_bytes, "flash_budget": fp.flash_budget,
-            "flash_headroom": fp.flash_headroom,
-            "arena_bytes": self.arena.bytes, "arena_on_heap": self.arena.on_heap,
-            "arena_place": self.arena.place, "arena_needed_bytes": self.arena.needed_bytes,
-            "arena_method": self.arena.method, "arena_table": self.arena.table,
-            "arena_versions": self.board.tflm_versions,
-            "arena_basis": self.arena.basis, "footprint": fp.to_dict(),
-            "latency_ms": self.latency.latency_ms, "latency": self.latency.to_dict(),
-            "problems": list(self.problems), "warnings": list(self.warnings),
-            "stored_model_bytes": fp.model_bytes,
-            "compression": self.stored.to_dict() if self.stored else None,
-        }
+#: One board's verdict, as inspect reports it (see :class:`~edgetf.targets.verdict.Verdict`).
+BoardVerdict = Verdict
 
 
 @dataclass(frozen=True)
@@ -226,121 +168,38 @@ def inspect_model(data: bytes, source: str = "model", *, measure: bool = True,
     """
     reporter = reporter or Reporter(quiet=True)
     chosen = _boards(boards)
-    model = read_tflite(data, source=source)  # a corrupt file stops here, as one line
-    compatibility = check_compatibility(model)
-    problems = _problems(model, compatibility)
-    warnings: list[str] = []
-    measurement = _arena(model, data, problems, measure, warnings, reporter)
-    golden = _golden_bytes(model) if not problems else 0
-    cost = model_cost(model)
     if compress not in COMPRESS_MODES:
         raise ConfigError(f"--compress {compress!r} is not one of {', '.join(COMPRESS_MODES)}")
-    mode = compress if not problems and measurement.method == "measured" else "off"
+    # A corrupt file stops here, as one line; the golden vectors are emit-firmware's default.
+    prepared = prepare_model(data, source, golden=DEFAULT_COUNT, measure=measure,
+                             reporter=reporter)
     with reporter.stage("plan the device model (LUT weights) for each board"):
-        verdicts = {board.id: _verdict(model, data, compatibility, problems, cost,
-                                       measurement, golden, board, mode)
-                    for board in chosen}
-    for message in warnings:
+        verdicts = {board.id: board_verdict(prepared, board, compress) for board in chosen}
+    inspection = inspection_of(prepared, verdicts)
+    for message in inspection.warnings:
         reporter.warn(message)
+    return inspection
+
+
+def inspection_of(prepared: PreparedModel, verdicts: dict[str, Verdict]) -> Inspection:
+    """The report of a prepared model and its boards' verdicts (nothing is computed here)."""
+    model = prepared.model
+    warnings = ()
+    if prepared.measure_error:
+        warnings = (f"the TFLM interpreter failed on the model: {prepared.measure_error}; "
+                    "the arena is estimated from the flatbuffer",)
     return Inspection(
-        source=source, model=model, sha256=hashlib.sha256(data).hexdigest(),
-        compatibility=compatibility, problems=tuple(problems),
+        source=prepared.source, model=model, sha256=prepared.sha256,
+        compatibility=prepared.compatibility,
+        problems=tuple(p.description for p in prepared.problems),
         inputs=tuple(TensorInfo.of(t) for t in model.input_tensors()),
         outputs=tuple(TensorInfo.of(t) for t in model.output_tensors()),
-        cost=cost, measurement=measurement, golden_bytes=golden, boards=verdicts,
-        warnings=tuple(warnings), lut=tuple(lut_choices(model)) if not problems else ())
+        cost=prepared.cost, measurement=prepared.measurement,
+        golden_bytes=prepared.golden_bytes, boards=verdicts, warnings=warnings,
+        lut=tuple(lut_choices(model)) if prepared.runnable else ())
 
 
 def _boards(boards: Sequence[str | Board] | None) -> list[Board]:
     if not boards:
         return list(BOARDS.values())
     return [b if isinstance(b, Board) else get_board(b) for b in boards]
-
-
-def _problems(model: TfliteModel, compatibility: Compatibility) -> list[str]:
-    """What makes emit-firmware refuse the model on every board (its ``_check_runnable``,
-    as descriptions rather than errors)."""
-    problems = []
-    if compatibility.unsupported_ops:
-        problems.append(f"TFLM has no kernel for {', '.join(compatibility.unsupported_ops)}")
-    kind = compatibility.quantization
-    if kind in _NOT_RUNNABLE:
-        problems.append(QUANTIZATION_KINDS[kind])
-    if not model.input_tensors() or not model.output_tensors():
-        problems.append(no_inputs_or_outputs(model))
-    for tensor in (*model.input_tensors(), *model.output_tensors()):
-        if tensor.dtype not in EDGETF_TYPES:
-            problems.append(f"tensor '{tensor.name}' is {tensor.dtype}, which the generated "
-                            "library cannot pass in or out")
-    return problems
-
-
-def _arena(model: TfliteModel, data: bytes, problems: list[str], measure: bool,
-           warnings: list[str], reporter: Reporter) -> ArenaMeasurement:
-    """emit-firmware's measurement where TFLM can run the model, else the estimate."""
-    why = ("not measured (measure=False)" if not measure else
-           f"TFLM cannot run the model ({problems[0]})" if problems else "")
-    if not why and not tflm_available():
-        return measure_arena(data)  # its own estimate, saying that tflite-micro is missing
-    if not why:
-        try:
-            with reporter.stage("measure the arena with TFLM"):
-                return measure_arena(data)
-        except InterpreterError as error:
-            why = f"the TFLM interpreter failed on the model: {error}"
-            warnings.append(f"{why}; the arena is estimated from the flatbuffer")
-    return ArenaMeasurement(
-        estimate_arena(model), "estimated",
-        f"Estimated from the flatbuffer (tensor lifetimes packed greedily plus TFLM's "
-        f"per-tensor and per-op structures): {why}; check arena_used_bytes() on the board.")
-
-
-def _golden_bytes(model: TfliteModel) -> int:
-    """Flash the default golden vectors take in emit-firmware's project: DEFAULT_COUNT
-    of them (capped) when tflite-micro is here to compute them, none otherwise."""
-    if not tflm_available():
-        return 0
-    tensors = (*model.input_tensors(), *model.output_tensors())
-    per_vector = sum(prod(max(d, 1) for d in t.shape) * NUMPY_DTYPES[t.dtype].itemsize
-                     for t in tensors)
-    return golden_count(model, DEFAULT_COUNT) * per_vector
-
-
-def _verdict(model: TfliteModel, data: bytes, compatibility: Compatibility,
-             problems: list[str], cost: ModelCost, measurement: ArenaMeasurement, golden: int,
-             board: Board, compress: str) -> BoardVerdict:
-    host = host_figure(model, measurement.bytes, measurement.method, measurement.note)
-
-    def footprint_of(candidate: TfliteModel, arena: ArenaPlan) -> Footprint:
-        return estimate_footprint(candidate, board, arena.bytes, extra_flash=golden,
-                                  extra_ram=_demo_ram(model),
-                                  arena_in_psram=arena.place == "psram")
-
-    stored = board_model(
-        model, data, board, compress, plain_arena=plan_board_arena(model, board, *host),
-        fits=lambda candidate, arena: footprint_of(candidate, arena).flash_ok
-        and footprint_of(candidate, arena).ram_ok)
-    arena = stored.arena
-    footprint = footprint_of(stored.model, arena)
-    kind = compatibility.quantization
-    board_problems = [*problems, *board_limitations(model, board)]
-    warnings = board_warnings(model, kind, board)
-    if arena.on_heap:
-        warnings.append(f"the arena goes on the {arena.place}: {arena.place_reason}")
-    if arena.method != "planned":
-        warnings.append(f"arena: host figure x{arena.margin:g} + {arena.margin_bytes} bytes, "
-                        f"because {arena.fallback_reason}")
-    plan = partition_plan(board, footprint.flash_bytes)
-    if plan is not None:
-        warnings.append(f"the app outgrows the default {board.default_app_partition_bytes} "
-                        "byte partition; emit-firmware writes a partitions.csv with one "
-                        f"{plan['app_size']} byte app partition")
-    if board_problems:
-        latency = LatencyEstimate(board.id, None, None, None,
-                                  f"no estimate: {board_problems[0]}")
-    else:
-        latency = estimate_latency(cost.macs, board, kind, arena.place == "psram")
-    warnings.extend((*stored.notes, *stored.decisions))
-    return BoardVerdict(board, arena, footprint, latency, tuple(board_problems),
-                        tuple(warnings), stored)
-

@@ -32,10 +32,12 @@ def render_inspection(inspection: Inspection, console: Console) -> None:
              highlight=False)
     say(_tensor_table(inspection))
     say(_op_table(inspection))
-    line(f"arena: {d['arena_bytes']:,} bytes on the host, {d['arena_method']} "
-         f"({escape(d['arena_note'])})", highlight=False)
-    line(f"flash: {d['flash_bytes']:,} bytes = model {d['model_bytes']:,} + TFLM code "
-         f"{d['code_bytes']:,}, estimated ({FLASH_BASIS})", highlight=False)
+    line(f"arena (host, TFLM reference kernels): {d['arena_bytes']:,} bytes, "
+         f"{d['arena_method']} ({escape(d['arena_note'])}); each board's own below",
+         highlight=False)
+    line(f"flash (the .tflite as it is, no board): {d['flash_bytes']:,} bytes = file "
+         f"{d['model_bytes']:,} + TFLM code {d['code_bytes']:,}, estimated ({FLASH_BASIS}); "
+         "each board's below counts the model it stores", highlight=False)
     if any(t.compressed for t in inspection.lut):
         say(_lut_table(inspection))
     say(_board_table(inspection))

@@ -222,7 +222,8 @@ def inspect_command(
         "--json", help="Print one JSON object on stdout instead of tables.")] = False,
     compress: Annotated[str, typer.Option(
         help="Judge the boards by the model emit-firmware --compress would store: auto "
-        "(look-up-table weights where they save flash and fit) or off.")] = "auto",
+        "(look-up-table weights where they save flash for little arena), always (wherever "
+        "they save flash and fit) or off.")] = "auto",
 ) -> None:
     """Describe a .tflite without TensorFlow: quantization, inputs, outputs, per-op MACs and
     TFLM support, arena, flash, the weights that store as look-up tables, and per board the

@@ -42,9 +42,11 @@ def emit_firmware_command(
     compress: Annotated[str, typer.Option(
         help="auto: store weights with few distinct values per channel (after --cluster, "
         "--weight-bits, --binary-weights) as 1-7 bit look-up tables that TFLM's DECODE op "
-        "expands at run time (lossless; less flash, more arena while each is live; a tensor "
-        "whose decoding would not fit the board's RAM stays as it is), and drop the names "
-        "TFLM never reads. off: store the .tflite byte for byte.")] = "auto",
+        "expands at run time (lossless; less flash, more arena while each is live), where "
+        "that grows the planned arena by at most max(256 B, 2 %) or the model would not fit "
+        "flash otherwise, and drop the names TFLM never reads. always: every table that "
+        "saves flash, while the model fits the board's RAM. off: store the .tflite byte for "
+        "byte.")] = "auto",
     force: Annotated[bool, typer.Option(
         "--force", help="Replace a non-empty --out folder, and emit even when the model "
         "does not fit the board's flash or RAM.")] = False,

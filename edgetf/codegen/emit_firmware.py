@@ -1,10 +1,12 @@
 """``emit_firmware``: a ``.tflite`` in, a PlatformIO project with a TFLM library out.
 
-Order: read and check the flatbuffer (a corrupt file never reaches TFLM) → refuse what
-TFLM cannot run (hybrid or legacy uint8 quantization, ops without a TFLM kernel, tensor
-types the library cannot carry) → measure the arena with the TFLM interpreter in a child
-process → record golden vectors → check flash and RAM against the board → generate
-every file → write them all at once. Nothing is written unless every step succeeded.
+Order: prepare the model (read and check the flatbuffer, so a corrupt file never reaches
+TFLM; measure the arena and record golden vectors in one TFLM child process) → the board's
+verdict (:func:`edgetf.targets.verdict.board_verdict`: runnable, kernels, stored model,
+arena, footprint) → refuse what it refuses (hybrid or legacy uint8 quantization, ops
+without a TFLM kernel, tensor types the library cannot carry, kernels the board gets
+wrong, a model that does not fit, the last two unless ``--force``) → generate every file
+→ write them all at once. Nothing is written unless every step succeeded.
 
 Never imports TensorFlow: this is the command users run over and over while they
 iterate on firmware.
@@ -19,41 +21,22 @@ from pathlib import Path
 
 import numpy as np
 
-from edgetf.base.errors import ConfigError, DataError, FirmwareError, InterpreterError
+from edgetf.base.errors import ConfigError, DataError, FirmwareError
 from edgetf.base.output_dir import check_destination, staged_output
 from edgetf.base.progress import Reporter
 from edgetf.codegen.arduino_zip import arduino_zip_files, check_arduino_board
 from edgetf.codegen.c_names import c_identifier
-from edgetf.codegen.device_step import device_step
-from edgetf.codegen.golden import (
-    DEFAULT_COUNT,
-    MAX_VECTOR_BYTES,
-    golden_count,
-    golden_inputs,
-    golden_vector_bytes,
-    golden_vectors,
-)
+from edgetf.codegen.golden import golden_vectors
 from edgetf.codegen.library_name import model_file_name, run_folder_name
-from edgetf.codegen.project import EDGETF_TYPES, ProjectSpec, generate_project
+from edgetf.codegen.project import ProjectSpec, generate_project
 from edgetf.data.datasets import read_npz_array
-from edgetf.targets.board_arena import host_figure, plan_board_arena
-from edgetf.targets.board_compatibility import (
-    board_limitations,
-    board_missing_kernels,
-    board_warnings,
-)
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
-from edgetf.targets.boards import get_board
-from edgetf.targets.footprint import estimate_footprint
-from edgetf.tflite.compatibility import QUANTIZATION_KINDS, check_compatibility
+from edgetf.targets.boards import Board, get_board
+from edgetf.targets.firmware_contract import DEFAULT_COUNT
+from edgetf.targets.prepared import PreparedModel, prepare_model
+from edgetf.targets.verdict import Verdict, board_verdict
 from edgetf.tflite.model import TfliteModel
 from edgetf.tflite.model_files import read_model_file as _read_model
-from edgetf.tflite.reader import read_tflite
-from edgetf.tflm.interpreter import measure_arena_and_run, tflm_available
-
-# RAM the demo in the generated main.cpp adds per float of input and output it buffers.
-_DEMO_MAX_INPUT_VALUES = 2048
-_DEMO_MAX_SCORES = 64
 
 
 @dataclass
@@ -112,8 +95,10 @@ def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> Emi
         check_arduino_board(board)
     check_destination(Path(options.out), options.force)
     inputs = _read_inputs(options)
+    prepared = prepare_model(inputs.model_bytes, inputs.model_file, golden=options.golden,
+                             samples=inputs.samples, reporter=reporter)
     result = build_project(
-        inputs.model_bytes, board.id, name=inputs.name, model_file=inputs.model_file,
+        prepared, board, name=inputs.name, model_file=inputs.model_file,
         labels=inputs.labels, labels_source=inputs.labels_source, samples=inputs.samples,
         golden=options.golden, compress=options.compress, force=options.force,
         reporter=reporter)
@@ -129,16 +114,19 @@ def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> Emi
     return result
 
 
-def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: str = "model",
-                  labels: tuple[str, ...] = (), labels_source: str = "",
-                  samples: np.ndarray | None = None, golden: int = DEFAULT_COUNT,
-                  compress: str = "auto", force: bool = False,
+def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, name: str,
+                  model_file: str = "model", labels: tuple[str, ...] = (),
+                  labels_source: str = "", samples: np.ndarray | None = None,
+                  golden: int = DEFAULT_COUNT, compress: str = "auto", force: bool = False,
                   reporter: Reporter | None = None) -> EmitResult:
-    """The project's files for ``model_bytes`` on ``board_id``, without touching the disk.
+    """The project's files for ``model_bytes`` (or a model already prepared with
+    :func:`~edgetf.targets.prepared.prepare_model`, whose golden vectors are then used)
+    on ``board_id``, without touching the disk: the board's verdict
+    (:func:`~edgetf.targets.verdict.board_verdict`), refused unless it fits, then the files.
 
     With ``compress="auto"`` the library stores the model as the board's device model
-    (LUT weights, no names; see :mod:`edgetf.codegen.device_step`); ``"off"`` stores
-    ``model_bytes`` unchanged.
+    (LUT weights, no names; see :mod:`edgetf.targets.board_compression`); ``"off"``
+    stores ``model_bytes`` unchanged.
 
     Raises :class:`FirmwareError` for models TFLM cannot run, that the board's TFLM
     gets wrong, or that do not fit the board (``force`` turns the last two into
@@ -146,154 +134,131 @@ def build_project(model_bytes: bytes, board_id: str, *, name: str, model_file: s
     """
     reporter = reporter or Reporter(quiet=True)
     warnings_before = len(reporter.warnings)
-    board = get_board(board_id)
-    model = read_tflite(model_bytes, source=model_file)
-    compatibility = _check_runnable(model, model_file, reporter)
-    _check_kernels(model, compatibility.quantization, model_file, board, force, reporter)
-    golden_in, source = None, ""
-    count = golden_count(model, golden)
+    board = board_id if isinstance(board_id, Board) else get_board(board_id)
+    prepared = model_bytes if isinstance(model_bytes, PreparedModel) else prepare_model(
+        model_bytes, model_file, golden=golden, samples=samples, reporter=reporter)
+    model_file = prepared.source
+    _hint_int8_sibling(prepared, reporter)
+    verdict = board_verdict(prepared, board, compress, reporter=reporter)
+    _refuse_or_warn(verdict, force, reporter)
+    stored, arena = verdict.stored, verdict.arena
+    vectors = None
+    if verdict.device_out is not None:
+        vectors = golden_vectors(prepared.model, prepared.golden_in, verdict.device_out,
+                                 prepared.golden_source)
+    footprint = verdict.footprint
+    if verdict.fit_problems:  # only with --force
+        reporter.warn(f"{_misfit(verdict)}; emitting anyway because of --force")
+    if arena.on_heap:
+        reporter.warn(f"the arena goes on the {arena.place}: {arena.place_reason}")
+    _check_labels(prepared.model, labels, reporter)
+    stored_bytes = stored.device.data
+    digest = hashlib.sha256(stored_bytes).hexdigest()
     no_golden_reason = "--golden 0"
-    if golden and not count:
-        no_golden_reason = (f"one vector would take {golden_vector_bytes(model):,} bytes, "
-                            f"more than the {MAX_VECTOR_BYTES:,} edgetf embeds")
-        reporter.warn(f"no golden vectors: {no_golden_reason}, so edgetf_self_test() will "
-                      "report that it has none")
-    elif count and tflm_available():
-        golden_in, source = golden_inputs(model, model_bytes, count, samples)
-    with reporter.stage("measure the arena and record golden vectors with TFLM"):
-        try:
-            measurement, golden_out = measure_arena_and_run(model_bytes, golden_in)
-        except InterpreterError as error:  # TFLM's message knows the model, not its file
-            raise FirmwareError(f"{model_file}: {error}") from None
-    host = host_figure(model, measurement.bytes, measurement.method, measurement.note)
-    plain_arena = plan_board_arena(model, board, *host)
-    golden_flash = golden_vectors(model, golden_in, golden_out, source).nbytes \
-        if golden_out is not None else 0
+    if prepared.golden_too_large:
+        no_golden_reason = prepared.golden_too_large
+    elif vectors is None and prepared.golden_count:
+        no_golden_reason = "tflite-micro is not installed here"
+    # The name is only ever used with a suffix (<name>_inferencing, <name>_model), so a
+    # trailing "_" (from "final)" or a keyword such as "int_") would make a reserved "__".
+    spec = ProjectSpec(
+        name=c_identifier(name).rstrip("_") or "model", board=board, model_bytes=stored_bytes,
+        model=prepared.model, stored=stored,
+        model_file=Path(model_file).name, sha256=digest, labels=labels,
+        labels_source=labels_source, arena=arena, golden=vectors,
+        compatibility=prepared.compatibility, footprint=footprint,
+        warnings=tuple(reporter.warnings[warnings_before:]),
+        no_golden_reason=no_golden_reason)
+    return EmitResult(spec, generate_project(spec), warnings=list(spec.warnings))
 
-    def fits(candidate: TfliteModel, candidate_arena) -> bool:
-        footprint = estimate_footprint(candidate, board, candidate_arena.bytes,
-                                       extra_flash=golden_flash, extra_ram=_demo_ram(model),
-                                       arena_in_psram=candidate_arena.place == "psram")
-        return footprint.flash_ok and footprint.ram_ok
 
-    step = device_step(model, model_bytes, board, compress, plain_arena=plain_arena,
-                       golden_in=golden_in, golden_out=golden_out, fits=fits,
-                       source=model_file, reporter=reporter)
-    stored = step.board_model
-    arena, golden_out = stored.arena, step.golden_out
+def _hint_int8_sibling(prepared: PreparedModel, reporter: Reporter) -> None:
+    """A float model with a ``model.tflite`` beside it (train-quantize's ``model_float.tflite``)
+    was most likely picked by mistake: say which file boards run."""
+    path = Path(prepared.source)
+    sibling = path.parent / "model.tflite"
+    if prepared.compatibility.quantization == "float" and path.suffix == ".tflite" \
+            and path.name != sibling.name and sibling.is_file():
+        reporter.warn(f"{path}: is the float model; the int8 {sibling} beside it is the one "
+                      f"made for boards: --model {sibling}, or --from {path.parent}")
+
+
+def _refuse_or_warn(verdict: Verdict, force: bool, reporter: Reporter) -> None:
+    """Raise what the verdict refuses, in the order a user fixes it (TFLM cannot run the
+    model; the board's kernels; TFLM failed on it; the stored model; the fit); report the
+    rest as warnings and lines, as the steps that decided them would."""
+    prepared, board = verdict.prepared, verdict.board
+    source = prepared.source
+    if prepared.problems:
+        raise FirmwareError(prepared.problems[0].refusal)
+    for note in prepared.notes:
+        reporter.warn(note)
+    for warning in verdict.kernel_warnings:
+        reporter.warn(f"{source}: {warning}")
+    if verdict.missing_kernels:  # the resolver would not compile: --force cannot help
+        raise FirmwareError(
+            f"{source}: {'; '.join(verdict.missing_kernels)}, on the {board.name}")
+    if verdict.limitations:
+        message = f"{source}: {'; '.join(verdict.limitations)}, on the {board.name}"
+        if not force:
+            raise FirmwareError(
+                f"{message}; pick another board, or pass --force to emit it anyway")
+        reporter.warn(f"{message}; emitting anyway because of --force")
+    if prepared.golden_too_large:
+        reporter.warn(f"no golden vectors: {prepared.golden_too_large}, so "
+                      "edgetf_self_test() will report that it has none")
+    if prepared.measure_error:  # TFLM's message knows the model, not its file
+        raise FirmwareError(f"{source}: {prepared.measure_error}")
+    if verdict.device_error:
+        raise FirmwareError(f"{source}: {verdict.device_error}; pass --compress off and "
+                            "report the model to edgetf")
+    if verdict.mode != "off":
+        _report_device(verdict, reporter)
+    arena = verdict.arena
     if arena.method != "planned":
         reporter.warn(f"the arena for the {board.id} is the host figure x{arena.margin:g} + "
                       f"{arena.margin_bytes} bytes, not a plan, because {arena.fallback_reason}"
                       + ("; tflite-micro is not installed here, so the host figure is an "
                          "estimate from the flatbuffer: check arena_used_bytes() on the board"
                          if arena.host_method == "estimated" else ""))
-    vectors = None
-    if golden_out is not None:
-        vectors = golden_vectors(model, golden_in, golden_out, source)
-    elif count:
-        no_golden_reason = "tflite-micro is not installed here"
+    if verdict.device_out is None and prepared.golden_count:
         reporter.warn("tflite-micro is not installed here: no golden vectors, so "
                       "edgetf_self_test() will report that it has none")
-    footprint = estimate_footprint(
-        stored.model, board, arena.bytes, extra_flash=vectors.nbytes if vectors else 0,
-        extra_ram=_demo_ram(model), arena_in_psram=arena.place == "psram")
-    _check_fit(footprint, model_file, board, force, reporter)
-    if arena.on_heap:
-        reporter.warn(f"the arena goes on the {arena.place}: {arena.place_reason}")
-    _check_labels(model, labels, reporter)
-    stored_bytes = stored.device.data
-    digest = hashlib.sha256(stored_bytes).hexdigest()
-    # The name is only ever used with a suffix (<name>_inferencing, <name>_model), so a
-    # trailing "_" (from "final)" or a keyword such as "int_") would make a reserved "__".
-    spec = ProjectSpec(
-        name=c_identifier(name).rstrip("_") or "model", board=board, model_bytes=stored_bytes,
-        model=model, stored=stored,
-        model_file=Path(model_file).name, sha256=digest, labels=labels,
-        labels_source=labels_source, arena=arena, golden=vectors,
-        compatibility=compatibility, footprint=footprint,
-        warnings=tuple(reporter.warnings[warnings_before:]),
-        no_golden_reason=no_golden_reason)
-    return EmitResult(spec, generate_project(spec), warnings=list(spec.warnings))
-
-
-def _check_runnable(model: TfliteModel, source: str, reporter: Reporter):
-    """Refuse what TFLM cannot run; warn about what it runs poorly. Ops come first: a
-    model for an NPU (a Vela-compiled ``ethos-u`` op over uint8 command streams) is
-    about its custom op, not about uint8 quantization."""
-    compatibility = check_compatibility(model)
-    kind = compatibility.quantization
-    if compatibility.unsupported_ops:
-        ops = ", ".join(compatibility.unsupported_ops)
-        flex = any(op.startswith("CUSTOM:Flex") for op in compatibility.unsupported_ops)
-        why = ("Flex ops need the full TensorFlow runtime" if flex else
-               "custom and unknown ops have no TFLM kernel")
+    if verdict.fit_problems and not force:
         raise FirmwareError(
-            f"{source}: has ops TFLM cannot run: {ops} ({why}); convert the model with "
-            "TFLite builtin ops only (no SELECT_TF_OPS, no custom ops)")
-    if kind == "hybrid":
-        raise FirmwareError(
-            f"{source}: is a hybrid (dynamic-range quantized) model, float activations with "
-            f"int8 weights in {', '.join(compatibility.hybrid_ops)}, and TFLM cannot run "
-            "hybrid models; convert it again with full-int8 quantization (a "
-            "representative_dataset and TFLITE_BUILTINS_INT8), or use edgetf train-quantize")
-    if kind == "uint8":
-        raise FirmwareError(f"{source}: uses {QUANTIZATION_KINDS['uint8']}")
-    if not model.input_tensors() or not model.output_tensors():
-        raise FirmwareError(
-            f"{source}: {no_inputs_or_outputs(model)}, and the generated library needs at "
-            "least one of each; export the model again")
-    for tensor in (*model.input_tensors(), *model.output_tensors()):
-        if tensor.dtype not in EDGETF_TYPES:
-            raise FirmwareError(
-                f"{source}: tensor '{tensor.name}' is {tensor.dtype}, which the generated "
-                f"library cannot pass in or out (it takes {', '.join(EDGETF_TYPES)}); "
-                "convert with int8 or float32 inputs and outputs")
-    if kind in ("float", "mixed", "int16x8"):
-        reporter.warn(f"{source}: {kind} model: {QUANTIZATION_KINDS[kind]}")
-    if len(model.input_tensors()) > 1 or len(model.output_tensors()) > 1:
-        reporter.warn(f"{source}: has {len(model.input_tensors())} inputs and "
-                      f"{len(model.output_tensors())} outputs; edgetf_run and the demo use the "
-                      "first of each (the self-test checks them all)")
-    return compatibility
+            f"{_misfit(verdict)}; make the model smaller (edgetf train-quantize "
+            "--prune/--cluster), pick a larger board, or pass --force to emit it anyway")
 
 
-def _check_kernels(model: TfliteModel, quantization: str, source: str, board, force: bool,
-                   reporter: Reporter) -> None:
-    """Refuse what the board's TFLM or kernels get wrong or reject (it would fail at boot,
-    or compute wrong numbers); warn where its kernels were measured to differ from the
-    golden vectors."""
-    for warning in board_warnings(model, quantization, board):
-        reporter.warn(f"{source}: {warning}")
-    missing = board_missing_kernels(model, board)
-    if missing:  # the resolver would not compile: --force cannot help
-        raise FirmwareError(f"{source}: {'; '.join(missing)}, on the {board.name}")
-    limits = board_limitations(model, board)
-    if not limits:
-        return
-    message = f"{source}: {'; '.join(limits)}, on the {board.name}"
-    if not force:
-        raise FirmwareError(
-            f"{message}; pick another board, or pass --force to emit it anyway")
-    reporter.warn(f"{message}; emitting anyway because of --force")
+def _misfit(verdict: Verdict) -> str:
+    board = verdict.board
+    return (f"{verdict.prepared.source}: does not fit the {board.name} ({board.id}): "
+            f"{'; '.join(verdict.fit_problems)}, estimated")
 
 
-def _check_fit(footprint, source: str, board, force: bool, reporter: Reporter) -> None:
-    if footprint.flash_ok and footprint.ram_ok:
-        return
-    problems = []
-    if not footprint.flash_ok:
-        problems.append(f"flash {footprint.flash_bytes} of {footprint.flash_budget} bytes "
-                        f"(model {footprint.model_bytes})")
-    if not footprint.ram_ok:
-        problems.append(f"RAM {footprint.ram_bytes} of {footprint.ram_budget} bytes "
-                        f"(arena {footprint.arena_bytes})")
-    message = (f"{source}: does not fit the {board.name} ({board.id}): "
-               f"{'; '.join(problems)}, estimated")
-    if not force:
-        raise FirmwareError(
-            f"{message}; make the model smaller (edgetf train-quantize --prune/--cluster), "
-            "pick a larger board, or pass --force to emit it anyway")
-    reporter.warn(f"{message}; emitting anyway because of --force")
+def _report_device(verdict: Verdict, reporter: Reporter) -> None:
+    """The compression's notes (warnings), decisions and result (lines)."""
+    chosen = verdict.stored
+    for note in chosen.notes:
+        reporter.warn(f"{verdict.prepared.source}: {note}")
+    for decision in chosen.decisions:
+        reporter.info(decision)
+    device = chosen.device
+    tensors = device.compressed_tensors
+    if tensors:
+        widths = sorted({t.bits for t in tensors})
+        reporter.info(
+            f"compressed {len(tensors)} weight tensor(s) to {'/'.join(map(str, widths))}-bit "
+            f"look-up tables: model {device.original_bytes:,} -> {len(device.data):,} bytes "
+            f"({device.saved_bytes:,} saved), arena {chosen.plain_arena.bytes:,} -> "
+            f"{chosen.arena.bytes:,} bytes ({chosen.arena_added:+,})")
+    elif device.stripped:
+        reporter.info(f"no weight tensor stored as a look-up table; names and metadata TFLM "
+                      f"never reads removed: model {device.original_bytes:,} -> "
+                      f"{len(device.data):,} bytes")
+    for tensor in tensors:
+        reporter.detail(f"  {tensor.name or f'tensor {tensor.tensor}'}: {tensor.bits}-bit, "
+                        f"{tensor.bytes_before:,} -> {tensor.bytes_after:,} bytes")
 
 
 def _check_labels(model: TfliteModel, labels: tuple[str, ...], reporter: Reporter) -> None:
@@ -301,20 +266,6 @@ def _check_labels(model: TfliteModel, labels: tuple[str, ...], reporter: Reporte
     if labels and len(labels) != outputs:
         reporter.warn(f"{len(labels)} labels for an output of {outputs} values: labels are "
                       "matched to output values by position")
-
-
-def no_inputs_or_outputs(model: TfliteModel) -> str:
-    """How many inputs and outputs the main subgraph has, when one of them is none."""
-    return (f"its main subgraph has {len(model.main.inputs)} inputs and "
-            f"{len(model.main.outputs)} outputs")
-
-
-def _demo_ram(model: TfliteModel) -> int:
-    if not model.input_tensors() or not model.output_tensors():
-        return 0  # emit-firmware refuses such a model; inspect still describes it
-    inputs = int(np.prod(model.input_tensors()[0].shape))
-    outputs = int(np.prod(model.output_tensors()[0].shape))
-    return 4 * (min(inputs, _DEMO_MAX_INPUT_VALUES) + min(outputs, _DEMO_MAX_SCORES))
 
 
 def _read_inputs(options: EmitOptions) -> _Inputs:

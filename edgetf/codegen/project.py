@@ -31,16 +31,13 @@ from edgetf.codegen.resources import firmware_sources
 from edgetf.targets.board_arena import ArenaPlan
 from edgetf.targets.board_compression import BoardModel
 from edgetf.targets.boards import Board
+from edgetf.targets.firmware_contract import EDGETF_TYPES, partition_plan
 from edgetf.targets.footprint import Footprint
 from edgetf.tflite.compatibility import Compatibility
 from edgetf.tflite.model import Tensor, TfliteModel
 from edgetf.tflite.ops import is_signal_op, tflm_method
 from edgetf.tflm.compression import DECODE_OP
 
-#: How edgetf_type names each TFLite tensor type the generated library can carry.
-EDGETF_TYPES = {"float32": "EDGETF_FLOAT32", "int32": "EDGETF_INT32", "uint8": "EDGETF_UINT8",
-                "int64": "EDGETF_INT64", "bool": "EDGETF_BOOL", "int16": "EDGETF_INT16",
-                "int8": "EDGETF_INT8"}
 _C_TYPES = {"float32": "float", "int32": "int32_t", "uint8": "uint8_t", "int64": "int64_t",
             "bool": "bool", "int16": "int16_t", "int8": "int8_t"}
 #: What the generated resolver registers as ``TFLM_DECODE`` on boards whose TFLM lacks it
@@ -123,15 +120,6 @@ def generate_project(spec: ProjectSpec) -> dict[str, bytes]:
     for relative, content in firmware_sources().items():
         files[posixpath.join(f"{lib}/src", relative)] = content
     return dict(sorted(files.items()))
-
-
-def partition_plan(board: Board, app_estimate: int) -> dict | None:
-    """A single large app partition when the app outgrows the default one, else None."""
-    default = board.default_app_partition_bytes
-    if default is None or app_estimate <= default:
-        return None
-    return {"app_estimate": app_estimate, "app_size": board.flash_bytes,
-            "flash_size_name": f"{board.chip_flash_bytes // (1024 * 1024)}MB"}
 
 
 def template_context(spec: ProjectSpec) -> dict:

@@ -2,14 +2,18 @@
 
 A DECODE operator writes its tensor into the arena before the one operator that reads
 it, so compression trades flash for arena: the decoded tensor is live across that
-operator. ``auto`` compresses every tensor :mod:`edgetf.tflm.compression` finds worth it,
-except those the board's kernels need constant at Prepare time, and then takes tensors
+operator. ``always`` compresses every tensor :mod:`edgetf.tflm.compression` finds worth
+it, except those the board's kernels need constant at Prepare time, and then takes tensors
 back, largest decoded first, while the model would not fit the board's RAM with them.
-Every tensor left alone carries the reason, for the reports.
+``auto`` spends the scarcer resource last: it goes on taking tensors back while the tables
+grow the planned arena by more than :func:`arena_allowance` (decoded tensors that fit in
+the plan's free space cost nothing), unless the model would not fit the board's flash
+uncompressed. Every tensor left alone carries the reason, for the reports.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,12 +33,19 @@ from edgetf.tflm.compression import (
     lut_choices,
 )
 from edgetf.tflm.estimate import estimate_arena
-from edgetf.tflm.interpreter import measure_arena, tflm_available
+from edgetf.tflm.interpreter import ArenaMeasurement, measure_arena_and_run, tflm_available
 
-MODES = ("auto", "off")
+MODES = ("auto", "always", "off")
+#: What ``auto`` lets look-up tables add to the planned arena: max(256 B, 2 % of it).
+ARENA_ALLOWANCE_BYTES = 256
+ARENA_ALLOWANCE_FRACTION = 0.02
 
 #: ``fits(model, arena)``: whether ``model`` with that arena fits the board.
 FitCheck = Callable[[TfliteModel, ArenaPlan], bool]
+#: ``host(data, parsed)``: the host arena figure of a candidate device model (the caller
+#: keeps one TFLM measurement per distinct flatbuffer: see
+#: :meth:`edgetf.targets.prepared.PreparedModel.run_device`).
+HostMeasure = Callable[[bytes, TfliteModel], ArenaMeasurement]
 
 
 @dataclass(frozen=True)
@@ -49,7 +60,11 @@ class BoardModel:
     notes: tuple[str, ...] = field(default_factory=tuple)
     """Tensors taken back, or the model stored as it is, for a reason worth a warning."""
     decisions: tuple[str, ...] = field(default_factory=tuple)
-    """Choices that are no problem (tables that would not pay for their kernel)."""
+    """Choices that are no problem (tables that would not pay for their kernel, or that
+    would cost more arena than ``auto`` spends)."""
+    always: tuple[int, int] | None = None
+    """``(flash saved, arena added)`` with ``--compress always``, where ``auto`` took
+    tables back to save arena (None otherwise: the two store the same model)."""
 
     @property
     def compressed(self) -> bool:
@@ -67,15 +82,32 @@ class BoardModel:
         return {"mode": self.mode, **self.device.to_dict(),
                 "arena_bytes": self.arena.bytes, "plain_arena_bytes": self.plain_arena.bytes,
                 "arena_added_bytes": self.arena_added, "notes": list(self.notes),
-                "decisions": list(self.decisions)}
+                "decisions": list(self.decisions),
+                "always_saved_bytes": self.always[0] if self.always else None,
+                "always_arena_added_bytes": self.always[1] if self.always else None}
+
+
+def arena_allowance(plain_arena: ArenaPlan) -> int:
+    """The arena ``auto`` lets look-up tables add: max(256 B, 2 % of the plain arena)."""
+    return max(ARENA_ALLOWANCE_BYTES, math.ceil(plain_arena.bytes * ARENA_ALLOWANCE_FRACTION))
 
 
 def board_model(model: TfliteModel, model_bytes: bytes, board: Board, mode: str = "auto", *,
-                plain_arena: ArenaPlan, fits: FitCheck | None = None) -> BoardModel:
+                plain_arena: ArenaPlan, fits: FitCheck | None = None,
+                flash_fits: FitCheck | None = None, host: HostMeasure | None = None
+                ) -> BoardModel:
     """The device model for ``board``; ``plain_arena`` is the uncompressed model's arena
     (already measured by the caller), ``fits`` the caller's fit check (the footprint
-    without per-project extras by default)."""
+    without per-project extras by default), ``host`` the host figure of a candidate
+    (a TFLM measurement in a child process of its own by default), ``flash_fits`` the
+    flash half of ``fits`` (which ``auto`` asks of the uncompressed model). A candidate with no
+    look-up table holds the model's tensors and ops unchanged (only names and metadata
+    go), so it takes the model's own figure: no TFLM run decides it."""
     fits = fits or (lambda candidate, arena: _fits_alone(candidate, board, arena))
+    flash_fits = flash_fits or (lambda candidate, arena: estimate_footprint(
+        candidate, board, arena.bytes, arena_in_psram=arena.place == "psram").flash_ok)
+    host = host or _measure
+    always = None
     plain = DeviceModel(model_bytes, len(model_bytes))
     if mode == "off":
         return BoardModel(plain, model, plain_arena, plain_arena, mode)
@@ -91,20 +123,39 @@ def board_model(model: TfliteModel, model_bytes: bytes, board: Board, mode: str 
         try:
             device = device_model(model_bytes, model, choices)
             parsed = read_tflite(device.data, source="the compressed model")
-            arena = _arena(parsed, device.data, board)
+            chosen = [c for c in choices if c.compressed]
+            measured = host(device.data, parsed) if chosen else host(model_bytes, model)
+            arena = plan_board_arena(parsed, board, *host_figure(
+                parsed, measured.bytes, measured.method, measured.note))
         except (FirmwareError, InterpreterError, TfliteFormatError) as error:
             # A model TFLM runs must not be refused because its rewrite failed: store it
             # as it is, and say why.
             return BoardModel(plain, model, plain_arena, plain_arena, mode,
                               (*notes, f"stored uncompressed: {error}"), tuple(decisions))
-        chosen = [c for c in choices if c.compressed]
-        if not chosen or fits(parsed, arena) or not fits(model, plain_arena):
+        largest = max(chosen, key=lambda c: c.decoded_bytes, default=None)
+        if largest is None or not fits(model, plain_arena):
             return BoardModel(device, parsed, arena, plain_arena, mode, tuple(notes),
-                              tuple(decisions))
-        largest = max(chosen, key=lambda c: c.decoded_bytes)
-        reason = (f"decoding its {largest.decoded_bytes:,} bytes into the arena would make the "
-                  f"model not fit the {board.name}'s RAM")
-        notes.append(f"'{largest.name}' stored uncompressed: {reason}")
+                              tuple(decisions), always)
+        added, allowance = arena.bytes - plain_arena.bytes, arena_allowance(plain_arena)
+        if not fits(parsed, arena):
+            reason = (f"decoding its {largest.decoded_bytes:,} bytes into the arena would make "
+                      f"the model not fit the {board.name}'s RAM")
+            notes.append(f"'{largest.name}' stored uncompressed: {reason}")
+        elif mode == "auto" and added > allowance and flash_fits(model, plain_arena):
+            if always is None:
+                always = (len(model_bytes) - len(device.data), added)
+                decisions.append(
+                    f"--compress always would store {len(chosen)} weight tensor(s) as look-up "
+                    f"tables: {always[0]:,} bytes less flash for {added:+,} bytes of arena, "
+                    f"more than the {allowance:,} (max(256 B, 2 %)) auto spends while the "
+                    f"model fits the {board.name}'s flash without them")
+            reason = (f"its tables would grow the arena by {added:+,} bytes (auto spends at "
+                      f"most {allowance:,}) to save flash the {board.name} has room for; "
+                      "--compress always stores it as a look-up table")
+            decisions.append(f"'{largest.name}' stored uncompressed: {reason}")
+        else:
+            return BoardModel(device, parsed, arena, plain_arena, mode, tuple(notes),
+                              tuple(decisions), always)
         choices = [c.left_alone(reason) if c is largest else c for c in choices]
         choices = _worth_the_kernel(model, model_bytes, board, choices, decisions)
 
@@ -142,16 +193,12 @@ def _for_board(choice: TensorChoice, model: TfliteModel, board: Board) -> Tensor
     return choice
 
 
-def _arena(parsed: TfliteModel, data: bytes, board: Board) -> ArenaPlan:
-    """The board's arena for a candidate device model: the board's plan, falling back to
-    the host figure (measured with the TFLM interpreter where it is installed)."""
+def _measure(data: bytes, parsed: TfliteModel) -> ArenaMeasurement:
+    """The host figure of a candidate: measured with the TFLM interpreter where it is
+    installed, else estimated from the flatbuffer."""
     if tflm_available():
-        measured = measure_arena(data)
-        host = host_figure(parsed, measured.bytes, measured.method, measured.note)
-    else:
-        host = host_figure(parsed, estimate_arena(parsed), "estimated",
-                           "Estimated from the flatbuffer.")
-    return plan_board_arena(parsed, board, *host)
+        return measure_arena_and_run(data, None, parsed=parsed)[0]
+    return ArenaMeasurement(estimate_arena(parsed), "estimated", "Estimated from the flatbuffer.")
 
 
 def _fits_alone(model: TfliteModel, board: Board, arena: ArenaPlan) -> bool:

@@ -133,13 +133,14 @@ def measure_arena(model: bytes, *, timeout: float = 120) -> ArenaMeasurement:
 
 
 def measure_arena_and_run(model: bytes, inputs: list[np.ndarray] | np.ndarray | None, *,
-                          timeout: float = 120
+                          timeout: float = 120, parsed: TfliteModel | None = None
                           ) -> tuple[ArenaMeasurement, list[np.ndarray] | None]:
     """:func:`measure_arena`, then :func:`run_tflm` on ``inputs`` (reset between
     samples), in one child process: emit-firmware needs both, and a child's start
     (Python, numpy, tflite_micro) is most of the cost on small models. ``inputs`` None:
-    measure only. Without tflite-micro: the estimate, and no outputs."""
-    parsed = read_tflite(model, _SOURCE)
+    measure only. Without tflite-micro: the estimate, and no outputs. ``parsed``: the
+    caller's :func:`~edgetf.tflite.reader.read_tflite` of ``model``, not read again."""
+    parsed = parsed if parsed is not None else read_tflite(model, _SOURCE)
     if not tflm_available():
         estimate = estimate_arena(parsed)
         return ArenaMeasurement(

@@ -1,20 +1,20 @@
 """A trial's board figures and the caps they are held to: the one place they are computed.
 
-The figures are ``inspect --board B``'s, from the same call (which uses emit-firmware's
-own pieces: the board's planned arena, :func:`~edgetf.targets.footprint.estimate_footprint`,
-the latency estimate), so a model the tuner calls fitting is one emit-firmware accepts and
-``inspect`` describes with the same numbers: the flash is the board's stored model
-(``emit-firmware --compress auto``) plus its ops' code.
+The figures are read from the board's verdict (:func:`edgetf.targets.verdict.board_verdict`,
+the one emit-firmware obeys and ``inspect --board B`` renders), so a model the tuner calls
+fitting is one emit-firmware accepts and ``inspect`` describes with the same numbers: the
+flash is the board's stored model (``emit-firmware --compress auto``) plus its ops' code.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from edgetf.analyze.inspect import inspect_model
 from edgetf.base.errors import ConfigError
 from edgetf.targets.boards import Board
 from edgetf.targets.footprint import RUNTIME_CODE, TFLM_CORE_CODE
+from edgetf.targets.prepared import prepare_model
+from edgetf.targets.verdict import board_verdict
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,8 @@ class BoardFigures:
 
 
 def board_figures(model: bytes, board: Board) -> BoardFigures:
-    """The arena, flash, latency and fit of ``model`` on ``board``, as inspect reports them."""
-    inspection = inspect_model(model, "model.tflite", boards=[board])
-    verdict = inspection.boards[board.id]
+    """The arena, flash, latency and fit of ``model`` on ``board``: its verdict's."""
+    verdict = board_verdict(prepare_model(model, "model.tflite"), board)
     footprint = verdict.footprint
     why_not = None
     if verdict.problems:

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
 def emitted():
     data = clustered_cnn(4)
     return data, {(board, mode): build_project(data, board, name="lut", compress=mode)
-                  for board in ("esp32", "nano33ble") for mode in ("auto", "off")}
+                  for board in ("esp32", "nano33ble") for mode in ("auto", "always", "off")}
 
 
 def _file(result, name: str) -> str:
@@ -31,9 +31,9 @@ def _file(result, name: str) -> str:
 
 
 @pytest.mark.parametrize("board", ["esp32", "nano33ble"])
-def test_auto_stores_the_compressed_model_with_the_same_golden_vectors(emitted, board):
+def test_always_stores_the_compressed_model_with_the_same_golden_vectors(emitted, board):
     data, results = emitted
-    auto, off = results[(board, "auto")], results[(board, "off")]
+    auto, off = results[(board, "always")], results[(board, "off")]
     stored = auto.spec.stored
     assert stored.compressed and len(auto.spec.model_bytes) < len(data)
     assert DECODE_OP in read_tflite(auto.spec.model_bytes).op_names()
@@ -48,8 +48,8 @@ def test_auto_stores_the_compressed_model_with_the_same_golden_vectors(emitted, 
 
 def test_each_board_registers_its_own_decode_kernel(emitted):
     _, results = emitted
-    esp = _file(results[("esp32", "auto")], "op_resolver.h")
-    nano = _file(results[("nano33ble", "auto")], "op_resolver.h")
+    esp = _file(results[("esp32", "always")], "op_resolver.h")
+    nano = _file(results[("nano33ble", "always")], "op_resolver.h")
     assert "resolver.AddDecode() != kTfLiteOk" in esp and "EDGETF_OWN_DECODE" not in esp
     assert 'resolver.AddCustom("TFLM_DECODE", edgetf::LutDecodeRegistration())' in nano
     assert "#define EDGETF_OWN_DECODE 1" in nano
@@ -73,12 +73,12 @@ def test_a_tensor_whose_decoding_would_not_fit_stays_uncompressed():
     nano = get_board("nano33ble")
     plain = plan_board_arena(model, nano, *host_figure(model, measured.bytes, measured.method,
                                                         measured.note))
-    roomy = board_model(model, data, nano, plain_arena=plain)
+    roomy = board_model(model, data, nano, "always", plain_arena=plain)
     assert roomy.compressed and roomy.arena.bytes > plain.bytes
     # A board whose RAM holds the plain model's arena but not the decoded weights too.
     # The wide Dense layer's 55,296 decoded bytes do not fit; the small one's 576 would,
     # but alone it saves less flash than the DECODE kernel costs, so it goes back too.
-    kept = board_model(model, data, nano, plain_arena=plain,
+    kept = board_model(model, data, nano, "always", plain_arena=plain,
                        fits=lambda candidate, arena: arena.bytes <= plain.bytes + 2048)
     assert not kept.compressed and kept.arena.bytes == plain.bytes
     reasons = {t.decoded_bytes: t.reason for t in kept.device.tensors
@@ -87,3 +87,32 @@ def test_a_tensor_whose_decoding_would_not_fit_stays_uncompressed():
     assert len(kept.notes) == 1 and len(kept.decisions) == 1
     # Names still go: the model shrinks even with every tensor as it was.
     assert len(kept.device.data) < len(data)
+
+
+@pytest.mark.parametrize("board", ["esp32", "nano33ble"])
+def test_auto_keeps_the_arena_when_flash_has_room_and_says_what_always_would_do(
+        emitted, board):
+    """The wide Dense layer decodes to 55,296 bytes: far more arena than max(256 B, 2 %),
+    to save flash that both boards have plenty of, so auto stores it as it is."""
+    _, results = emitted
+    auto, always, off = (results[(board, mode)].spec for mode in ("auto", "always", "off"))
+    assert not auto.stored.compressed and auto.arena.bytes == off.arena.bytes
+    assert always.stored.compressed and always.arena.bytes > off.arena.bytes + 2048
+    saved, added = auto.stored.always
+    assert added == always.arena.bytes - off.arena.bytes
+    assert saved == len(off.model_bytes) - len(always.model_bytes)
+    decisions = " ".join(auto.stored.decisions)
+    assert "--compress always would store" in decisions and f"{added:+,} bytes" in decisions
+    assert auto.stored.to_dict()["always_arena_added_bytes"] == added
+
+
+def test_auto_compresses_when_the_model_would_not_fit_flash_otherwise():
+    data = clustered_cnn(4)
+    model = read_tflite(data)
+    measured = measure_arena(data)
+    nano = get_board("nano33ble")
+    plain = plan_board_arena(model, nano, *host_figure(model, measured.bytes, measured.method,
+                                                        measured.note))
+    tight = board_model(model, data, nano, "auto", plain_arena=plain,
+                        flash_fits=lambda candidate, arena: candidate.size < len(data) // 2)
+    assert tight.compressed and tight.always is None

@@ -330,7 +330,7 @@ def test_no_golden_vector_larger_than_any_flash_is_made(models):
 
 
 def test_without_a_golden_vector_the_project_says_why(models, monkeypatch):
-    monkeypatch.setattr("edgetf.codegen.golden.MAX_VECTOR_BYTES", 100)  # cnn: 149 bytes
+    monkeypatch.setattr("edgetf.targets.firmware_contract.MAX_VECTOR_BYTES", 100)  # cnn: 149 bytes
     result = build_project(models["cnn"], "esp32", name="cnn")
     assert result.spec.golden is None
     assert any(w.startswith("no golden vectors: one vector would take 149 bytes")
@@ -454,12 +454,14 @@ def test_int16x8_per_channel_fully_connected_is_refused_for_cmsis_nn(models):
 
 def test_without_tflm_the_host_arena_is_planned_and_there_are_no_golden_vectors(
         models, monkeypatch, tmp_path):
-    import edgetf.codegen.emit_firmware
+    import edgetf.targets.prepared
+    import edgetf.targets.verdict
     import edgetf.tflm.interpreter
 
     # The one switch the code reads; nothing else is replaced.
     monkeypatch.setattr(edgetf.tflm.interpreter, "tflm_available", lambda: False)
-    monkeypatch.setattr(edgetf.codegen.emit_firmware, "tflm_available", lambda: False)
+    monkeypatch.setattr(edgetf.targets.prepared, "tflm_available", lambda: False)
+    monkeypatch.setattr(edgetf.targets.verdict, "tflm_available", lambda: False)
     result = build_project(models["cnn"], "esp32", name="cnn")
     arena = result.spec.arena
     # The planner's reference-64 figure stands in for the interpreter's measurement.
@@ -480,6 +482,20 @@ def test_float_model_is_emitted_with_a_warning(models):
     assert any("float model" in warning for warning in result.warnings)
     metadata = result.files["lib/f_inferencing/src/edgetf/model_metadata.h"].decode()
     assert "EDGETF_FLOAT32" in metadata
+
+
+def test_a_float_model_beside_model_tflite_names_the_int8_one(models, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "model_float.tflite").write_bytes(models["float"])
+    (run / "model.tflite").write_bytes(models["cnn"])
+    result = emit_firmware(EmitOptions(board="esp32", out=tmp_path / "fw",
+                                       model=run / "model_float.tflite", golden=0))
+    hints = [w for w in result.warnings if "beside it" in w]
+    assert len(hints) == 1 and f"--model {run / 'model.tflite'}" in hints[0], result.warnings
+    alone = emit_firmware(EmitOptions(board="esp32", out=tmp_path / "fw2",
+                                      model=run / "model.tflite", golden=0))
+    assert not any("beside it" in w for w in alone.warnings)
 
 
 @pytest.fixture(scope="module")

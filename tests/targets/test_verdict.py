@@ -1,0 +1,92 @@
+"""The board verdict: one decision per model and board, from a model read and measured once.
+
+Counts, for one emit-firmware run of the shared person_detect model (300 KB, int8, no
+weight worth a look-up table on these boards), how often each distinct flatbuffer is
+parsed by edgetf's reader and how many TFLM child processes each one starts: at most
+one each, and none for the device model (names stripped, no table) that TFLM cannot
+judge differently from the model it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import edgetf.tflite.reader as reader
+import edgetf.tflm.interpreter as interpreter
+from edgetf.analyze.inspect import inspect_model
+from edgetf.codegen.emit_firmware import build_project
+from edgetf.targets.boards import get_board
+from edgetf.targets.prepared import prepare_model
+from edgetf.targets.verdict import board_verdict
+from edgetf.tflm.interpreter import tflm_available
+from edgetf.tune.figures import board_figures
+from tests.conftest import shared_model_path
+
+needs_tflm = pytest.mark.skipif(not tflm_available(), reason="tflite-micro has no wheel here")
+
+
+def _digest(data) -> str:
+    return hashlib.sha256(bytes(data)).hexdigest()
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """(parses, children): Counters by model SHA-256, filled while the test runs."""
+    parses: Counter = Counter()
+    children: Counter = Counter()
+    decode = reader._model
+    run_child = interpreter._run_child
+
+    def counting_decode(buf):
+        parses[_digest(buf.data)] += 1
+        return decode(buf)
+
+    def counting_child(args, cwd: Path, timeout):
+        children[_digest((cwd / "model.tflite").read_bytes())] += 1
+        return run_child(args, cwd, timeout)
+
+    monkeypatch.setattr(reader, "_model", counting_decode)
+    monkeypatch.setattr(interpreter, "_run_child", counting_child)
+    return parses, children
+
+
+@needs_tflm
+@pytest.mark.parametrize("board", ["nano33ble", "esp32"])
+def test_emit_firmware_reads_and_measures_each_model_once(counted, board):
+    parses, children = counted
+    data = shared_model_path("person_detect.tflite").read_bytes()
+    result = build_project(data, board, name="person", force=True)
+    stored = result.spec.model_bytes
+    assert not result.spec.stored.compressed  # the premise: no look-up table pays here
+    assert stored != data  # names stripped: a second, distinct flatbuffer
+    assert parses == Counter({_digest(data): 1, _digest(stored): 1})
+    # One child measures the model and records the golden vectors; the stored model,
+    # which only lost its names, is not run again.
+    assert children == Counter({_digest(data): 1})
+    assert result.spec.golden is not None and result.spec.golden.count == 3
+
+
+@needs_tflm
+def test_one_prepared_model_serves_every_board(counted):
+    """inspect, emit-firmware and tune read one verdict; a prepared model judged on all
+    four boards is still parsed and measured once."""
+    parses, children = counted
+    data = shared_model_path("person_detect.tflite").read_bytes()
+    prepared = prepare_model(data, "person_detect.tflite")
+    verdicts = {b: board_verdict(prepared, get_board(b))
+                for b in ("esp32", "esp32s3", "esp32s3-psram", "nano33ble")}
+    assert parses[_digest(data)] == 1
+    assert children == Counter({_digest(data): 1})
+    nano = verdicts["nano33ble"]
+    emitted = build_project(prepared, "nano33ble", name="person", force=True).spec
+    assert (emitted.arena.bytes, emitted.footprint) == (nano.arena.bytes, nano.footprint)
+    inspected = inspect_model(data, "person_detect.tflite", boards=["nano33ble"])
+    assert inspected.boards["nano33ble"].to_dict() == nano.to_dict()
+    figures = board_figures(data, get_board("nano33ble"))
+    assert figures.arena_bytes == nano.arena.bytes
+    assert figures.board_flash_bytes == nano.footprint.flash_bytes
+    assert figures.fits_board == nano.fits
