@@ -203,6 +203,19 @@ def board_verdict(prepared: PreparedModel, board: Board, compress: str = "auto",
                    tuple(board_missing_kernels(model, board)))
 
 
+def device_figures(verdict: Verdict) -> dict:
+    """The per-board figures a command shows (train-quantize's summary and report.json):
+    those emit-firmware declares and checks for the same model, board and ``--compress``."""
+    footprint = verdict.footprint
+    return {"arena_bytes": verdict.arena.bytes, "arena_needed_bytes": verdict.arena.needed_bytes,
+            "arena_method": verdict.arena.method, "arena_place": verdict.arena.place,
+            "stored_model_bytes": footprint.model_bytes,
+            "flash_bytes": footprint.flash_bytes, "flash_budget": footprint.flash_budget,
+            "ram_bytes": footprint.ram_bytes, "ram_budget": footprint.ram_budget,
+            "fits": verdict.fits,
+            "why_not": (verdict.problems or verdict.fit_problems or ("",))[0]}
+
+
 def _equal(expected, actual) -> bool:
     return all(np.array_equal(a, b) for one, other in zip(expected, actual, strict=True)
                for a, b in zip(one, other, strict=True))

@@ -107,7 +107,10 @@ def render_summary(report: dict, console: Console) -> None:
     if fully_connected.get("weights", "none") != "none":
         summary.add_row("FULLY_CONNECTED weights", fully_connected_text(fully_connected))
     arena = report["arena"]
-    summary.add_row("TFLM arena", f"{arena['bytes']:,} B ({arena['method']})")
+    summary.add_row("TFLM arena (host, reference kernels)",
+                    f"{arena['bytes']:,} B ({arena['method']})")
+    for board, figures in (report.get("device") or {}).items():
+        summary.add_row(f"on {board} (as emit-firmware)", device_text(figures))
     console.print(summary)
 
     # Short headers, no empty LUT column, and long cells folded rather than cut: it reads
@@ -163,3 +166,11 @@ def _render_low_rank(step: dict, console: Console) -> None:
         f"parameters; float accuracy {_pct(results['accuracy_before'])} before, "
         f"{_pct(results['accuracy_after_svd'])} right after the SVD, "
         f"{_pct(results['accuracy_after_fine_tune'])} after fine-tuning", highlight=False)
+
+
+def device_text(figures: dict) -> str:
+    """One board's figures in emit-firmware's words."""
+    text = (f"arena {figures['arena_bytes']:,} B, flash ~{figures['flash_bytes'] // 1024} of "
+            f"{figures['flash_budget'] // 1024} KB, RAM ~{figures['ram_bytes'] // 1024} of "
+            f"{figures['ram_budget'] // 1024} KB")
+    return text + ("" if figures["fits"] else f"; does not fit: {figures['why_not']}")

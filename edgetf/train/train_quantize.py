@@ -32,6 +32,8 @@ from edgetf.data.builtin_models import (
     outputs_probabilities,
 )
 from edgetf.data.datasets import Dataset, load_dataset
+from edgetf.targets.prepared import prepare_model
+from edgetf.targets.verdict import board_verdict, device_figures
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflm.agreement import compare_interpreters
 from edgetf.train.convert import per_channel_fully_connected, to_float_tflite, to_int8_tflite
@@ -125,7 +127,8 @@ def train_quantize(options: TrainQuantizeOptions,
     int8_model, fully_connected = _convert_for_boards(model, data, options, reporter)
     timings["convert"] = _lap(clock, timings)
     with reporter.stage("evaluate under LiteRT and the TFLM interpreter, measure the arena"):
-        report = _measure(int8_model, float_tflite, data, layer_names, reporter)
+        report = _measure(int8_model, float_tflite, data, layer_names, reporter,
+                          options.board_records())
     timings["evaluate"] = _lap(clock, timings)
     report["accuracy"] = {**accuracy, **report["accuracy"]}
     if "per_channel_int8_litert" in fully_connected:
@@ -278,16 +281,16 @@ def _recompile(model, training: Training) -> None:
 
 
 def _measure(int8_model: bytes, float_model: bytes, data: Dataset, layer_names: list[str],
-             reporter: Reporter) -> dict:
-    """Everything the report says about the int8 model, measured on the model itself."""
-    from edgetf.tflm.interpreter import measure_arena
-
-    parsed = read_tflite(int8_model, source="model.tflite")
+             reporter: Reporter, boards) -> dict:
+    """Everything the report says about the int8 model, measured on the model itself; each
+    board's figures are its verdict's, the very numbers emit-firmware and inspect show."""
+    prepared = prepare_model(int8_model, "model.tflite")  # parsed and measured once
+    parsed = prepared.model
     comparison = compare_interpreters(int8_model, data.x_test, data.y_test)
     if comparison.tflm_accuracy is None:
         reporter.warn("tflite-micro is not installed on this platform: TFLM accuracy skipped "
                       "and the arena estimated from the flatbuffer")
-    arena = measure_arena(int8_model)
+    arena = prepared.measurement
     layers = weight_stats(parsed, layer_names)
     return {
         "accuracy": comparison.to_dict(),
@@ -295,6 +298,8 @@ def _measure(int8_model: bytes, float_model: bytes, data: Dataset, layer_names: 
         "sizes": sizes(int8_model, float_model, layers),
         "ops": list(parsed.op_names()),
         "arena": {"bytes": arena.bytes, "method": arena.method, "note": arena.note},
+        "device": {board.id: device_figures(board_verdict(prepared, board))
+                   for board in boards},
     }
 
 

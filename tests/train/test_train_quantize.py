@@ -126,3 +126,22 @@ def test_emit_firmware_from_the_run_embeds_its_samples_and_labels(qat_run, tmp_p
                                   quantize(x.reshape(spec.golden.inputs[0].shape), tensor))
     assert spec.golden.outputs[0].shape == (spec.golden.count, 1, 10)
     assert (tmp_path / "fw" / "lib/run_inferencing/src/edgetf/golden_vectors.h").is_file()
+
+
+def test_each_boards_figures_are_emit_firmwares(combined_run):
+    """One set of figures: the summary's per-board arena and flash are the numbers
+    emit-firmware declares for the same model on the same board (issue 19)."""
+    from edgetf.codegen.emit_firmware import build_project
+
+    device = combined_run.report["device"]
+    assert set(device) == {"esp32", "esp32s3", "esp32s3-psram", "nano33ble"}
+    for board in ("nano33ble", "esp32"):
+        spec = build_project(combined_run.int8_model, board, name="digits").spec
+        figures = device[board]
+        assert figures["arena_bytes"] == spec.arena.bytes
+        assert figures["flash_bytes"] == spec.footprint.flash_bytes
+        assert figures["ram_bytes"] == spec.footprint.ram_bytes
+        assert figures["stored_model_bytes"] == len(spec.model_bytes)
+        assert figures["fits"] is True
+    # The host figure stays, labelled for what it is; it is not a board's.
+    assert combined_run.report["arena"]["bytes"] > 0
