@@ -146,10 +146,10 @@ def _check_reference_path(path: Path) -> None:
         if not path.is_file():
             raise ModelError(f"{path}: no such file; check the --reference path")
         return
-    from edgetf.data.keras_files import check_keras_path
+    from edgetf.data.model_formats import check_model_path
 
     try:
-        check_keras_path(path)
+        check_model_path(path)
     except ModelError as error:
         raise ModelError(f"--reference {error}") from None
 
@@ -183,9 +183,9 @@ def _reference_outputs(path: Path, x: np.ndarray) -> np.ndarray:
         parsed = read_tflite(reference, source=str(path))
         raw = litert_outputs(reference, quantized_inputs(reference, x))
         return dequantize(raw, parsed.output_tensors()[0]).reshape(len(x), -1)
-    from edgetf.data.keras_files import load_keras_model
+    from edgetf.data.model_formats import load_model
 
-    keras_model = load_keras_model(str(path))
+    keras_model = load_model(str(path))
     return np.asarray(keras_model.predict(x, verbose=0)).reshape(len(x), -1)
 
 

@@ -72,9 +72,9 @@ def load_teacher(path: str, data: Dataset, reporter: Reporter) -> Teacher:
 
 def _keras_teacher(path: Path, data: Dataset) -> Teacher:
     from edgetf.data.builtin_models import check_model_fits_data
-    from edgetf.data.keras_files import load_keras_model
+    from edgetf.data.model_formats import load_model
 
-    model = load_keras_model(path)
+    model = load_model(path)
     check_model_fits_data(model, f"--distill-from {path}", data.input_shape, data.num_classes)
 
     def outputs(x):
@@ -117,5 +117,5 @@ def _is_qat_model(path: Path) -> bool:
         with zipfile.ZipFile(path) as archive:
             config = json.loads(archive.read("config.json"))
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return False  # not ours to judge: load_keras_model names the problem
+        return False  # not ours to judge: load_model names the problem
     return '"QuantizeWrapperV2"' in json.dumps(config)

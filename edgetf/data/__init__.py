@@ -1,5 +1,6 @@
 """What a run starts from: data sets (built-in, ``.npz``, ``.csv``), the built-in model
-architectures, and users' Keras files (``.keras``, ``.h5``, SavedModel).
+architectures, users' Keras files (``.keras``, ``.h5``, SavedModel), and the table of model
+formats a path is recognised by (``model_formats``).
 
 May import :mod:`edgetf.base` only.
 """

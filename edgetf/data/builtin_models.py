@@ -11,6 +11,7 @@ from pathlib import Path
 
 from edgetf.base.errors import ModelError
 from edgetf.base.tf_import import import_tf
+from edgetf.data.model_formats import trainable_suffixes
 
 ARCHITECTURES = ("tiny-cnn", "mlp", "ds-cnn")
 #: Each architecture's depth when none is given: the models as they were before the knob.
@@ -108,7 +109,7 @@ def _ds_cnn(keras, x, num_classes, units, depth):
 def is_model_path(model: str) -> bool:
     """A ``--model`` value names a file or folder rather than a built-in architecture."""
     return model not in ARCHITECTURES and (
-        Path(model).suffix.lower() in (".keras", ".h5", ".hdf5") or Path(model).exists()
+        Path(model).suffix.lower() in trainable_suffixes() or Path(model).exists()
     )
 
 

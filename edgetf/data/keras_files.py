@@ -56,13 +56,9 @@ _NOT_PORTABLE = {"Lambda"}
 
 def check_keras_path(path: str | os.PathLike) -> Path:
     """What the path alone shows, before TensorFlow is loaded: it exists and is a Keras
-    file or SavedModel folder (a ``.tflite`` is refused with where it belongs)."""
+    file or SavedModel folder. Other formats are refused with where they belong by
+    :func:`edgetf.data.model_formats.check_model_path`, the front door that calls this."""
     path = Path(path)
-    if path.suffix.lower() == ".tflite":
-        raise ModelError(
-            f"{path}: unsupported file type '.tflite' (a converted model cannot be trained); "
-            f"give the Keras model it came from, a .keras or .h5 file or a SavedModel folder, "
-            f"or pass the .tflite to edgetf emit-firmware --model, inspect or validate")
     if not path.exists():
         raise ModelError(f"{path}: no such file or folder; check the model path")
     if path.is_dir():

@@ -15,7 +15,7 @@ from pathlib import Path
 from edgetf.base.errors import ConfigError
 from edgetf.compress.binary import MODES as BINARY_MODES
 from edgetf.data.builtin_models import ARCHITECTURES, MAX_DEPTH, is_model_path
-from edgetf.data.keras_files import check_keras_path
+from edgetf.data.model_formats import check_model_path, recognise
 from edgetf.targets.boards import BOARDS, Board, get_board
 
 if sys.version_info >= (3, 11):
@@ -118,8 +118,9 @@ class TrainQuantizeOptions:
         if not self.model or self.model in ARCHITECTURES:
             return
         path = Path(self.model)
-        if path.suffix.lower() == ".tflite" or path.exists():
-            check_keras_path(path)
+        recognised = recognise(path)
+        if path.exists() or (recognised is not None and not recognised.trainable):
+            check_model_path(path)
         elif path.suffix:
             raise ConfigError(f"--model {self.model}: no such model file; check the path")
 

@@ -236,10 +236,10 @@ def _train(options: TrainQuantizeOptions, data: Dataset, reporter: Reporter,
 def _model_for(options: TrainQuantizeOptions, data: Dataset, reporter: Reporter):
     """The model to train: a fresh built-in one, or the user's (to be fine-tuned)."""
     if options.model and is_model_path(options.model):
-        from edgetf.data.keras_files import load_keras_model
+        from edgetf.data.model_formats import load_model
 
         with reporter.stage(f"load {options.model}"):
-            model = load_keras_model(options.model)
+            model = load_model(options.model)
         check_model_fits_data(model, options.model, data.input_shape, data.num_classes)
         return model, options.model, False
     architecture = options.model or default_architecture(data.input_shape)

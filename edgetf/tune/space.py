@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from edgetf.base.errors import ConfigError
 from edgetf.data.builtin_models import ARCHITECTURES
 from edgetf.train.options import FIELD_NAMES, TrainQuantizeOptions
+from edgetf.train.steps import STEPS, StepOption
 
 SOURCE = "[tune.space]"
 
@@ -83,6 +84,12 @@ class Param:
     left out of the default space and refused in ``[tune.space]``."""
     to_options: Callable[[object], dict]
     meaning: str
+    needs: tuple[str, ...] = ()
+    """Options that must be set (by an earlier entry of the trial, or for every trial)."""
+    unless: tuple[str, ...] = ()
+    """Options that, set, leave this entry out of the trial."""
+    example: object = None
+    """A value that sets the option, for checking the entries that need it."""
 
 
 def _same(name: str) -> Callable[[object], dict]:
@@ -100,8 +107,30 @@ def _distill(value) -> dict:
                              "distill_alpha": defaults.distill_alpha}
 
 
+#: The default domain of each step option (edgetf/train/steps.py) that tune searches; one
+#: left out is an entry that only ``[tune.space]`` searches.
+STEP_DOMAINS: dict[str, Domain] = {
+    "low_rank": Domain(low=0.0, high=0.5, step=0.25),
+    "prune": Domain(low=0.0, high=0.75, step=0.25),
+    "prune_structure": Domain(choices=("none", "2:4")),
+    "binary_weights": Domain(choices=("off", "inner")),
+    "cluster": Domain(choices=(0, 8, 16, 32)),
+    "weight_bits": Domain(choices=(8, 4, 2)),
+    "qat": Domain(choices=(True, False)),
+}
+
+
+def _step_param(option: StepOption) -> Param:
+    """The entry of a step's option: compression, set as is or unset at its ``off``."""
+    to_options = _same(option.name) if option.off is None else _off_at(option.name, option.off)
+    return Param(option.name, option.kind, "compression", STEP_DOMAINS.get(option.name),
+                 option.name, to_options, option.meaning, needs=option.needs,
+                 unless=option.unless, example=option.example)
+
+
 _IMAGE_MODELS = Domain(choices=("tiny-cnn", "ds-cnn", "mlp"))
 #: In sampling order: a later entry may depend on an earlier one (prune_structure on prune).
+#: The compression steps' entries come from the step table, in its order.
 PARAMS: tuple[Param, ...] = (
     Param("model", str, "model", _IMAGE_MODELS, "model", _same("model"),
           "built-in architecture (mlp only for feature vectors)"),
@@ -115,22 +144,7 @@ PARAMS: tuple[Param, ...] = (
           _same("epochs"), "training epochs"),
     Param("fine_tune_epochs", int, "compression", None, "fine_tune_epochs",
           _same("fine_tune_epochs"), "epochs of each step's fine-tuning (default 4)"),
-    Param("low_rank", float, "compression", Domain(low=0.0, high=0.5, step=0.25), "low_rank",
-          _off_at("low_rank", 0.0), "low-rank factorization R (0: off)"),
-    Param("prune", float, "compression", Domain(low=0.0, high=0.75, step=0.25), "prune",
-          _off_at("prune", 0.0), "pruning sparsity (0: off)"),
-    Param("prune_structure", str, "compression", Domain(choices=("none", "2:4")),
-          "prune_structure", _off_at("prune_structure", "none"),
-          "M:N structure of the pruning, when pruning"),
-    Param("binary_weights", str, "compression", Domain(choices=("off", "inner")),
-          "binary_weights", _off_at("binary_weights", "off"),
-          "binary weights (XNOR-Net; inner: first and last layers 8-bit), unless pruned"),
-    Param("cluster", int, "compression", Domain(choices=(0, 8, 16, 32)), "cluster",
-          _off_at("cluster", 0), "clustering K (0: off), unless binary"),
-    Param("weight_bits", int, "compression", Domain(choices=(8, 4, 2)), "weight_bits",
-          _off_at("weight_bits", 8), "bits per weight (8: off), unless binary or clustered"),
-    Param("qat", bool, "compression", Domain(choices=(True, False)), "qat", _same("qat"),
-          "quantization-aware training"),
+    *(_step_param(option) for step in STEPS for option in step.options),
     Param("distill", bool, "compression", Domain(choices=(True, False)), "distill_from",
           _distill, "distillation from --distill-from's teacher (only with one)"),
 )
@@ -160,16 +174,19 @@ class Space:
         return values
 
     def _applies(self, name: str, values: dict) -> bool:
-        if name == "prune_structure":
-            return bool(values.get("prune", self.base.prune or 0))
-        binary = values.get("binary_weights", self.base.binary_weights or "off") != "off"
-        if name == "binary_weights":  # binary weights are never zero: no pruning with them
-            return not values.get("prune", self.base.prune or 0)
-        if name == "cluster":
-            return not binary
-        if name == "weight_bits":  # --weight-bits B is clustering already
-            return not binary and not values.get("cluster", self.base.cluster or 0)
-        return True
+        """The step table's exclusions: e.g. binary weights (never zero) not with pruning,
+        clustering not with binary weights, --weight-bits (clustering already) with neither."""
+        param = BY_NAME[name]
+        return (all(self._set(option, values) for option in param.needs)
+                and not any(self._set(option, values) for option in param.unless))
+
+    def _set(self, option: str, values: dict) -> bool:
+        """Whether the trial's ``values`` (else the options fixed for all) set ``option``."""
+        for name, value in values.items():
+            changes = BY_NAME[name].to_options(value)
+            if option in changes:
+                return bool(changes[option])
+        return bool(getattr(self.base, option, None))
 
     def options(self, values: dict, out: str | None = None) -> TrainQuantizeOptions:
         """The train-quantize options of a trial that picked ``values``."""
@@ -297,8 +314,8 @@ def _check_values(space: Space, name: str, domain: Domain, input_shape: tuple[in
                 f"(shape {input_shape}); use "
                 f"{'mlp' if len(input_shape) == 1 else ', '.join(ARCHITECTURES)}")
         values = {name: value}
-        if name == "prune_structure":
-            values["prune"] = 0.5  # a structure only exists with a sparsity
+        for option in BY_NAME[name].needs:  # e.g. a structure only exists with a sparsity
+            values[option] = BY_NAME[option].example
         try:
             space.options(values).check()
         except ConfigError as error:
