@@ -21,6 +21,7 @@ from edgetf.base.output_dir import check_destination, staged_output
 from edgetf.base.progress import Reporter
 from edgetf.codegen.emit_firmware import EmitResult, build_project
 from edgetf.codegen.golden import DEFAULT_COUNT
+from edgetf.codegen.library_name import model_file_name
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
 from edgetf.targets.boards import get_board
 from edgetf.tflite.model_files import read_model_file
@@ -79,7 +80,10 @@ def emit_firmware(model, *, board: str, out: str | Path, data=None, name: str | 
     out = Path(out)
     check_destination(out, force)
     tflite, model_file = _tflite_of(model, data, reporter)
-    default_name = Path(model_file).stem
+    # A file is named as emit-firmware names it (train-quantize's model.tflite by its run
+    # folder); bytes and objects are "model".
+    default_name = (model_file_name(Path(model)) if isinstance(model, (str, Path))
+                    else Path(model_file).stem)
     result = build_project(
         tflite, board_id, name=name or default_name, model_file=model_file,
         labels=tuple(str(label) for label in labels),

@@ -10,6 +10,7 @@ import pytest
 
 import edgetf
 from edgetf.base.errors import ConfigError
+from edgetf.codegen.library_name import model_file_name
 from edgetf.data.datasets import load_dataset
 from edgetf.tflite.reader import read_tflite
 from tests.conftest import SEED
@@ -49,11 +50,18 @@ def test_object_bytes_and_path_give_the_clis_project(keras_model, tmp_path, monk
     assert [t.dtype for t in (*kind.input_tensors(), *kind.output_tensors())] == ["int8"] * 2
     assert made.quantization == "int8"
     Path("model.tflite").write_bytes(made.tflite)
+    # The CLI names train-quantize's model.tflite after its folder; bytes and objects have
+    # none, so they are "model": the same name is given to the CLI for the comparison.
     cli = CliRunner().invoke(app, ["-q", "emit-firmware", "--model", "model.tflite",
-                                   "--board", "esp32", "--out", "from-cli"])
+                                   "--board", "esp32", "--out", "from-cli", "--name", "model"])
     assert cli.exit_code == 0, cli.output
     from_bytes = edgetf.emit_firmware(made.tflite, board="esp32", out="from-bytes")
-    from_path = edgetf.emit_firmware("model.tflite", board="esp32", out="from-path")
+    from_path = edgetf.emit_firmware("model.tflite", board="esp32", out="from-path",
+                                     name="model")
+    # Without a name, a path is named as the CLI names it: by the folder of model.tflite.
+    assert edgetf.emit_firmware("model.tflite", board="esp32", out="default-name",
+                                golden=0).result.spec.name == model_file_name(
+                                    Path("model.tflite"))
 
     expected = _tree(tmp_path / "from-cli")
     assert "platformio.ini" in expected and len(expected) > 20
