@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from edgetf.base.errors import ConfigError
+from edgetf.base.units import readable_ms
 from edgetf.targets.boards import Board
 from edgetf.targets.footprint import RUNTIME_CODE, TFLM_CORE_CODE
 from edgetf.targets.prepared import prepare_model
@@ -115,7 +116,8 @@ class Caps:
             reasons.append(f"arena {figures.arena_bytes:,} B > --max-ram {self.max_ram:,}")
         if self.max_latency_ms is not None and (
                 figures.latency_ms is None or figures.latency_ms > self.max_latency_ms):
-            shown = "unknown" if figures.latency_ms is None else f"{figures.latency_ms:.3g} ms"
+            shown = ("unknown" if figures.latency_ms is None
+                     else f"{readable_ms(figures.latency_ms)} ms")
             reasons.append(f"latency {shown} > --max-latency-ms {self.max_latency_ms:g}")
         return reasons
 
