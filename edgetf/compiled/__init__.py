@@ -7,5 +7,6 @@ int8 reference kernels do (:mod:`.kernels`, :mod:`.softmax`, :mod:`.fixed_point`
 that it can be checked bit for bit against the TFLM interpreter (:mod:`.tflm_tensors`
 reads every tensor of a TFLM run in a child process). :mod:`.memory_plan` places the
 activations and kernel scratch in one static buffer; :mod:`.emit_c` writes a first C
-program over CMSIS-NN from both (not wired into ``emit-firmware``).
+program over CMSIS-NN from both, :mod:`.emit_esp_nn` the same program as C++ over ESP-NN
+(not wired into ``emit-firmware``).
 """
