@@ -14,8 +14,8 @@ That is why the source is C++; its entry points are ``extern "C"`` and the same 
 ``edgetf_compiled_output``, ``edgetf_compiled_arena_bytes``), so either source links into
 the same wrapper.
 
-ESP-NN behaviours the emitter works around (read in esp-nn 5f0a807 and esp-tflite-micro
-9fee33d, not in their documentation):
+What esp-nn 5f0a807 and esp-tflite-micro 9fee33d do that their documentation does not say
+(read in their sources), and how the program copes:
 
 - The softmax kernels keep one int32 per element of a row in their scratch buffer, but
   esp-tflite-micro asks ``esp_nn_get_softmax_scratch_size(dims[1], dims[2])`` for it: a
@@ -26,6 +26,14 @@ ESP-NN behaviours the emitter works around (read in esp-nn 5f0a807 and esp-tflit
   shapes, and inside conv and depthwise conv): a dimension over 65535 is refused.
 - esp-tflite-micro's pooling calls the ``_ansi`` kernel by name when the channel count is
   not a multiple of 4 (the S3's SIMD kernel needs it); the program does the same.
+- ``conv_params_t.dilation`` and ``data_dims_t.extra`` ("can be used as batch", says
+  esp_nn_defs.h) are read by no 1.2.3 kernel: dilation must go to TFLM's reference kernel
+  and batches to one call each, as esp-tflite-micro does.
+- ``esp_nn_softmax_s8`` without a scratch buffer prints an error and returns, leaving the
+  output as it was: nothing reports the failure to the caller (hence the check below).
+
+Documented (esp-nn's Kconfig) and worth knowing: ESP-NN's requantization is TFLM's, bit for
+bit, unless ``CONFIG_NN_SKIP_NUDGE`` (default off) is set; then outputs may differ by one.
 
 The first run also asks ESP-NN's own ``esp_nn_get_*_scratch_size`` for every kernel with
 scratch and fails (returning that step's number) if the plan gave less: a program
