@@ -92,3 +92,20 @@ def validation_files(tmp_path_factory):
     np.savez(paths["data"], x_train=x[:200], y_train=y[:200], x_test=x[200:], y_test=y[200:],
              labels=np.array(["a", "b", "c", "d", "e"]))
     return paths
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keep the work a fixture shares on one pytest-xdist worker.
+
+    CI runs the suite on two workers (``-n auto --dist loadgroup``). A test goes to the
+    group of the first session-scoped fixture of this suite it uses (tune's 4-trial study,
+    the validation models), otherwise to its module's group, so a model a module or a
+    session trains once is trained once, not once per worker.
+    """
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        shared = sorted(
+            name for name, defs in (info.name2fixturedefs.items() if info else ())
+            if defs and defs[-1].scope == "session" and defs[-1].baseid)
+        group = f"fixture:{shared[0]}" if shared else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
