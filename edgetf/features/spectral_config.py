@@ -73,11 +73,12 @@ class SpectralLayout:
         return self.axes * self.features_per_axis
 
     def feature_names(self, axis_names: tuple[str, ...] | None = None) -> list[str]:
-        """``"<axis> rms"``, ``"<axis> <lo>-<hi> Hz"`` ... in the output's order."""
+        """``"<axis> rms"``, ``"<axis> <lo>-<hi> Hz"`` (the band's first and last bin)
+        ... in the output's order."""
         names = axis_names or tuple(f"axis{i}" for i in range(self.axes))
         hz = self.sample_rate / self.fft_length
         return [f"{axis} {what}" for axis in names for what in
-                ["rms", *(f"{lo * hz:g}-{hi * hz:g} Hz" for lo, hi in self.bands)]]
+                ["rms", *(f"{lo * hz:.3g}-{(hi - 1) * hz:.3g} Hz" for lo, hi in self.bands)]]
 
 
 def spectral_config(table: dict | None = None, source: str = "the config") -> SpectralConfig:

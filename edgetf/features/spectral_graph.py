@@ -17,19 +17,20 @@ board's graph ends with QUANTIZE at the trained model's input quantization, whic
 arithmetic edgetf and LiteRT quantize a float model input with, so the int8 features the
 board computes are the bytes the int8 model was evaluated on.
 
-The filter is ideal in the frequency domain: with ``filter_low_hz`` above 0 the window's
+The filter is ideal in the frequency domain. With ``filter_low_hz`` above 0 the window's
 mean is taken out first (the bins of a zero-padded FFT would carry the leakage of a DC
-offset, gravity on an accelerometer, far above 0 Hz); then the RMS sums the unwindowed spectrum's power
-over the filter's bins (Parseval: over all bins, the plain mean square of the window), the
-bands sum the Hann-windowed spectrum's power over their bins, divided by the window's
-energy (so a band's power is in the samples' units squared, like the RMS's square). Edge
-Impulse filters with a Butterworth IIR first; TFLM has no IIR filter op, and the signal
-library's other kernels (SignalWindow, SignalEnergy, SignalFilterBank) take int16 or
-uint32, not the float samples a motion sensor gives, so only SignalRfft is a signal op
-here and sums of squares are FULLY_CONNECTED with constant weights (one row per output).
-Every op is one that TFLM's Python interpreter runs and esp-tflite-micro 1.4.0 registers
-(``AddRfft``, ``AddTranspose``, ``AddMul``, ``AddFullyConnected``, ``AddConcatenation``,
-``AddMaximum``, ``AddLog``, ``AddAdd``, ``AddQuantize``, ``AddReshape``).
+offset, gravity on an accelerometer, far above 0 Hz). The RMS sums the unwindowed
+spectrum's power over the filter's bins (Parseval: over all bins, the plain mean square of
+the window). The bands sum the Hann-windowed spectrum's power over their bins, divided by
+the window's energy, so a band's power is in the samples' units squared, like the RMS's
+square. Edge Impulse filters with a Butterworth IIR first; TFLM has no IIR filter op, and
+the signal library's other kernels (SignalWindow, SignalEnergy, SignalFilterBank) take
+int16 or uint32, not the float samples a motion sensor gives, so only SignalRfft is a
+signal op here and sums of squares are FULLY_CONNECTED with constant weights (one row per
+output). Every op is one that TFLM's Python interpreter runs and esp-tflite-micro 1.4.0
+registers (``AddRfft``, ``AddTranspose``, ``AddFullyConnected``, ``AddSub``, ``AddMul``,
+``AddConcatenation``, ``AddMaximum``, ``AddLog``, ``AddAdd``, ``AddMinimum``,
+``AddReshape``, ``AddQuantize``).
 """
 
 from __future__ import annotations

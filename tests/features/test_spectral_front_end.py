@@ -3,6 +3,8 @@ boards, what its features say about a tone, and bad configs."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,11 @@ from edgetf.tflite.compatibility import unsupported_ops
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflm.interpreter import tflm_available
 from tests.motion_signals import RATE, recording
+
+try:
+    from tomllib import loads as read_toml_text
+except ImportError:  # pragma: no cover - Python 3.10
+    from tomli import loads as read_toml_text
 
 needs_tflm = pytest.mark.skipif(not tflm_available(), reason="tflite-micro not installed")
 SEED = 42
@@ -124,3 +131,14 @@ def test_bad_configs_name_the_file(table, window, words):
     message = str(error.value)
     assert message.startswith("m.toml: [features.spectral]") and words in message
     assert "\n" not in message
+
+
+def test_the_documented_table_is_the_defaults():
+    """docs/features.md's [features.spectral] example: valid, and the defaults it says."""
+    from edgetf.features.spectral_config import SpectralConfig, spectral_config
+
+    text = (Path(__file__).parents[2] / "docs/features.md").read_text()
+    (block,) = [b for b in text.split("```toml\n")[1:] if b.startswith("[features.spectral]")]
+    path = Path(__file__).parents[2] / "docs/features.md"
+    table = read_toml_text(block.split("```")[0])["features"]["spectral"]
+    assert spectral_config(table, str(path)) == SpectralConfig()
