@@ -142,3 +142,17 @@ def test_the_documented_table_is_the_defaults():
     path = Path(__file__).parents[2] / "docs/features.md"
     table = read_toml_text(block.split("```")[0])["features"]["spectral"]
     assert spectral_config(table, str(path)) == SpectralConfig()
+
+
+@needs_tflm
+@pytest.mark.parametrize("filter_low_hz", [0.0, 0.5])
+def test_the_arena_planner_equals_the_measured_arena(filter_low_hz):
+    """TRANSPOSE, SUB and LOG have planner entries: reference-64's plan is TFLM's arena."""
+    from edgetf.targets.planner import REFERENCE_64, plan_arena
+    from edgetf.tflm.interpreter import measure_arena
+
+    front_end = spectral_front_end({"filter_low_hz": filter_low_hz}, sample_rate=RATE,
+                                   window=100, axes=3)
+    result = plan_arena(read_tflite(front_end.model), REFERENCE_64)
+    assert result.complete, result.unknown_ops
+    assert result.total == measure_arena(front_end.model).bytes
