@@ -126,3 +126,18 @@ def test_features_none_gives_the_windows_samples(tmp_path):
     everything = np.concatenate([dataset.x_train, dataset.x_val, dataset.x_test])
     assert {bytes(row) for row in everything} == {
         bytes(w) for w in found.windows.reshape(len(found.windows), -1)}
+
+
+def test_a_config_file_names_the_front_end_and_holds_its_table(tmp_path):
+    from edgetf.train.options import load_options
+
+    config = tmp_path / "edgetf.toml"
+    config.write_text('[train-quantize]\ndata = "m.csv"\nfeatures = "spectral"\n'
+                      'sample-rate = 50\nwindow-ms = 2000\n\n[features.spectral]\nbands = 4\n')
+    options = load_options(config)
+    assert (options.features, options.sample_rate, options.window_ms) == ("spectral", 50.0,
+                                                                         2000.0)
+    assert options.time_series and options.config_file == str(config)
+    config.write_text('config-file = "other.toml"\n')
+    with pytest.raises(Exception, match="unknown key 'config-file'"):
+        load_options(config)
