@@ -119,6 +119,10 @@ class TrainQuantizeOptions:
         if self.features is not None and self.features not in ("audio", "spectral", "none"):
             raise ConfigError(f"--features {self.features!r} is not one of audio, spectral,"
                               " none")
+        if self.features == "audio" and not self.time_series and \
+                not Path(self.data).is_dir():
+            raise ConfigError(f"--features audio takes a folder of WAV clips, one subfolder"
+                              f" per label; --data {self.data} is not a folder")
         if not self.time_series:
             for name in ("sample_rate", "stride_ms", "recording_column"):
                 if getattr(self, name) is not None:

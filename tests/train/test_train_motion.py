@@ -92,6 +92,7 @@ def test_emit_firmware_takes_the_model_for_esp32(run, tmp_path):
     (["--data", "m.npz", "--features", "spectral", *CUT], "cut a time-series .csv file"),
     (["--data", "m.csv", "--features", "audio", *CUT], "--features audio takes a folder"),
     (["--data", "m.csv", "--features", "mfcc", *CUT], "'mfcc' is not one of audio"),
+    (["--data", "digits", "--features", "audio"], "--data digits is not a folder"),
     (["--data", "m.csv", "--features", "spectral", "--sample-rate", "50", "--window-ms",
       "-5"], "--window-ms -5.0 must be positive"),
 ])
