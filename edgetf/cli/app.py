@@ -83,6 +83,22 @@ def train_quantize_command(
         "to fine-tune. \\[default: tiny-cnn for images, mlp for vectors]")] = None,
     label_column: Annotated[str | None, typer.Option(
         help="CSV column holding the class. \\[default: label]")] = None,
+    features: Annotated[str | None, typer.Option(
+        help="Front end for raw data: 'audio' (WAV folders; the default there), 'spectral' "
+        "(per-axis RMS and FFT band powers of a time-series CSV's windows) or 'none' (the "
+        "windows' samples); parameters in the config's \\[features.<kind>] table, see "
+        "docs/features.md.", show_default=False)] = None,
+    sample_rate: Annotated[float | None, typer.Option(
+        help="Time-series CSV: samples per second of every row.")] = None,
+    window_ms: Annotated[float | None, typer.Option(
+        help="Time-series CSV: window length; giving it (or --features spectral/none) "
+        "makes --data a time-series CSV.")] = None,
+    stride_ms: Annotated[float | None, typer.Option(
+        help="Time-series CSV: time between window starts. \\[default: half the window]")
+    ] = None,
+    recording_column: Annotated[str | None, typer.Option(
+        help="Time-series CSV: the column naming each recording (windows never cross one; "
+        "a recording stays in one split). \\[default: recording, if present]")] = None,
     width: Annotated[float | None, typer.Option(
         help="Built-in models: multiply every hidden layer's filters or units by W "
         "(rounded, at least 1), e.g. 0.5 for half the size. \\[default: 1]")] = None,

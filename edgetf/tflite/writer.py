@@ -37,7 +37,12 @@ _OPTION_TABLES: dict[str, tuple[int, tuple[tuple[str, str, object], ...]]] = {
     "CONCATENATION": (10, (("axis", "Int32", 0), ("fused_activation_function", "Int8", 0))),
     "ADD": (11, (("fused_activation_function", "Int8", 0), ("pot_scale_int16", "Bool", True))),
     "MUL": (21, (("fused_activation_function", "Int8", 0),)),
+    "SUB": (28, (("fused_activation_function", "Int8", 0), ("pot_scale_int16", "Bool", True))),
     "DIV": (29, (("fused_activation_function", "Int8", 0),)),
+    "FULLY_CONNECTED": (8, (("fused_activation_function", "Int8", 0), ("weights_format", "Int8", 0),
+                            ("keep_num_dims", "Bool", False),
+                            ("asymmetric_quantize_inputs", "Bool", False),
+                            ("quantized_bias_type", "Int8", 0))),
     "STRIDED_SLICE": (32, (("begin_mask", "Int32", 0), ("end_mask", "Int32", 0),
                            ("ellipsis_mask", "Int32", 0), ("new_axis_mask", "Int32", 0),
                            ("shrink_axis_mask", "Int32", 0), ("offset", "Bool", False))),
@@ -50,6 +55,7 @@ class _Tensor:
     shape: tuple[int, ...]
     dtype: str
     buffer: int
+    quantization: tuple[float, int] | None = None  # (scale, zero point), per tensor
 
 
 @dataclass
@@ -77,11 +83,14 @@ class ModelWriter:
     _ops: list[_Op] = field(default_factory=list)
     _inputs: list[int] = field(default_factory=list)
 
-    def tensor(self, name: str, shape: tuple[int, ...], dtype: str) -> int:
-        """An activation tensor (no data) of a numpy-style ``dtype`` name."""
+    def tensor(self, name: str, shape: tuple[int, ...], dtype: str,
+               quantization: tuple[float, int] | None = None) -> int:
+        """An activation tensor (no data) of a numpy-style ``dtype`` name, with a
+        per-tensor ``(scale, zero_point)`` when it holds quantized values."""
         if dtype not in _TYPES:
             raise ValueError(f"unknown tensor type {dtype!r}")
-        self._tensors.append(_Tensor(name, tuple(int(d) for d in shape), dtype, 0))
+        self._tensors.append(_Tensor(name, tuple(int(d) for d in shape), dtype, 0,
+                                     quantization))
         return len(self._tensors) - 1
 
     def input(self, name: str, shape: tuple[int, ...], dtype: str) -> int:
@@ -185,11 +194,21 @@ def _buffer(b: fb.Builder, data: bytes) -> int:
 def _tensor(b: fb.Builder, t: _Tensor) -> int:
     name = b.CreateString(t.name)
     shape = _ints(b, t.shape)
+    quantization = None
+    if t.quantization is not None:
+        scale = b.CreateNumpyVector(np.array([t.quantization[0]], dtype="<f4"))
+        zero_point = b.CreateNumpyVector(np.array([t.quantization[1]], dtype="<i8"))
+        b.StartObject(7)  # QuantizationParameters: min, max, scale, zero_point, ...
+        b.PrependUOffsetTRelativeSlot(2, scale, 0)
+        b.PrependUOffsetTRelativeSlot(3, zero_point, 0)
+        quantization = b.EndObject()
     b.StartObject(6)  # Tensor: shape, type, buffer, name, quantization, is_variable
     b.PrependUOffsetTRelativeSlot(0, shape, 0)
     b.PrependInt8Slot(1, _TYPES[t.dtype], 0)
     b.PrependUint32Slot(2, t.buffer, 0)
     b.PrependUOffsetTRelativeSlot(3, name, 0)
+    if quantization is not None:
+        b.PrependUOffsetTRelativeSlot(4, quantization, 0)
     return b.EndObject()
 
 

@@ -55,6 +55,14 @@ class TrainQuantizeOptions:
     seed: int = 42
     force: bool = False
     boards: tuple[str, ...] | None = None  # the boards whose TFLM must run it; None: all
+    # Raw data: the front end (None: a WAV folder's is audio, a file's none) and, for a
+    # time-series CSV, how it is cut into windows (docs/features.md).
+    features: str | None = None
+    sample_rate: float | None = None
+    window_ms: float | None = None
+    stride_ms: float | None = None  # None: half the window
+    recording_column: str | None = None
+    config_file: str | None = None  # the config file, whose [features.<kind>] table is read
 
     def __post_init__(self):
         if isinstance(self.boards, (list, str)):  # a config file's list, or one board
@@ -98,7 +106,43 @@ class TrainQuantizeOptions:
             raise ConfigError(
                 f"--validation-fraction {self.validation_fraction} is outside (0, 0.5)"
             )
+        self._check_time_series()
         return self
+
+    @property
+    def time_series(self) -> bool:
+        """Whether ``data`` is a time-series CSV to cut into windows: ``--features
+        spectral`` or ``none``, or ``--window-ms``, says so."""
+        return self.features in ("spectral", "none") or self.window_ms is not None
+
+    def _check_time_series(self) -> None:
+        if self.features is not None and self.features not in ("audio", "spectral", "none"):
+            raise ConfigError(f"--features {self.features!r} is not one of audio, spectral,"
+                              " none")
+        if self.features == "audio" and not self.time_series and \
+                not Path(self.data).is_dir():
+            raise ConfigError(f"--features audio takes a folder of WAV clips, one subfolder"
+                              f" per label; --data {self.data} is not a folder")
+        if not self.time_series:
+            for name in ("sample_rate", "stride_ms", "recording_column"):
+                if getattr(self, name) is not None:
+                    raise ConfigError(f"--{name.replace('_', '-')} cuts a time-series CSV into"
+                                      " windows: give --window-ms MS (and --features spectral"
+                                      " or none)")
+            return
+        if self.features == "audio":
+            raise ConfigError("--features audio takes a folder of WAV clips, not windows of"
+                              " a time-series CSV; use --features spectral or none")
+        if Path(self.data).suffix.lower() != ".csv":
+            raise ConfigError(f"--data {self.data}: --features {self.features or 'spectral'}"
+                              " and --window-ms cut a time-series .csv file into windows")
+        if self.sample_rate is None or self.window_ms is None:
+            raise ConfigError("a time-series CSV needs --sample-rate HZ and --window-ms MS,"
+                              " e.g. --sample-rate 50 --window-ms 2000")
+        for name in ("sample_rate", "window_ms", "stride_ms"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ConfigError(f"--{name.replace('_', '-')} {value} must be positive")
 
     def _check_size(self) -> None:
         if not 0.0 < self.width <= 8.0:
@@ -244,6 +288,8 @@ def load_options(config: str | Path | None = None, *, require_data: bool = False
     ``require_data``: the data must be named, by ``data`` or the config file (the CLI:
     no silent default)."""
     values = _read_config(Path(config)) if config else {}
+    if config:
+        values["config_file"] = str(config)
     values.update({key: value for key, value in overrides.items() if value is not None})
     if require_data and "data" not in values:
         raise ConfigError("--data is required: 'digits' (built in), FILE.npz or FILE.csv, "
@@ -274,7 +320,9 @@ def _read_config(path: Path) -> dict:
     defaults = TrainQuantizeOptions()
     for key, value in table.items():
         name = key.replace("-", "_")
-        if name not in FIELD_NAMES:
+        if name == "features" and isinstance(value, dict):
+            continue  # the front ends' [features.<kind>] tables, read by the front end
+        if name not in FIELD_NAMES or name == "config_file":
             raise ConfigError(
                 f"{path}: unknown key '{key}'; valid keys are "
                 f"{', '.join(n.replace('_', '-') for n in FIELD_NAMES)}"
@@ -289,7 +337,8 @@ def coerce_config_value(path: Path | str, key: str, value, default):
                 "label_column": str, "prune_structure": str, "out": str,
                 "low_rank": float, "low_rank_energy": float, "distill_from": str,
                 "depth": int, "weight_bits": int, "binary_weights": str,
-                "boards": list}.get(
+                "boards": list, "features": str, "sample_rate": float, "window_ms": float,
+                "stride_ms": float, "recording_column": str}.get(
         key.replace("-", "_"), type(default))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)

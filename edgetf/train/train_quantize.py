@@ -61,6 +61,8 @@ class TrainQuantizeResult:
     samples: dict = field(default_factory=dict)
     """A few labelled test samples (``x`` float32, ``y``), written as ``samples.npz``:
     ``emit-firmware --from`` turns them into the firmware's golden vectors."""
+    front_end: bytes | None = None
+    """The feature front end's graph (``front_end.tflite``), when the data was raw."""
 
 
 def train_quantize(options: TrainQuantizeOptions,
@@ -76,11 +78,14 @@ def train_quantize(options: TrainQuantizeOptions,
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
+    front_end = None
     with reporter.stage(f"load data '{options.data}'"):
         if Path(options.data).is_dir():  # WAV clips per label: features by the TFLM front end
             from edgetf.features.audio_dataset import load_audio_dataset
 
             data = load_audio_dataset(options.data, seed=options.seed)
+        elif options.time_series:  # sensor windows: features by the spectral front end
+            data, front_end = _load_time_series(options)
         else:
             data = load_dataset(options.data, label_column=options.label_column,
                                 validation_fraction=options.validation_fraction,
@@ -125,6 +130,8 @@ def train_quantize(options: TrainQuantizeOptions,
         # edgetf defines: recompile with the plain loss so that the file loads anywhere.
         _recompile(model, training.without_distillation())
     int8_model, fully_connected = _convert_for_boards(model, data, options, reporter)
+    if front_end is not None:  # its int8 output: the model's input quantization
+        front_end = front_end.for_model(int8_model)
     timings["convert"] = _lap(clock, timings)
     with reporter.stage("evaluate under LiteRT and the TFLM interpreter, measure the arena"):
         report = _measure(int8_model, float_tflite, data, layer_names, reporter,
@@ -144,6 +151,7 @@ def train_quantize(options: TrainQuantizeOptions,
                   "parameters": parameters, "epochs": epochs},
         "steps": [step.to_dict() for step in steps],
         **({"distillation": distillation} if distillation is not None else {}),
+        **({"front_end": front_end_report(front_end)} if front_end is not None else {}),
         "options": options.to_dict(),
         "warnings": reporter.warnings,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
@@ -151,10 +159,41 @@ def train_quantize(options: TrainQuantizeOptions,
     result = TrainQuantizeResult(
         int8_model, float_tflite, model, data.labels, report, timings=timings,
         samples={"x": data.x_test[:SAMPLE_COUNT].astype("float32"),
-                 "y": data.y_test[:SAMPLE_COUNT]})
+                 "y": data.y_test[:SAMPLE_COUNT]},
+        front_end=front_end.model if front_end is not None else None)
     if options.out:
         result.out = write_run(result, Path(options.out), options.force)
     return result
+
+
+def _load_time_series(options: TrainQuantizeOptions):
+    """A time-series CSV's windows through its front end, with the config file's
+    ``[features.<kind>]`` table."""
+    from edgetf.features.motion_dataset import load_motion_dataset
+    from edgetf.train.options import read_toml
+
+    kind = options.features or "spectral"
+    document = read_toml(Path(options.config_file)) if options.config_file else {}
+    tables = document.get("features", {})
+    table = tables.get(kind) if isinstance(tables, dict) else None
+    return load_motion_dataset(
+        options.data, kind, table, sample_rate=options.sample_rate,
+        window_ms=options.window_ms, stride_ms=options.stride_ms,
+        label_column=options.label_column, recording_column=options.recording_column,
+        seed=options.seed, source=options.config_file or "the config")
+
+
+def front_end_report(front_end) -> dict:
+    """What ``report.json`` says of the front end that computed the features."""
+    from dataclasses import asdict
+
+    layout = front_end.layout
+    return {"kind": "spectral", "file": "front_end.tflite", "config": asdict(front_end.config),
+            "sample_rate": layout.sample_rate, "window_samples": layout.window,
+            "axes": layout.axes, "fft_length": layout.fft_length,
+            "features": front_end.feature_names(),
+            "output_quantization": {"scale": front_end.quantization[0],
+                                    "zero_point": front_end.quantization[1]}}
 
 
 def _per_tensor_boards(options: TrainQuantizeOptions) -> list[str]:
@@ -314,6 +353,8 @@ def write_run(result: TrainQuantizeResult, out: Path, force: bool) -> Path:
             encoding="utf-8")
         if result.samples:
             np.savez(staging / "samples.npz", **result.samples)
+        if result.front_end is not None:
+            (staging / "front_end.tflite").write_bytes(result.front_end)
         (staging / "report.json").write_text(
             json.dumps(result.report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out

@@ -233,6 +233,13 @@ REFERENCE_KERNELS: dict[str, Kernel] = {
     "DIV": _k("div.cc", "TfLiteDivParams", "OpDataDiv", _inputs_then_outputs(0, 1)),
     "MAXIMUM": _k("maximum_minimum.cc", None, None, None),
     "MINIMUM": _k("maximum_minimum.cc", None, None, None),
+    # The spectral front end's: sub.cc SubInit (OpDataSub), sub_common.cc SubPrepare
+    # (input1, input2, output); transpose.h's TransposeContext (input, perm, output;
+    # no Init, ParseTranspose allocates nothing); elementwise.cc GenericPrepare for LOG
+    # (input, output; no Init, ParseLog allocates nothing).
+    "SUB": _k("sub_common.cc", "TfLiteSubParams", "OpDataSub", _inputs_then_outputs(0, 1)),
+    "TRANSPOSE": _k("transpose_common.cc", None, None, _inputs_then_outputs(0, 1)),
+    "LOG": _k("elementwise.cc", None, None, _inputs_then_outputs(0)),
     **SIGNAL_KERNELS,
 }
 

@@ -57,6 +57,7 @@ _COMMON: dict[str, tuple[int, int]] = {
     "TfLiteIntArray": (4, 4),  # plus 4 bytes per element (a flexible array member)
     "OpDataAdd": (60, 4),
     "OpDataMul": (36, 4),
+    "OpDataSub": (56, 4),  # sub.h: a bool and 13 ints
     "OpDataPooling": (32, 4),
     "OpDataLogistic": (16, 4),
     "OpDataReduce": (44, 4),
@@ -70,6 +71,7 @@ _COMMON: dict[str, tuple[int, int]] = {
     "TfLiteSoftmaxParams": (4, 4),
     "TfLiteReshapeParams": (36, 4),
     "TfLiteAddParams": (8, 4),
+    "TfLiteSubParams": (8, 4),  # the same fields as TfLiteAddParams
     "TfLiteMulParams": (4, 4),
     "TfLitePoolParams": (40, 4),
     "TfLiteReducerParams": (1, 1),
