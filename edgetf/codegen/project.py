@@ -29,6 +29,7 @@ from edgetf.codegen.golden import GoldenVectors
 from edgetf.codegen.render import render
 from edgetf.codegen.resources import firmware_sources
 from edgetf.targets.board_arena import ArenaPlan
+from edgetf.targets.board_compatibility import EDGETF_SIGNAL_REGISTRATIONS
 from edgetf.targets.board_compression import BoardModel
 from edgetf.targets.boards import Board
 from edgetf.targets.firmware_contract import EDGETF_TYPES, partition_plan
@@ -151,6 +152,8 @@ def _context(spec: ProjectSpec) -> dict:
         "ops": [_op(name, spec.board) for name in stored_model.op_names()],
         "own_decode": spec.board.decode_kernel == "edgetf" and DECODE_OP in
         stored_model.op_names(),
+        "own_signal": spec.board.signal_kernels == "edgetf" and any(
+            is_signal_op(name) for name in stored_model.op_names()),
         "stored": spec.stored,
         "labels": list(spec.labels),
         "labels_source": spec.labels_source,
@@ -168,6 +171,9 @@ def _op(name: str, board: Board) -> dict:
     """The resolver call that registers op ``name`` on ``board``."""
     if name == DECODE_OP and board.decode_kernel == "edgetf":
         call = f'AddCustom("TFLM_DECODE", {OWN_DECODE_REGISTRATION})'
+    elif is_signal_op(name) and board.signal_kernels == "edgetf":
+        code = name.split(":", 1)[1]
+        call = f'AddCustom("{code}", {EDGETF_SIGNAL_REGISTRATIONS[name]})'
     else:
         call = f"{tflm_method(name)}()"
     return {"name": name, "method": tflm_method(name), "call": call,

@@ -15,6 +15,46 @@ if TYPE_CHECKING:
     from edgetf.targets.boards import Board
 
 
+#: The signal ops edgetf's own kernels run (firmware/edgetf/edgetf_signal_tflm.h), with
+#: the function that returns each one's registration: the audio front end's nine.
+EDGETF_SIGNAL_REGISTRATIONS: dict[str, str] = {
+    f"CUSTOM:Signal{name}": f"edgetf::Signal{name}Registration()" for name in (
+        "Window", "FftAutoScale", "Rfft", "Energy", "FilterBank", "FilterBankSquareRoot",
+        "FilterBankSpectralSubtraction", "FilterBankLog")}
+EDGETF_SIGNAL_REGISTRATIONS["CUSTOM:SignalPCAN"] = "edgetf::SignalPcanRegistration()"
+#: FFT lengths edgetf's int16 RFFT computes (edgetf_signal.h RfftLengthSupported).
+EDGETF_RFFT_LENGTHS = range(3, 16)  # powers of two: 8 ... 32768
+
+
+#: Builtin kernels of Chirale_TensorFLowLite 2.0.0 (46da2f9) that exist but lack a type
+#: current TFLM's take: op -> (which tensor decides, the types its kernel computes). Read
+#: from its kernels (cast.cpp's output switch, cmsis_nn/add.cpp, div.cpp) after
+#: micro_speech's audio front end failed at Invoke on a Cortex-M4 under QEMU (2026-12):
+#: "Output type UINT32 (16) not supported." (CAST), "Type INT32 (2) not supported." (ADD).
+_CHIRALE_TYPES: dict[str, tuple[str, frozenset[str]]] = {
+    "CAST": ("output", frozenset({"int8", "int16", "int32", "float32"})),
+    "ADD": ("output", frozenset({"int8", "int16", "float32"})),
+    "DIV": ("output", frozenset({"int8", "float32"})),
+}
+
+
+def _missing_types(model: TfliteModel, board: Board) -> list[str]:
+    if board.tflm_source.name != "spaziochirale/Chirale_TensorFLowLite":
+        return []
+    found = []
+    graph = model.main
+    for op in graph.operators:
+        if op.name not in _CHIRALE_TYPES or not op.outputs:
+            continue
+        _, types = _CHIRALE_TYPES[op.name]
+        dtype = graph.tensors[op.outputs[0]].dtype
+        if dtype not in types:
+            found.append(f"{op.name} (op {op.index}) to {dtype}: {board.tflm_source.name} "
+                         f"{board.tflm_source.version}'s kernel computes "
+                         f"{', '.join(sorted(types))} only; use --board esp32")
+    return found
+
+
 def board_missing_kernels(model: TfliteModel, board: Board) -> list[str]:
     """Ops current TFLM runs that the board's TFLM has no kernel for at all, each entry
     with the board's reason. Not a matter of numbers: the generated resolver would not
@@ -23,17 +63,36 @@ def board_missing_kernels(model: TfliteModel, board: Board) -> list[str]:
     TFLM's signal library (the audio front end's ``CUSTOM:Signal*`` ops) came to TFLM in
     late 2023: current tflite-micro and esp-tflite-micro 1.4.0 register all of it;
     Chirale_TensorFLowLite 2.0.0's TFLM of 2023 has no ``signal/`` folder and no
-    ``AddWindow()``... in its ``micro_mutable_op_resolver.h``.
+    ``AddWindow()``... in its ``micro_mutable_op_resolver.h``. There edgetf's own
+    kernels run the audio front end's nine ops (``signal_kernels="edgetf"``), with an
+    int16 RFFT of a power-of-two length.
     """
-    if board.signal_kernels != "none":
-        return []
+    gaps = _missing_types(model, board)
     signal = [name for name in model.op_names() if is_signal_op(name)]
-    if not signal:
-        return []
+    if board.signal_kernels == "tflm" or not signal:
+        return gaps
     library = f"{board.tflm_source.name.split('/')[-1]} {board.tflm_source.version}"
-    return [f"{', '.join(signal)}: {library} has no signal kernels (its TFLM "
-            "predates TFLM's signal library); use --board esp32 (esp-tflite-micro 1.4.0 "
-            "registers them all)"]
+    fix = "use --board esp32 (esp-tflite-micro 1.4.0 registers them all)"
+    if board.signal_kernels == "none":
+        return [f"{', '.join(signal)}: {library} has no signal kernels (its TFLM "
+                f"predates TFLM's signal library); {fix}", *gaps]
+    found = gaps
+    others = [name for name in signal if name not in EDGETF_SIGNAL_REGISTRATIONS]
+    if others:
+        found.append(f"{', '.join(others)}: {library} has no signal kernels and edgetf's own "
+                     "cover the audio front end's nine ops only (SignalWindow ... "
+                     f"SignalFilterBankLog); {fix}")
+    for op in model.main.operators:
+        if op.custom_code != "SignalRfft" or not op.inputs or not op.outputs:
+            continue
+        dtype = model.main.tensors[op.inputs[0]].dtype
+        shape = model.main.tensors[op.outputs[0]].shape
+        length = shape[-1] - 2 if shape else 0
+        if dtype != "int16" or length not in {1 << k for k in EDGETF_RFFT_LENGTHS}:
+            found.append(f"CUSTOM:SignalRfft (op {op.index}) is a {dtype} FFT of {length} "
+                         f"points; edgetf's kernel for {library} computes int16 FFTs of a "
+                         f"power of two from 8 to 32768 points only; {fix}")
+    return found
 
 
 def board_limitations(model: TfliteModel, board: Board) -> list[str]:

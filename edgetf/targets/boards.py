@@ -141,8 +141,11 @@ class Board:
     signal_kernels: str = "tflm"
     """Who runs TFLM's signal-library ops (the audio front end's ``CUSTOM:Signal*``, see
     :data:`edgetf.tflite.ops.SIGNAL_RESOLVER_METHODS`): ``"tflm"`` where the board's TFLM
-    registers them (``AddWindow()``...), ``"none"`` where its TFLM predates the signal
-    library, so that models with them are refused for the board."""
+    registers them (``AddWindow()``...), ``"edgetf"`` where its TFLM predates the signal
+    library and the library registers edgetf's own kernels for the audio front end's nine
+    ops (``firmware/edgetf/edgetf_signal*``, see
+    :data:`edgetf.targets.board_compatibility.EDGETF_SIGNAL_REGISTRATIONS`), ``"none"``
+    where models with signal ops are refused for the board."""
 
     @property
     def summary(self) -> str:
@@ -287,7 +290,7 @@ BOARDS: dict[str, Board] = {
     "nano33ble": Board(
         id="nano33ble",
         decode_kernel="edgetf",  # Chirale 2.0.0 (TFLM of 2023) has no DECODE
-        signal_kernels="none",  # nor any signal/micro/kernels
+        signal_kernels="edgetf",  # nor any signal/micro/kernels
         name="Arduino Nano 33 BLE (nRF52840)",
         platformio_platform="nordicnrf52",
         platformio_board="nano33ble",

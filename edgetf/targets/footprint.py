@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from edgetf.targets.boards import Board
 from edgetf.tflite.model import TfliteModel
+from edgetf.tflite.ops import is_signal_op
 from edgetf.tflm.compression import DECODE_OP
 
 _KB = 1024
@@ -59,6 +60,12 @@ KERNEL_CODE: dict[str, int] = {
 #: kernel (firmware/edgetf/edgetf_lut_decode*.cc) for the Nano 33 BLE: 2,278 bytes of .text in
 #: a QEMU Cortex-M4F image of a compressed digits model (arm-none-eabi-size).
 DECODE_CODE = {"tflm": 22 * _KB, "edgetf": 2 * _KB}
+#: Each signal op (``CUSTOM:Signal*``) where edgetf's own kernels run them
+#: (:attr:`~edgetf.targets.boards.Board.signal_kernels` ``"edgetf"``): the nine took
+#: 13,772 bytes of .text (firmware/edgetf/edgetf_signal*.cc, flexbuffers included) and the
+#: RFFT's twiddles about 5 KB more of newlib's double cos/sin in a QEMU Cortex-M4F image of
+#: micro_speech's front end (arm-none-eabi-nm -S): about 2 KB per op.
+EDGETF_SIGNAL_CODE = 2 * _KB
 
 RUNTIME_RAM = 4 * _KB
 """edgetf's static state: interpreter and resolver objects, demo buffers (inputs and
@@ -119,6 +126,8 @@ def kernel_code(name: str, board: Board | None = None) -> int:
     """Code bytes of op ``name``'s kernel on ``board``."""
     if name == DECODE_OP:
         return DECODE_CODE[board.decode_kernel if board else "tflm"]
+    if board is not None and board.signal_kernels == "edgetf" and is_signal_op(name):
+        return EDGETF_SIGNAL_CODE
     return KERNEL_CODE.get(name, KERNEL_CODE_DEFAULT)
 
 

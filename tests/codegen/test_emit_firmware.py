@@ -86,7 +86,8 @@ def test_project_layout_per_framework(projects, board):
               *(f"{lib}/src/edgetf/{name}" for name in (
                   "edgetf.h", "edgetf_library.h", "edgetf_runtime.cc", "edgetf_demo.cc",
                   "edgetf_lut_decode.h", "edgetf_lut_decode.cc", "edgetf_lut_decode_tflm.h",
-                  "edgetf_lut_decode_tflm.cc",
+                  "edgetf_lut_decode_tflm.cc", "edgetf_signal.h", "edgetf_signal.cc",
+                  "edgetf_signal_tflm.h", "edgetf_signal_tflm.cc",
                   "model_types.h", "model_data.h", "model_data.cc", "model_metadata.h",
                   "op_resolver.h", "golden_vectors.h"))}
     espidf = {"CMakeLists.txt", "src/CMakeLists.txt", "src/idf_component.yml",
@@ -613,7 +614,7 @@ def test_emit_is_deterministic(models, tmp_path):
         trees.append({path.relative_to(tmp_path / out).as_posix(): path.read_bytes()
                       for path in sorted((tmp_path / out).rglob("*")) if path.is_file()})
     assert trees[0] == trees[1]
-    assert len(trees[0]) == 26  # 22 + the four edgetf_lut_decode* runtime files
+    assert len(trees[0]) == 30  # 22 + the four edgetf_lut_decode* and four edgetf_signal*
 
 
 def test_existing_output_is_untouched_without_force(models, tmp_path):

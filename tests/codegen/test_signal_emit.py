@@ -4,7 +4,10 @@
 On the ESP32 boards the resolver registers esp-tflite-micro 1.4.0's signal kernels, the
 arena is planned, and the golden vectors (int16 in, int8 out) read back from the
 compiled headers are what the TFLM interpreter computes for them. The Nano's
-Chirale_TensorFLowLite 2.0.0 has no signal kernels: refused, with --force too.
+Chirale_TensorFLowLite 2.0.0 has no signal kernels: its library registers edgetf's own
+(firmware/edgetf/edgetf_signal*) for a model of signal ops, with the arena planned; but
+micro_speech's front end also has int32 builtins that Chirale 2.0.0 lacks (CAST to
+uint32, int32 ADD and DIV), so that model is refused there, with --force too.
 """
 
 from __future__ import annotations
@@ -78,12 +81,73 @@ def test_the_arena_is_planned_for_esp_tflite_micro(esp32, model_bytes):
     assert arena.bytes >= plan.total and arena.bytes % 16 == 0
 
 
-def test_the_nano_refuses_it_even_when_forced(model_bytes):
+def test_the_nano_refuses_micro_speechs_int32_tail_even_when_forced(model_bytes):
+    # The signal ops have edgetf's kernels there; CAST to uint32 and int32 ADD/DIV have
+    # no Chirale 2.0.0 kernel.
     for force in (False, True):
-        with pytest.raises(FirmwareError, match=r"CUSTOM:SignalEnergy, .*: "
-                           r"Chirale_TensorFLowLite 2\.0\.0 has no signal kernels.*"
-                           r"use --board esp32.*Nano 33 BLE"):
+        with pytest.raises(FirmwareError, match=r"CAST \(op 8\) to uint32: .*Chirale_"
+                           r"TensorFLowLite 2\.0\.0's kernel computes.*Nano 33 BLE"):
             build_project(model_bytes, "nano33ble", name=NAME, force=force)
+
+
+def _signal_only() -> bytes:
+    """Window, auto-scale, RFFT, energy over every bin, filter bank, square root, spectral
+    subtraction, PCAN and log, as micro_speech's front end has them, int16 out."""
+    from edgetf.features.audio_config import AudioConfig
+    from edgetf.features.audio_graph import _spectral_subtraction_options
+    from edgetf.features.audio_tables import filter_bank, hann_window, pcan_gain_lut
+    from edgetf.tflite.writer import ModelWriter
+
+    c = AudioConfig(window_ms=16.0, channels=16)
+    fft, n = c.fft_length, c.window_samples
+    bank = filter_bank(fft // 2 + 1, c.sample_rate, c.channels, c.lower_hz, c.upper_hz,
+                       scaling_bits=c.filter_bank_scaling_bits,
+                       alignment=c.filter_bank_alignment, block_size=c.filter_bank_block_size)
+    w = ModelWriter()
+    t = {name: w.tensor(name, shape, dtype) for name, shape, dtype in (
+        ("win", (n,), "int16"), ("scaled", (n,), "int16"), ("shift", (), "int32"),
+        ("rfft", (fft + 2,), "int16"), ("energy", (fft // 2 + 1,), "uint32"),
+        ("mel", (c.channels,), "uint64"), ("root", (c.channels,), "uint32"),
+        ("sub", (c.channels,), "uint32"), ("noise", (c.channels,), "uint32"),
+        ("pcan", (c.channels,), "uint32"), ("log", (c.channels,), "int16"))}
+    x = w.input("pcm", (n,), "int16")
+    w.custom("SignalWindow", [x, w.constant("hann", hann_window(n, 12))], [t["win"]],
+             {"shift": 12})
+    w.custom("SignalFftAutoScale", [t["win"]], [t["scaled"], t["shift"]], {})
+    w.custom("SignalRfft", [t["scaled"]], [t["rfft"]], {"T": 7, "fft_length": fft})
+    w.custom("SignalEnergy", [t["rfft"]], [t["energy"]],
+             {"end_index": fft // 2 + 1, "start_index": 0})
+    tables = [w.constant(k, getattr(bank, k)) for k in
+              ("weights", "unweights", "frequency_starts", "weight_starts", "widths")]
+    w.custom("SignalFilterBank", [t["energy"], *tables], [t["mel"]],
+             {"num_channels": c.channels})
+    w.custom("SignalFilterBankSquareRoot", [t["mel"], t["shift"]], [t["root"]], {})
+    w.custom("SignalFilterBankSpectralSubtraction", [t["root"]], [t["sub"], t["noise"]],
+             _spectral_subtraction_options(c))
+    lut = pcan_gain_lut(c.pcan_strength, c.pcan_offset, c.smoothing_bits - c.correction_bits,
+                        c.pcan_gain_bits)
+    w.custom("SignalPCAN", [t["sub"], t["noise"], w.constant("lut", lut)], [t["pcan"]],
+             {"snr_shift": 6})
+    w.custom("SignalFilterBankLog", [t["pcan"]], [t["log"]],
+             {"input_correction_bits": c.correction_bits, "output_scale": 64})
+    return w.finish([t["log"]])
+
+
+def test_the_nano_registers_edgetfs_signal_kernels(esp32):
+    nano = build_project(_signal_only(), "nano33ble", name="front")
+    resolver = nano.files["lib/front_inferencing/src/edgetf/op_resolver.h"].decode()
+    assert "#define EDGETF_OWN_SIGNAL 1" in resolver
+    assert '#include "edgetf_signal_tflm.h"' in resolver
+    calls = re.findall(r'resolver\.AddCustom\("(\w+)", edgetf::(\w+)\(\)\)', resolver)
+    assert len(calls) == 9 and ("SignalPCAN", "SignalPcanRegistration") in calls
+    assert all(f"{code}Registration" == fn for code, fn in calls if code != "SignalPCAN")
+    assert "AddRfft" not in resolver
+    # Planned on the Nano's table with edgetf's kernels' allocations.
+    assert nano.spec.arena.method == "planned"
+    assert nano.spec.arena.table == "chirale-2.0.0-cmsis-nn"
+    # The ESP32 registers TFLM's own and never compiles edgetf's.
+    esp = esp32.files[f"lib/{esp32.spec.library}/src/edgetf/op_resolver.h"].decode()
+    assert "EDGETF_OWN_SIGNAL" not in esp and "edgetf_signal" not in esp
 
 
 _PRINT_GOLDEN = r"""

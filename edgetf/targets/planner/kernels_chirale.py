@@ -35,6 +35,7 @@ from edgetf.targets.planner.kernels_reference import (
     _svdf,
     _transpose_conv,
 )
+from edgetf.targets.planner.kernels_signal import EDGETF_SIGNAL_KERNELS
 from edgetf.targets.planner.layouts import CHIRALE_2023_M4
 
 _AT = "src/tensorflow/lite/micro/kernels/{} @Chirale_TensorFlowLite v2.0.0 (46da2f9)"
@@ -314,6 +315,8 @@ CHIRALE_KERNELS: dict[str, Kernel] = {
     "SHAPE": _k("shape.cpp", "TfLiteShapeParams", None, lambda op: None),
     "PACK": _k("pack.cpp", "TfLitePackParams", None, lambda op: None),
     kernels_decode.NAME: kernels_decode.EDGETF_DECODE,
+    # Nor TFLM's signal library: edgetf's own (firmware/edgetf/edgetf_signal_tflm.cc).
+    **EDGETF_SIGNAL_KERNELS,
 }
 
 

@@ -111,3 +111,54 @@ SIGNAL_KERNELS: dict[str, Kernel] = {
     "CUSTOM:SignalFilterBankLog": Kernel(_AT.format("filter_bank_log.cc"), None,
                                          "TFLMSignalLogParams", _reads((0,), (0,))),
 }
+
+
+# --- edgetf's own signal kernels (firmware/edgetf/edgetf_signal_tflm.cc), for TFLMs
+# without the signal library (Chirale 2.0.0 on the Nano 33 BLE). Their Init allocates the
+# options struct (``EdgetfSignal*Params`` in the layout), the RFFT its tables and work
+# buffer (edgetf_signal.h RfftBytes), the spectral subtraction its noise estimate; their
+# Prepare reads the tensors as temporaries in the order below. No work area for the filter
+# bank; the RFFT asks for a scratch frame only when its frames are shorter than the FFT.
+_EDGETF_AT = "firmware/edgetf/edgetf_signal_tflm.cc (edgetf)"
+
+
+def edgetf_rfft_bytes(op: OpContext) -> int:
+    """RfftBytes: the ``Rfft`` struct, then twiddles (N/2), split twiddles (N/4) and the
+    work buffer (N/2), each a complex int16."""
+    return op.layout.size("EdgetfRfft") + 4 * (_fft_length(op) * 5 // 4)
+
+
+def _edgetf_rfft_init(op: OpContext) -> None:
+    op.persistent(op.layout.size("EdgetfSignalRfftParams"))
+    op.persistent(edgetf_rfft_bytes(op))
+
+
+def _edgetf_rfft_prepare(op: OpContext) -> None:
+    op.temp_input(0)
+    op.temp_output(0)
+    if op.input(0).shape[-1] < _fft_length(op):
+        op.scratch(2 * _fft_length(op))
+
+
+def _edgetf_subtraction_init(op: OpContext) -> None:
+    op.persistent(op.layout.size("EdgetfSignalSubtractionParams"))
+    op.persistent(4 * op.output(0).shape[0])
+
+
+def _edgetf(op_data: str | None, prepare, init=None) -> Kernel:
+    return Kernel(_EDGETF_AT, None, op_data, prepare, init)
+
+
+EDGETF_SIGNAL_KERNELS: dict[str, Kernel] = {
+    "CUSTOM:SignalWindow": _edgetf("EdgetfSignalWindowParams", _reads((0, 1), (0,))),
+    "CUSTOM:SignalFftAutoScale": _edgetf(None, _reads((0,), (0, 1))),
+    "CUSTOM:SignalRfft": _edgetf(None, _edgetf_rfft_prepare, _edgetf_rfft_init),
+    "CUSTOM:SignalEnergy": _edgetf("EdgetfSignalEnergyParams", _reads((0,), (0,))),
+    "CUSTOM:SignalFilterBank": _edgetf("EdgetfSignalFilterBankParams",
+                                       _reads((0, 1, 2, 3, 4, 5), (0,))),
+    "CUSTOM:SignalFilterBankSquareRoot": _edgetf(None, _reads((0, 1), (0,))),
+    "CUSTOM:SignalFilterBankSpectralSubtraction": _edgetf(
+        None, _reads((0,), (0, 1)), _edgetf_subtraction_init),
+    "CUSTOM:SignalPCAN": _edgetf("EdgetfSignalPcanParams", _reads((0, 1, 2), (0,))),
+    "CUSTOM:SignalFilterBankLog": _edgetf("EdgetfSignalLogParams", _reads((0,), (0,))),
+}
