@@ -24,7 +24,7 @@ from edgetf.targets.board_compression import BoardModel, board_model
 from edgetf.targets.boards import Board
 from edgetf.targets.firmware_contract import demo_ram, partition_plan
 from edgetf.targets.footprint import Footprint, estimate_footprint
-from edgetf.targets.latency import LatencyEstimate, estimate_latency
+from edgetf.targets.latency import LatencyEstimate, decoded_bytes, estimate_latency
 from edgetf.targets.prepared import PreparedModel
 from edgetf.tflite.model import TfliteModel
 from edgetf.tflm.interpreter import tflm_available
@@ -195,7 +195,7 @@ def board_verdict(prepared: PreparedModel, board: Board, compress: str = "auto",
         latency = LatencyEstimate(board.id, None, None, None, f"no estimate: {problems[0]}")
     else:
         latency = estimate_latency(prepared.cost.macs, board, kind,
-                                   stored.arena.place == "psram")
+                                   stored.arena.place == "psram", decoded_bytes(stored.model))
     return Verdict(board, prepared, mode, limitations,
                    tuple(board_warnings(model, kind, board)), stored, device_error,
                    device_out, golden, footprint, latency,

@@ -22,6 +22,7 @@ from edgetf.codegen.emit_firmware import build_project
 from edgetf.targets.boards import get_board
 from edgetf.targets.prepared import prepare_model
 from edgetf.targets.verdict import board_verdict
+from edgetf.tflm.compression import compression_unavailable
 from edgetf.tflm.interpreter import tflm_available
 from edgetf.tune.figures import board_figures
 from tests.conftest import shared_model_path
@@ -90,3 +91,26 @@ def test_one_prepared_model_serves_every_board(counted):
     assert figures.arena_bytes == nano.arena.bytes
     assert figures.board_flash_bytes == nano.footprint.flash_bytes
     assert figures.fits_board == nano.fits
+
+
+@needs_tflm
+@pytest.mark.skipif(compression_unavailable() is not None, reason="no tflite-micro compressor")
+def test_a_compressed_model_costs_exactly_its_decode_more():
+    """The stored model's DECODE runs at every inference: its latency estimate is the
+    uncompressed one's plus the decoded bytes at the board's cycles per byte, no more."""
+    from lut_models import snapped_and_compressed
+
+    data = shared_model_path("micro_speech_quantized.tflite").read_bytes()
+    snapped, _ = snapped_and_compressed(data, bits=3)  # weights that fit 3-bit tables
+    prepared = prepare_model(snapped, "micro_speech (snapped)")
+    board = get_board("nano33ble")
+    off = board_verdict(prepared, board, "off")
+    always = board_verdict(prepared, board, "always")
+    decoded = sum(t.decoded_bytes for t in always.stored.device.compressed_tensors)
+    assert decoded > 0 and not off.stored.compressed
+    term = decoded * board.decode_cost.cycles_per_byte / board.cpu_hz * 1000
+    assert always.latency.decode_ms == pytest.approx(term, rel=1e-12)
+    assert always.latency.latency_ms - off.latency.latency_ms == pytest.approx(term,
+                                                                              rel=1e-9)
+    assert off.latency.decode_ms == 0 and "DECODE" in always.latency.basis
+    assert always.to_dict()["latency"]["decode_ms"] == always.latency.decode_ms
