@@ -180,7 +180,8 @@ def board_verdict(prepared: PreparedModel, board: Board, compress: str = "auto",
                             "with TFLM"):
             stored = board_model(model, prepared.data, board, mode, plain_arena=plain_arena,
                                  fits=fits, flash_fits=flash_fits,
-                                 host=lambda data, parsed: prepared.run_device(data, parsed)[0])
+                                 host=lambda data, parsed: prepared.run_device(data, parsed)[0],
+                                 read=prepared.read_device)
             if stored.compressed and tflm_available():
                 device_out = prepared.run_device(stored.device.data)[1]
                 if prepared.golden_out is not None and not _equal(prepared.golden_out,
