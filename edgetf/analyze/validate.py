@@ -91,7 +91,8 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
     if comparison.tflm_outputs is None:
         result.notes.append("tflite-micro is not installed here: no TFLM figures")
     elif comparison.bit_exact_rate is not None and comparison.bit_exact_rate < 1:
-        result.notes.append(_tflm_litert_note(comparison, model_bytes, model, int8_raw, x))
+        result.notes.append(_tflm_litert_note(comparison, model_bytes, int8_raw, x,
+                                               parsed=model))
     if options.reference is not None:
         with reporter.stage(f"run the reference {options.reference}"):
             reference = _reference_outputs(Path(options.reference), x)
@@ -155,14 +156,14 @@ def _check_reference_path(path: Path) -> None:
         raise ModelError(f"--reference {error}") from None
 
 
-def _tflm_litert_note(comparison, model_bytes: bytes, model: TfliteModel,
-                      litert_raw: np.ndarray, x: np.ndarray) -> str:
+def _tflm_litert_note(comparison, model_bytes: bytes, litert_raw: np.ndarray,
+                      x: np.ndarray, *, parsed: TfliteModel | None = None) -> str:
     """One line on why TFLM and LiteRT differ, measured: LiteRT's optimized kernels
     against its reference kernels (those TFLM's are ported from), and whether the top
     label changes."""
     tflm = comparison.tflm_outputs.reshape(len(x), -1).astype(np.int64)
     litert = litert_raw.reshape(len(x), -1).astype(np.int64)
-    reference = litert_outputs(model_bytes, quantized_inputs(model_bytes, x, parsed=model),
+    reference = litert_outputs(model_bytes, quantized_inputs(model_bytes, x, parsed=parsed),
                                reference_kernels=True).reshape(len(x), -1).astype(np.int64)
     differ = int(np.sum(np.any(tflm != litert, axis=1)))
     changed = int(np.sum(tflm.argmax(axis=1) != litert.argmax(axis=1)))
