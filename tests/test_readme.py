@@ -53,7 +53,8 @@ def test_the_readme_is_short_and_keeps_its_two_commands_first():
     assert len(README.splitlines()) <= 300
     first, second = (body.strip() for _, body in blocks(README, "bash")[:2])
     assert first.startswith('python3 -m venv .venv && .venv/bin/pip install -e ".[train]" && ')
-    assert "edgetf train-quantize" in first and second.endswith(".venv/bin/pytest -q -n auto --dist loadgroup")
+    assert "edgetf train-quantize" in first
+    assert second.endswith(".venv/bin/pytest -q -n auto --dist loadgroup")
 
 
 def test_every_block_has_a_checked_language():

@@ -29,6 +29,7 @@ from edgetf.base.errors import ConfigError, DataError, EdgetfError, ModelError
 from edgetf.base.progress import Reporter
 from edgetf.data.datasets import load_dataset
 from edgetf.tflite.litert import litert_outputs
+from edgetf.tflite.model import TfliteModel
 from edgetf.tflite.model_files import read_model_file
 from edgetf.tflite.quantization import dequantize, quantized_inputs
 from edgetf.tflite.reader import read_tflite
@@ -72,8 +73,8 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
     classes = len(labels) if labels else int(np.prod(model.output_tensors()[0].shape))
     _check_shapes(model, options.model, x.shape[1:], classes)
     with reporter.stage(f"run {options.model} under LiteRT and TFLM on {len(x)} samples"):
-        comparison = compare_interpreters(model_bytes, x, y)
-        int8_raw = litert_outputs(model_bytes, quantized_inputs(model_bytes, x))
+        comparison = compare_interpreters(model_bytes, x, y, parsed=model)
+        int8_raw = comparison.litert_raw
     int8_out = dequantize(int8_raw, model.output_tensors()[0]).reshape(len(x), -1)
     result = Validation(
         samples=len(x), labels=labels, int8_accuracy=comparison.litert_accuracy,
@@ -90,7 +91,8 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
     if comparison.tflm_outputs is None:
         result.notes.append("tflite-micro is not installed here: no TFLM figures")
     elif comparison.bit_exact_rate is not None and comparison.bit_exact_rate < 1:
-        result.notes.append(_tflm_litert_note(comparison, model_bytes, int8_raw, x))
+        result.notes.append(_tflm_litert_note(comparison, model_bytes, int8_raw, x,
+                                               parsed=model))
     if options.reference is not None:
         with reporter.stage(f"run the reference {options.reference}"):
             reference = _reference_outputs(Path(options.reference), x)
@@ -155,13 +157,13 @@ def _check_reference_path(path: Path) -> None:
 
 
 def _tflm_litert_note(comparison, model_bytes: bytes, litert_raw: np.ndarray,
-                      x: np.ndarray) -> str:
+                      x: np.ndarray, *, parsed: TfliteModel | None = None) -> str:
     """One line on why TFLM and LiteRT differ, measured: LiteRT's optimized kernels
     against its reference kernels (those TFLM's are ported from), and whether the top
     label changes."""
     tflm = comparison.tflm_outputs.reshape(len(x), -1).astype(np.int64)
     litert = litert_raw.reshape(len(x), -1).astype(np.int64)
-    reference = litert_outputs(model_bytes, quantized_inputs(model_bytes, x),
+    reference = litert_outputs(model_bytes, quantized_inputs(model_bytes, x, parsed=parsed),
                                reference_kernels=True).reshape(len(x), -1).astype(np.int64)
     differ = int(np.sum(np.any(tflm != litert, axis=1)))
     changed = int(np.sum(tflm.argmax(axis=1) != litert.argmax(axis=1)))
@@ -181,7 +183,7 @@ def _reference_outputs(path: Path, x: np.ndarray) -> np.ndarray:
     if path.suffix == ".tflite":
         reference = read_model_file(path, argument="--reference")
         parsed = read_tflite(reference, source=str(path))
-        raw = litert_outputs(reference, quantized_inputs(reference, x))
+        raw = litert_outputs(reference, quantized_inputs(reference, x, parsed=parsed))
         return dequantize(raw, parsed.output_tensors()[0]).reshape(len(x), -1)
     from edgetf.data.model_formats import load_model
 

@@ -37,6 +37,7 @@ from edgetf.targets.footprint import Footprint
 from edgetf.tflite.compatibility import Compatibility
 from edgetf.tflite.model import Tensor, TfliteModel
 from edgetf.tflite.ops import is_signal_op, tflm_method
+from edgetf.tflite.types import element_count, tensor_nbytes
 from edgetf.tflm.compression import DECODE_OP
 
 _C_TYPES = {"float32": "float", "int32": "int32_t", "uint8": "uint8_t", "int64": "int64_t",
@@ -184,15 +185,14 @@ def _tensor(tensor: Tensor) -> dict:
     q = tensor.quantization
     scale = float(q.scales[0]) if q and q.scales else 0.0
     zero_point = int(q.zero_points[0]) if q and q.zero_points else 0
-    elements = int(np.prod(tensor.shape)) if tensor.shape else 1
-    itemsize = np.dtype(_C_NUMPY[tensor.dtype]).itemsize
+    elements = element_count(tensor.shape)
     return {
         "name": tensor.name,
         "dtype": tensor.dtype,
         "type": EDGETF_TYPES[tensor.dtype],
         "dims": list(tensor.shape),
         "elements": elements,
-        "bytes": elements * itemsize,
+        "bytes": tensor_nbytes(tensor.shape, tensor.dtype, in_arena=True),
         "scale": c_float_literal(np.float32(scale)),
         "scale_text": f"{scale:.6g}",
         "zero_point": zero_point,

@@ -100,7 +100,7 @@ def _tflite_teacher(path: Path, data: Dataset) -> Teacher:
             f"classes; distill from a model trained on the same data")
 
     def outputs(x):
-        return as_logits(litert_outputs(model, quantized_inputs(model, x)))
+        return as_logits(litert_outputs(model, quantized_inputs(model, x, parsed=parsed)))
 
     return Teacher(str(path), outputs(data.x_train), outputs(data.x_val), outputs(data.x_test))
 

@@ -94,19 +94,22 @@ def arena_allowance(plain_arena: ArenaPlan) -> int:
 
 def board_model(model: TfliteModel, model_bytes: bytes, board: Board, mode: str = "auto", *,
                 plain_arena: ArenaPlan, fits: FitCheck | None = None,
-                flash_fits: FitCheck | None = None, host: HostMeasure | None = None
-                ) -> BoardModel:
+                flash_fits: FitCheck | None = None, host: HostMeasure | None = None,
+                read: Callable[[bytes], TfliteModel] | None = None) -> BoardModel:
     """The device model for ``board``; ``plain_arena`` is the uncompressed model's arena
     (already measured by the caller), ``fits`` the caller's fit check (the footprint
     without per-project extras by default), ``host`` the host figure of a candidate
     (a TFLM measurement in a child process of its own by default), ``flash_fits`` the
     flash half of ``fits`` (which ``auto`` asks of the uncompressed model). A candidate with no
     look-up table holds the model's tensors and ops unchanged (only names and metadata
-    go), so it takes the model's own figure: no TFLM run decides it."""
+    go), so it takes the model's own figure: no TFLM run decides it. ``read`` parses a
+    candidate (the caller may keep one parse per distinct flatbuffer: see
+    :meth:`edgetf.targets.prepared.PreparedModel.read_device`)."""
     fits = fits or (lambda candidate, arena: _fits_alone(candidate, board, arena))
     flash_fits = flash_fits or (lambda candidate, arena: estimate_footprint(
         candidate, board, arena.bytes, arena_in_psram=arena.place == "psram").flash_ok)
     host = host or _measure
+    read = read or (lambda data: read_tflite(data, source="the compressed model"))
     always = None
     plain = DeviceModel(model_bytes, len(model_bytes))
     if mode == "off":
@@ -122,7 +125,7 @@ def board_model(model: TfliteModel, model_bytes: bytes, board: Board, mode: str 
     while True:
         try:
             device = device_model(model_bytes, model, choices)
-            parsed = read_tflite(device.data, source="the compressed model")
+            parsed = read(device.data)
             chosen = [c for c in choices if c.compressed]
             measured = host(device.data, parsed) if chosen else host(model_bytes, model)
             arena = plan_board_arena(parsed, board, *host_figure(

@@ -154,6 +154,11 @@ class Board:
         return f"{self.framework.name}, {self.kernels}{psram}"
 
     @property
+    def decode_cost(self) -> throughput.DecodeCost:
+        """What the DECODE operator costs per decoded byte on this board."""
+        return throughput.DECODE_COSTS[self.decode_kernel]
+
+    @property
     def tflm_versions(self) -> str:
         """Which TFLM build and kernel library the arena figures hold for."""
         return self.tflm_source.described or self.tflm_source.spec

@@ -17,7 +17,7 @@ from edgetf.base.errors import DataError
 from edgetf.targets.boards import Board
 from edgetf.tflite.model import Tensor, TfliteModel
 from edgetf.tflite.quantization import quantize
-from edgetf.tflite.types import NUMPY_DTYPES
+from edgetf.tflite.types import NUMPY_DTYPES, tensor_nbytes
 
 #: Tensor types the generated library passes in and out (``edgetf_type_t``).
 EDGETF_TYPES = {"float32": "EDGETF_FLOAT32", "int32": "EDGETF_INT32", "uint8": "EDGETF_UINT8",
@@ -36,14 +36,6 @@ MAX_VECTOR_BYTES = 8 * 1024 * 1024
 # RAM the demo in the generated main.cpp adds per float of input and output it buffers.
 _DEMO_MAX_INPUT_VALUES = 2048
 _DEMO_MAX_SCORES = 64
-
-
-def tensor_nbytes(tensor: Tensor) -> int:
-    """Bytes of one value of ``tensor`` as the library holds it (a dimension of 0 or -1
-    counts as 1; a type numpy has no dtype for counts 4 bytes per element)."""
-    dtype = NUMPY_DTYPES.get(tensor.dtype)
-    size = np.dtype(dtype).itemsize if dtype is not None else 4
-    return int(np.prod([max(d, 1) for d in tensor.shape])) * size
 
 
 def golden_count(model: TfliteModel, requested: int) -> int:
@@ -65,7 +57,8 @@ def golden_too_large(model: TfliteModel, requested: int) -> str:
 
 def golden_vector_bytes(model: TfliteModel) -> int:
     """Bytes of one golden vector: every input and output of the main subgraph."""
-    return sum(tensor_nbytes(t) for t in (*model.input_tensors(), *model.output_tensors()))
+    return sum(tensor_nbytes(t.shape, t.dtype, in_arena=True)
+               for t in (*model.input_tensors(), *model.output_tensors()))
 
 
 def golden_inputs(model: TfliteModel, model_bytes: bytes, count: int,

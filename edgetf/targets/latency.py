@@ -19,6 +19,10 @@ reference kernels for float and mixed models. No figure for float reference kern
 found, so the int8 reference figure stands in for them (both boards' CPUs have a
 single-precision FPU, and TFLM's float kernels do the same loop work without the
 requantization). Hybrid and uint8 models get no estimate: TFLM cannot run them.
+
+A stored model with look-up-table weights runs the DECODE operator first, at every
+inference: its decoded bytes times the board's cycles per decoded byte
+(:data:`edgetf.targets.throughput.DECODE_COSTS`) at the same clock are added.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from dataclasses import dataclass
 
 from edgetf.targets.boards import Board
 from edgetf.targets.throughput import MHZ
+from edgetf.tflite.model import TfliteModel
+from edgetf.tflite.types import tensor_nbytes
+from edgetf.tflm.compression import DECODE_OP
 
 #: Quantization kinds whose MACs run on TFLM's reference kernels whatever the board.
 _REFERENCE_KINDS = frozenset({"float", "mixed"})
@@ -43,10 +50,13 @@ class LatencyEstimate:
     macs_per_second: float | None
     latency_ms: float | None
     basis: str
+    decode_ms: float = 0.0
+    """The DECODE operator's part of ``latency_ms`` (0 without look-up-table weights)."""
 
     def to_dict(self) -> dict:
         return {"estimate": True, "latency_ms": self.latency_ms, "kernels": self.kernels,
-                "macs_per_second": self.macs_per_second, "basis": self.basis}
+                "macs_per_second": self.macs_per_second, "decode_ms": self.decode_ms,
+                "basis": self.basis}
 
 
 def kernels_for(board: Board, quantization: str) -> str | None:
@@ -70,9 +80,18 @@ PSRAM_NOTE = ("the arena is in PSRAM, which this estimate does not include: acti
               "more the activations exceed the cache")
 
 
+def decoded_bytes(model: TfliteModel) -> int:
+    """Bytes the DECODE operators of ``model`` write per inference (their outputs' arena
+    size); 0 for a model without look-up-table weights."""
+    return sum(tensor_nbytes(graph.tensors[t].shape, graph.tensors[t].dtype, in_arena=True)
+               for graph in model.subgraphs for op in graph.operators
+               if f"CUSTOM:{op.custom_code}" == DECODE_OP for t in op.outputs)
+
+
 def estimate_latency(macs: int, board: Board, quantization: str,
-                     arena_in_psram: bool = False) -> LatencyEstimate:
-    """``macs`` at the throughput of the kernels ``board`` runs ``quantization`` with."""
+                     arena_in_psram: bool = False, decoded: int = 0) -> LatencyEstimate:
+    """``macs`` at the throughput of the kernels ``board`` runs ``quantization`` with, plus
+    ``decoded`` bytes of look-up-table weights expanded by DECODE (:func:`decoded_bytes`)."""
     kernels = kernels_for(board, quantization)
     if kernels is None:
         return LatencyEstimate(board.id, None, None, None,
@@ -82,6 +101,11 @@ def estimate_latency(macs: int, board: Board, quantization: str,
     basis = (f"{macs:,} MACs at {per_second / 1e6:.3g} M MACs/s ({kernels}, "
              f"{figure.macs_per_cycle:.3g} MACs/cycle at {board.cpu_hz // MHZ} MHz; "
              f"{figure.source})")
+    decode_ms = decoded * board.decode_cost.cycles_per_byte / board.cpu_hz * 1000
+    if decoded:
+        basis += (f"; plus DECODE of {decoded:,} bytes of look-up-table weights, "
+                  f"{decode_ms:.3g} ms ({board.decode_cost.source})")
     if arena_in_psram:
         basis += f"; {PSRAM_NOTE}"
-    return LatencyEstimate(board.id, kernels, per_second, macs / per_second * 1000, basis)
+    return LatencyEstimate(board.id, kernels, per_second,
+                           macs / per_second * 1000 + decode_ms, basis, decode_ms)

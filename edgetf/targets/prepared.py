@@ -66,6 +66,7 @@ class PreparedModel:
     golden_source: str
     _runs: dict[bytes, tuple[ArenaMeasurement, list | None]] = field(default_factory=dict,
                                                                      repr=False)
+    _parsed: dict[bytes, TfliteModel] = field(default_factory=dict, repr=False)
 
     @property
     def sha256(self) -> str:
@@ -86,6 +87,15 @@ class PreparedModel:
         """Why no vector is embedded although some were asked for ("" otherwise)."""
         return golden_too_large(self.model, self.golden_requested) if self.runnable else ""
 
+    def read_device(self, data: bytes) -> TfliteModel:
+        """A device model made from this one, parsed once however many boards store it
+        (this model itself is not parsed again)."""
+        if data == self.data:
+            return self.model
+        if data not in self._parsed:
+            self._parsed[data] = read_tflite(data, source="the compressed model")
+        return self._parsed[data]
+
     def run_device(self, data: bytes, parsed: TfliteModel | None = None
                    ) -> tuple[ArenaMeasurement, list | None]:
         """The host measurement of a device model made from this one (its LUT weights),
@@ -100,13 +110,17 @@ class PreparedModel:
 
 def prepare_model(data: bytes, source: str = "model", *, golden: int = DEFAULT_COUNT,
                   samples: np.ndarray | None = None, measure: bool = True,
-                  reporter: Reporter | None = None) -> PreparedModel:
+                  reporter: Reporter | None = None,
+                  parsed: TfliteModel | None = None) -> PreparedModel:
     """Read ``data`` (a corrupt file raises here, as one line), check that TFLM can run it,
     and where it can, measure its arena and record ``golden`` vectors' outputs (inputs from
     ``samples`` or seeded random values) in one TFLM child process. ``measure=False`` or a
-    model TFLM cannot run: the arena is estimated from the flatbuffer, and said so."""
+    model TFLM cannot run: the arena is estimated from the flatbuffer, and said so.
+    ``parsed``: the caller's :func:`~edgetf.tflite.reader.read_tflite` of ``data`` (a step
+    that had to read the model first, as train-quantize's conversion does), not read
+    again."""
     reporter = reporter or Reporter(quiet=True)
-    model = read_tflite(data, source=source)
+    model = parsed if parsed is not None else read_tflite(data, source=source)
     compatibility = check_compatibility(model)
     problems = _problems(model, compatibility, source)
     count = golden_count(model, golden) if not problems else 0

@@ -12,7 +12,9 @@ the CPU at (:attr:`~edgetf.targets.boards.Board.cpu_hz`):
   ``espidf`` builder does not apply the board's ``f_cpu``), as in Espressif's timings.
 - Nano 33 BLE: the nRF52840's fixed 64 MHz.
 
-:mod:`edgetf.targets.latency` turns a model's MACs into milliseconds with them.
+:mod:`edgetf.targets.latency` turns a model's MACs into milliseconds with them, and adds
+the time the DECODE operator takes to expand look-up-table weights (:data:`DECODE_COSTS`,
+by who runs DECODE on the board: ``Board.decode_kernel``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,45 @@ class Throughput:
 
     macs_per_cycle: float
     source: str
+
+
+@dataclass(frozen=True)
+class DecodeCost:
+    """CPU cycles per byte the DECODE operator writes: at every inference it expands each
+    look-up-table tensor (packed indices and value tables) into the int8 weights the next
+    op reads, in the arena. Not in the MAC figures above, whose models had no DECODE."""
+
+    cycles_per_byte: float
+    source: str
+
+
+# Measured here on edgetf's decoder (firmware/edgetf/edgetf_lut_decode.cc, the Eval of the
+# DECODE kernel edgetf registers), decoding 65,536 int8 weights once per run:
+# - valgrind --tool=callgrind (3.19) on the host build (g++ 12.2 -O2, x86-64): lut::Decode
+#   took 12.3 instructions per byte with 2-bit indices, 13.5 with 4-bit ones, 16.5 with
+#   4-bit ones on the last axis (16 tables cycling), 18.4 with 7-bit ones on the last axis.
+# - arm-none-eabi-g++ 12.2 -O2 -mcpu=cortex-m4 -mthumb (disassembled, not run): the int8
+#   loop is 11 instructions per byte plus 4 per index byte read (half a read per weight
+#   with 4-bit indices), two of them loads and one a taken branch, which cost 2 to 3
+#   cycles each on a Cortex-M4.
+# Both put one decoded byte at about 16 cycles, the figure taken. TFLM's own DECODE
+# (kernels/decode_state_lut.cc, which ESP-IDF boards run) was not measured: it does the same
+# work per weight (unpack an index, load from the channel's table, store), so the same
+# figure stands for it. Flash wait states and caches (the encoded weights are read from
+# flash) are not in it.
+_DECODE_CYCLES_PER_BYTE = 16.0
+
+#: What DECODE costs, by who runs it (``Board.decode_kernel``).
+DECODE_COSTS: Mapping[str, DecodeCost] = {
+    "edgetf": DecodeCost(
+        _DECODE_CYCLES_PER_BYTE,
+        "edgetf's DECODE kernel: about 16 cycles per decoded byte (callgrind on the host "
+        "build, 12-18 instructions per byte; its Cortex-M4 loop disassembled)"),
+    "tflm": DecodeCost(
+        _DECODE_CYCLES_PER_BYTE,
+        "TFLM's DECODE kernel, taken as edgetf's (about 16 cycles per decoded byte, "
+        "measured on edgetf's; TFLM's does the same work per weight)"),
+}
 
 
 def _espressif(chip: str, seconds: float, kernels: str) -> Throughput:

@@ -24,7 +24,7 @@ from edgetf.targets.board_compression import BoardModel, board_model
 from edgetf.targets.boards import Board
 from edgetf.targets.firmware_contract import demo_ram, partition_plan
 from edgetf.targets.footprint import Footprint, estimate_footprint
-from edgetf.targets.latency import LatencyEstimate, estimate_latency
+from edgetf.targets.latency import LatencyEstimate, decoded_bytes, estimate_latency
 from edgetf.targets.prepared import PreparedModel
 from edgetf.tflite.model import TfliteModel
 from edgetf.tflm.interpreter import tflm_available
@@ -180,7 +180,8 @@ def board_verdict(prepared: PreparedModel, board: Board, compress: str = "auto",
                             "with TFLM"):
             stored = board_model(model, prepared.data, board, mode, plain_arena=plain_arena,
                                  fits=fits, flash_fits=flash_fits,
-                                 host=lambda data, parsed: prepared.run_device(data, parsed)[0])
+                                 host=lambda data, parsed: prepared.run_device(data, parsed)[0],
+                                 read=prepared.read_device)
             if stored.compressed and tflm_available():
                 device_out = prepared.run_device(stored.device.data)[1]
                 if prepared.golden_out is not None and not _equal(prepared.golden_out,
@@ -195,7 +196,7 @@ def board_verdict(prepared: PreparedModel, board: Board, compress: str = "auto",
         latency = LatencyEstimate(board.id, None, None, None, f"no estimate: {problems[0]}")
     else:
         latency = estimate_latency(prepared.cost.macs, board, kind,
-                                   stored.arena.place == "psram")
+                                   stored.arena.place == "psram", decoded_bytes(stored.model))
     return Verdict(board, prepared, mode, limitations,
                    tuple(board_warnings(model, kind, board)), stored, device_error,
                    device_out, golden, footprint, latency,

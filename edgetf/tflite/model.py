@@ -4,12 +4,11 @@ reads (:mod:`edgetf.tflite.reader` builds them, after checking every field)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import prod
 
 import numpy as np
 
 from edgetf.base.errors import TfliteFormatError
-from edgetf.tflite.types import NUMPY_DTYPES
+from edgetf.tflite.types import NUMPY_DTYPES, tensor_nbytes
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class Tensor:
                 f"{where}: {self.dtype} data cannot be read as a numpy array;"
                 " only whole-byte numeric types are supported"
             )
-        expected = prod(self.shape) * dtype.itemsize
+        expected = tensor_nbytes(self.shape, self.dtype)
         if any(d < 0 for d in self.shape) or len(self.data) != expected:
             raise TfliteFormatError(
                 f"{where}: holds {len(self.data)} bytes of data but shape {list(self.shape)}"

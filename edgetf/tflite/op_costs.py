@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from math import prod
 
 from edgetf.tflite.model import Operator, Subgraph, Tensor, TfliteModel
+from edgetf.tflite.types import element_count
 
 #: Tensor types whose constants hold values an op computes with (see the module docstring).
 _VALUE_TYPES = frozenset(
@@ -209,4 +210,4 @@ def _count(shape: tuple[int, ...]) -> int:
 
 
 def _elements(tensor: Tensor) -> int:
-    return prod(1 if d < 0 else d for d in tensor.shape)
+    return element_count(tensor.shape)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgetf.tflite.model import Tensor
+from edgetf.tflite.model import Tensor, TfliteModel
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflite.types import NUMPY_DTYPES
 
@@ -40,7 +40,10 @@ def dequantize(values: np.ndarray, tensor: Tensor) -> np.ndarray:
         return ((values.astype(np.float32) - zero_point) * scale).astype(np.float32)
 
 
-def quantized_inputs(model: bytes, x: np.ndarray) -> np.ndarray:
-    """The float samples ``x`` as the model's (single) input tensor expects them."""
-    parsed = read_tflite(model)
+def quantized_inputs(model: bytes, x: np.ndarray, *,
+                     parsed: TfliteModel | None = None) -> np.ndarray:
+    """The float samples ``x`` as the model's (single) input tensor expects them.
+    ``parsed``: the caller's :func:`~edgetf.tflite.reader.read_tflite` of ``model``, not
+    read again."""
+    parsed = parsed if parsed is not None else read_tflite(model)
     return quantize(x, parsed.main.tensors[parsed.main.inputs[0]])

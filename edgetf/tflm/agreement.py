@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edgetf.tflite.litert import litert_outputs
+from edgetf.tflite.model import TfliteModel
 from edgetf.tflite.quantization import quantized_inputs
 from edgetf.tflm import interpreter
 
@@ -27,6 +28,8 @@ class InterpreterComparison:
     max_abs_difference: int | None
     tflm_outputs: np.ndarray | None = field(default=None, repr=False, compare=False)
     """TFLM's raw outputs, one row per sample (None where TFLM did not run)."""
+    litert_raw: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """LiteRT's raw outputs, one row per sample."""
 
     def to_dict(self) -> dict:
         return {
@@ -39,16 +42,19 @@ class InterpreterComparison:
 
 
 def compare_interpreters(model: bytes, x: np.ndarray, y: np.ndarray | None,
-                         run_tflm: bool = True) -> InterpreterComparison:
+                         run_tflm: bool = True, *, parsed: TfliteModel | None = None
+                         ) -> InterpreterComparison:
     """Accuracy of the int8 model under LiteRT and (in a child process) TFLM, and how
-    the two agree; without labels (``y`` None), the agreement only."""
-    inputs = quantized_inputs(model, x)
+    the two agree; without labels (``y`` None), the agreement only. ``parsed``: the
+    caller's :func:`~edgetf.tflite.reader.read_tflite` of ``model``, not read again."""
+    inputs = quantized_inputs(model, x, parsed=parsed)
     litert = litert_outputs(model, inputs)
     litert_top1 = np.argmax(litert, axis=-1)
     litert_accuracy = None if y is None else float(np.mean(litert_top1 == y))
     if not (run_tflm and interpreter.tflm_available()):
-        return InterpreterComparison(litert_accuracy, None, None, None, None)
-    micro = interpreter.run_tflm(model, inputs)[0].reshape(litert.shape)
+        return InterpreterComparison(litert_accuracy, None, None, None, None,
+                                     litert_raw=litert)
+    micro = interpreter.run_tflm(model, inputs, parsed=parsed)[0].reshape(litert.shape)
     micro_top1 = np.argmax(micro, axis=-1)
     difference = np.abs(micro.astype(np.int64) - litert.astype(np.int64))
     return InterpreterComparison(
@@ -58,4 +64,5 @@ def compare_interpreters(model: bytes, x: np.ndarray, y: np.ndarray | None,
         bit_exact_rate=float(np.mean(np.all(difference.reshape(len(x), -1) == 0, axis=1))),
         max_abs_difference=int(difference.max()) if difference.size else 0,
         tflm_outputs=micro,
+        litert_raw=litert,
     )

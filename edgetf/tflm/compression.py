@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import math
 import os
 import tempfile
 import warnings
@@ -29,6 +28,7 @@ import numpy as np
 
 from edgetf.base.errors import FirmwareError
 from edgetf.tflite.model import Subgraph, Tensor, TfliteModel
+from edgetf.tflite.types import tensor_nbytes
 from edgetf.tflm import lut
 
 DECODE_OP = "CUSTOM:TFLM_DECODE"
@@ -214,7 +214,7 @@ def _choice(subgraph: int, graph: Subgraph, tensor: Tensor, consumers: list[str]
         return TensorChoice(**base, bits=bits, bytes_before=size, bytes_after=size,
                             reason=reason)
 
-    if any(d < 0 for d in tensor.shape) or size != math.prod(tensor.shape):
+    if any(d < 0 for d in tensor.shape) or size != tensor_nbytes(tensor.shape, tensor.dtype):
         return alone(f"its {size:,} bytes of data do not match its shape")
     if axis is not None and (axis >= len(tensor.shape) or tensor.shape[axis] != scales):
         return alone(f"its {scales} scales do not match axis {axis} of its shape")

@@ -5,7 +5,7 @@ interpreter (tflite-micro) has no wheel."""
 from __future__ import annotations
 
 from edgetf.tflite.model import TfliteModel
-from edgetf.tflite.types import ELEMENT_SIZES
+from edgetf.tflite.types import tensor_nbytes
 
 _ALIGN = 16  # TFLM aligns every arena buffer to 16 bytes (MicroArenaBufferAlignment)
 
@@ -41,24 +41,10 @@ def estimate_arena(model: TfliteModel) -> int:
     """
     graph = model.main
     ops = graph.operators
-    last = len(ops) - 1
-    first_use: dict[int, int] = {i: 0 for i in graph.inputs}
-    last_use: dict[int, int] = {i: last for i in graph.outputs}
-    for k, op in enumerate(ops):
-        for t in op.outputs:
-            first_use.setdefault(t, k)
-        for t in op.inputs:
-            if t >= 0:
-                last_use[t] = max(last_use.get(t, k), k)
-    persistent = _FIXED
-    buffers = []
-    for t in graph.tensors:
-        persistent += _EVAL_TENSOR
-        size = aligned(_tensor_bytes(t.shape, t.dtype))
-        if t.is_variable:
-            persistent += size
-        elif not t.data and t.index in first_use:
-            buffers.append((size, first_use[t.index], last_use.get(t.index, last)))
+    buffers = list(activation_buffers(model).values())
+    persistent = _FIXED + _EVAL_TENSOR * len(graph.tensors) + sum(
+        aligned(tensor_nbytes(t.shape, t.dtype, in_arena=True))
+        for t in graph.tensors if t.is_variable)
     persistent += _IO_TENSOR * (len(graph.inputs) + len(graph.outputs))
     temp = 0
     for op in ops:
@@ -71,6 +57,26 @@ def estimate_arena(model: TfliteModel) -> int:
     planning = _ALLOCATION_INFO * len(graph.tensors) + _PLANNER_ENTRY * len(buffers)
     head = max(_pack(buffers) + temp, planning)
     return aligned(head + persistent)
+
+
+def activation_buffers(model: TfliteModel) -> dict[int, tuple[int, int, int]]:
+    """The activations the estimate packs: tensor index -> (bytes rounded up to 16, first
+    op, last op), for every non-constant, non-variable tensor of the main subgraph that
+    an op writes or that is a model input."""
+    graph = model.main
+    last = len(graph.operators) - 1
+    first_use: dict[int, int] = {i: 0 for i in graph.inputs}
+    last_use: dict[int, int] = {i: last for i in graph.outputs}
+    for k, op in enumerate(graph.operators):
+        for t in op.outputs:
+            first_use.setdefault(t, k)
+        for t in op.inputs:
+            if t >= 0:
+                last_use[t] = max(last_use.get(t, k), k)
+    return {t.index: (aligned(tensor_nbytes(t.shape, t.dtype, in_arena=True)),
+                      first_use[t.index], last_use.get(t.index, last))
+            for t in graph.tensors
+            if not t.is_variable and not t.data and t.index in first_use}
 
 
 def _pack(buffers: list[tuple[int, int, int]]) -> int:
@@ -88,13 +94,6 @@ def _pack(buffers: list[tuple[int, int, int]]) -> int:
         placed.append((offset, size, first, last))
         peak = max(peak, offset + size)
     return peak
-
-
-def _tensor_bytes(shape: tuple[int, ...], dtype: str) -> int:
-    count = 1
-    for d in shape:
-        count *= max(d, 1)  # a -1 (dynamic) dimension: TFLM runs it as 1
-    return count * ELEMENT_SIZES.get(dtype, 4)
 
 
 def aligned(n: int) -> int:

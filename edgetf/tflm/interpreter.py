@@ -82,6 +82,7 @@ def run_tflm(
     arena_size: int | None = None,
     timeout: float = 120,
     reset_between: bool | int = True,
+    parsed: TfliteModel | None = None,
 ) -> list[np.ndarray]:
     """Run a batch through the TFLM interpreter in one child process.
 
@@ -93,8 +94,9 @@ def run_tflm(
     sample as a fresh interpreter would; an int N resets after every N samples (a
     stateful front end run over clips of N frames). ``arena_size`` defaults to a generous
     size derived from :func:`estimate_arena`; TFLM failures raise InterpreterError.
+    ``parsed``: the caller's :func:`~edgetf.tflite.reader.read_tflite` of ``model``.
     """
-    parsed = read_tflite(model, _SOURCE)
+    parsed = parsed if parsed is not None else read_tflite(model, _SOURCE)
     batches = _check_inputs(parsed, inputs)
     _require_tflm()
     if arena_size is None:

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edgetf.tflite.types import element_count
+
 MAX_BITS = 7
 """The widest index the header's 3-bit field holds: at most 128 values per channel."""
 HEADER_BYTES = 16
@@ -132,7 +134,7 @@ def decode(encoded: bytes, ancillary: bytes, shape: tuple[int, ...], dtype: np.d
         raise ValueError("not a version-1 LUT header")
     bits, stride = int(header[5] & 0x07), int(header[6])
     dtype = np.dtype(dtype)
-    count = int(np.prod(shape)) if shape else 1
+    count = element_count(shape)
     indices = unpack_indices(encoded, bits, count)
     tables = np.frombuffer(ancillary[HEADER_BYTES:], dtype=dtype)[:channels * stride]
     tables = tables.reshape(channels, stride)

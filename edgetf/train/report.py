@@ -8,7 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from edgetf.tflite.reader import read_tflite
+from edgetf.tflite.model import TfliteModel
 from edgetf.tflm.compression import compression_unavailable, device_model, lut_choices
 from edgetf.train.weight_stats import WeightStats
 
@@ -18,7 +18,8 @@ def gzipped_size(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=9, mtime=0))
 
 
-def sizes(int8_model: bytes, float_model: bytes, layers: list[WeightStats] = ()) -> dict:
+def sizes(int8_model: bytes, parsed: TfliteModel, float_model: bytes,
+          layers: list[WeightStats] = ()) -> dict:
     """File sizes, the weights' bytes as int8 and as LUT weights (``layers``), and the
     int8 model as a board's flash stores it.
 
@@ -29,7 +30,7 @@ def sizes(int8_model: bytes, float_model: bytes, layers: list[WeightStats] = ())
     kernel-code limit; None where tflite-micro's compressor is not installed.
     """
     saved = sum(row.data_bytes - row.lut_bytes for row in layers if row.lut_bytes)
-    device = device_size(int8_model)
+    device = device_size(int8_model, parsed)
     return {
         "float_tflite": len(float_model),
         "float_tflite_gz": gzipped_size(float_model),
@@ -43,12 +44,12 @@ def sizes(int8_model: bytes, float_model: bytes, layers: list[WeightStats] = ())
     }
 
 
-def device_size(int8_model: bytes) -> dict | None:
-    """``{"bytes", "lut_tensors"}`` of the device model, or None without the compressor."""
+def device_size(int8_model: bytes, parsed: TfliteModel) -> dict | None:
+    """``{"bytes", "lut_tensors"}`` of the device model (``parsed``: ``int8_model`` read),
+    or None without the compressor."""
     if compression_unavailable():
         return None
-    model = read_tflite(int8_model)
-    device = device_model(int8_model, model, lut_choices(model))
+    device = device_model(int8_model, parsed, lut_choices(parsed))
     return {"bytes": len(device.data), "lut_tensors": len(device.compressed_tensors)}
 
 

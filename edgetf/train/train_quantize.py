@@ -32,8 +32,9 @@ from edgetf.data.builtin_models import (
     outputs_probabilities,
 )
 from edgetf.data.datasets import Dataset, load_dataset
-from edgetf.targets.prepared import prepare_model
+from edgetf.targets.prepared import PreparedModel, prepare_model
 from edgetf.targets.verdict import board_verdict, device_figures
+from edgetf.tflite.model import TfliteModel
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflm.agreement import compare_interpreters
 from edgetf.train.convert import per_channel_fully_connected, to_float_tflite, to_int8_tflite
@@ -63,6 +64,8 @@ class TrainQuantizeResult:
     ``emit-firmware --from`` turns them into the firmware's golden vectors."""
     front_end: bytes | None = None
     """The feature front end's graph (``front_end.tflite``), when the data was raw."""
+    prepared: PreparedModel | None = field(default=None, repr=False)
+    """``int8_model`` read and measured (once): later steps judge boards from it."""
 
 
 def train_quantize(options: TrainQuantizeOptions,
@@ -129,13 +132,13 @@ def train_quantize(options: TrainQuantizeOptions,
         # Compiled with the distillation loss, which model.keras would name and only
         # edgetf defines: recompile with the plain loss so that the file loads anywhere.
         _recompile(model, training.without_distillation())
-    int8_model, fully_connected = _convert_for_boards(model, data, options, reporter)
+    int8_model, parsed, fully_connected = _convert_for_boards(model, data, options, reporter)
     if front_end is not None:  # its int8 output: the model's input quantization
         front_end = front_end.for_model(int8_model)
     timings["convert"] = _lap(clock, timings)
     with reporter.stage("evaluate under LiteRT and the TFLM interpreter, measure the arena"):
-        report = _measure(int8_model, float_tflite, data, layer_names, reporter,
-                          options.board_records())
+        report, prepared = _measure(int8_model, parsed, float_tflite, data, layer_names,
+                                    reporter, options.board_records())
     timings["evaluate"] = _lap(clock, timings)
     report["accuracy"] = {**accuracy, **report["accuracy"]}
     if "per_channel_int8_litert" in fully_connected:
@@ -160,7 +163,7 @@ def train_quantize(options: TrainQuantizeOptions,
         int8_model, float_tflite, model, data.labels, report, timings=timings,
         samples={"x": data.x_test[:SAMPLE_COUNT].astype("float32"),
                  "y": data.y_test[:SAMPLE_COUNT]},
-        front_end=front_end.model if front_end is not None else None)
+        front_end=front_end.model if front_end is not None else None, prepared=prepared)
     if options.out:
         result.out = write_run(result, Path(options.out), options.force)
     return result
@@ -203,9 +206,10 @@ def _per_tensor_boards(options: TrainQuantizeOptions) -> list[str]:
 
 
 def _convert_for_boards(model, data: Dataset, options: TrainQuantizeOptions,
-                        reporter: Reporter) -> tuple[bytes, dict]:
-    """The full-int8 model every named board's TFLM runs, and how its FULLY_CONNECTED
-    weights are quantized.
+                        reporter: Reporter) -> tuple[bytes, TfliteModel | None, dict]:
+    """The full-int8 model every named board's TFLM runs, the model read (None where it
+    was converted again: the caller reads that one), and how its FULLY_CONNECTED weights
+    are quantized.
 
     The converter writes per-channel Dense weights (a QAT model's are per tensor:
     tfmot's config). Where a named board needs per-tensor ones, the model is converted
@@ -214,21 +218,22 @@ def _convert_for_boards(model, data: Dataset, options: TrainQuantizeOptions,
     with reporter.stage("convert to full-int8 TFLite"):
         int8_model = to_int8_tflite(model, data.x_train, samples=options.calibration_samples,
                                     seed=options.seed)
-    per_channel = per_channel_fully_connected(read_tflite(int8_model))
+    parsed = read_tflite(int8_model, source="the converted model")
+    per_channel = per_channel_fully_connected(parsed)
     boards = _per_tensor_boards(options)
     if not per_channel:
-        has_dense = "FULLY_CONNECTED" in read_tflite(int8_model).op_names()
-        return int8_model, {"weights": "per tensor" if has_dense else "none"}
+        has_dense = "FULLY_CONNECTED" in parsed.op_names()
+        return int8_model, parsed, {"weights": "per tensor" if has_dense else "none"}
     if not boards:
-        return int8_model, {"weights": "per channel"}
+        return int8_model, parsed, {"weights": "per channel"}
     with reporter.stage(f"convert again with per-tensor FULLY_CONNECTED weights, which "
                         f"{', '.join(boards)} need"):
         per_tensor_model = to_int8_tflite(
             model, data.x_train, samples=options.calibration_samples, seed=options.seed,
             per_tensor_dense=True)
     per_channel_accuracy = compare_interpreters(
-        int8_model, data.x_test, data.y_test, run_tflm=False).litert_accuracy
-    return per_tensor_model, {"weights": "per tensor", "for_boards": boards,
+        int8_model, data.x_test, data.y_test, run_tflm=False, parsed=parsed).litert_accuracy
+    return per_tensor_model, None, {"weights": "per tensor", "for_boards": boards,
                               "per_channel_int8_litert": per_channel_accuracy}
 
 
@@ -319,13 +324,15 @@ def _recompile(model, training: Training) -> None:
     training.fit(model, epochs=0, learning_rate=1e-3, description="")
 
 
-def _measure(int8_model: bytes, float_model: bytes, data: Dataset, layer_names: list[str],
-             reporter: Reporter, boards) -> dict:
+def _measure(int8_model: bytes, parsed: TfliteModel | None, float_model: bytes, data: Dataset,
+             layer_names: list[str], reporter: Reporter, boards
+             ) -> tuple[dict, PreparedModel]:
     """Everything the report says about the int8 model, measured on the model itself; each
-    board's figures are its verdict's, the very numbers emit-firmware and inspect show."""
-    prepared = prepare_model(int8_model, "model.tflite")  # parsed and measured once
+    board's figures are its verdict's, the very numbers emit-firmware and inspect show.
+    ``parsed``: ``int8_model`` already read (None: read here), never read again."""
+    prepared = prepare_model(int8_model, "model.tflite", parsed=parsed)  # measured once
     parsed = prepared.model
-    comparison = compare_interpreters(int8_model, data.x_test, data.y_test)
+    comparison = compare_interpreters(int8_model, data.x_test, data.y_test, parsed=parsed)
     if comparison.tflm_accuracy is None:
         reporter.warn("tflite-micro is not installed on this platform: TFLM accuracy skipped "
                       "and the arena estimated from the flatbuffer")
@@ -334,12 +341,12 @@ def _measure(int8_model: bytes, float_model: bytes, data: Dataset, layer_names: 
     return {
         "accuracy": comparison.to_dict(),
         "layers": [stats.to_dict() for stats in layers],
-        "sizes": sizes(int8_model, float_model, layers),
+        "sizes": sizes(int8_model, parsed, float_model, layers),
         "ops": list(parsed.op_names()),
         "arena": {"bytes": arena.bytes, "method": arena.method, "note": arena.note},
         "device": {board.id: device_figures(board_verdict(prepared, board))
                    for board in boards},
-    }
+    }, prepared
 
 
 def write_run(result: TrainQuantizeResult, out: Path, force: bool) -> Path:

@@ -18,12 +18,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from edgetf.tflite.model import TfliteModel
+from edgetf.tflite.types import element_count, tensor_nbytes
+from edgetf.tflm.lut import ancillary_bytes, packed_bytes
 
 _NAME_PARTS = re.compile(r"[/;:]")
 MAX_LUT_BITS = 7
-#: The LUT's ancillary tensor starts with a 16-byte header (tflite-micro
-#: ``docs/compression.md``), then ``channels x stride`` table values.
-LUT_HEADER_BYTES = 16
+#: The weight types this table reads, by element size.
+_DTYPES = {1: "int8", 2: "int16"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class WeightStats:
     @property
     def data_bytes(self) -> int:
         """Bytes of the weights as the .tflite stores them."""
-        return int(np.prod(self.shape)) * self.itemsize
+        return tensor_nbytes(self.shape, _DTYPES[self.itemsize])
 
     @property
     def lut_bytes(self) -> int | None:
@@ -58,9 +59,8 @@ class WeightStats:
         that would not be smaller than :attr:`data_bytes` (the tensor stays int8)."""
         if self.weight_bits > MAX_LUT_BITS:
             return None
-        elements = int(np.prod(self.shape))
-        size = ((elements * self.weight_bits + 7) // 8 + LUT_HEADER_BYTES
-                + self.channels * self.max_distinct_per_channel * self.itemsize)
+        size = (packed_bytes(element_count(self.shape), self.weight_bits)
+                + ancillary_bytes(self.channels, self.max_distinct_per_channel, self.itemsize))
         return size if size < self.data_bytes else None
 
     def to_dict(self) -> dict:

@@ -14,7 +14,7 @@ from edgetf.base.errors import ConfigError
 from edgetf.base.units import readable_ms
 from edgetf.targets.boards import Board
 from edgetf.targets.footprint import RUNTIME_CODE, TFLM_CORE_CODE
-from edgetf.targets.prepared import prepare_model
+from edgetf.targets.prepared import PreparedModel, prepare_model
 from edgetf.targets.verdict import board_verdict
 
 
@@ -43,9 +43,12 @@ class BoardFigures:
         return asdict(self)
 
 
-def board_figures(model: bytes, board: Board) -> BoardFigures:
-    """The arena, flash, latency and fit of ``model`` on ``board``: its verdict's."""
-    verdict = board_verdict(prepare_model(model, "model.tflite"), board)
+def board_figures(model: bytes | PreparedModel, board: Board) -> BoardFigures:
+    """The arena, flash, latency and fit of ``model`` on ``board``: its verdict's (a
+    prepared model, such as train-quantize's, is judged without being read again)."""
+    prepared = model if isinstance(model, PreparedModel) else prepare_model(model,
+                                                                            "model.tflite")
+    verdict = board_verdict(prepared, board)
     footprint = verdict.footprint
     why_not = None
     if verdict.problems:

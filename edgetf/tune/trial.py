@@ -25,6 +25,7 @@ from edgetf.compress.teacher import check_teacher_path
 from edgetf.data.builtin_models import ARCHITECTURES
 from edgetf.data.datasets import Dataset, load_dataset
 from edgetf.targets.boards import Board
+from edgetf.targets.prepared import PreparedModel
 from edgetf.tflm.agreement import compare_interpreters
 from edgetf.train.train_quantize import train_quantize
 from edgetf.tune.figures import BoardFigures, Caps, board_figures
@@ -102,8 +103,9 @@ def run_trial(trial, plan: Plan, companion=None) -> Outcome:
         with _logged(reporter.warnings):
             result = train_quantize(options, reporter)
         trial.set_user_attr("warnings", reporter.warnings)
-        accuracy, interpreter = validation_accuracy(result.int8_model, plan.data)
-        figures = board_figures(result.int8_model, plan.board)
+        accuracy, interpreter = validation_accuracy(result.int8_model, plan.data,
+                                                    result.prepared)
+        figures = board_figures(result.prepared or result.int8_model, plan.board)
         state = "complete"
     except Exception as error:
         raise_if_swallowed()  # a Ctrl-C that TensorFlow turned into another error
@@ -167,10 +169,13 @@ def _message(error: Exception, state: str) -> str:
     return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
-def validation_accuracy(model: bytes, data: Dataset) -> tuple[float, str]:
+def validation_accuracy(model: bytes, data: Dataset, prepared: PreparedModel | None = None
+                        ) -> tuple[float, str]:
     """Top-1 accuracy of the int8 model on the validation split, under the TFLM interpreter
-    (LiteRT where tflite-micro has no wheel); and which interpreter it was."""
-    comparison = compare_interpreters(model, data.x_val, data.y_val)
+    (LiteRT where tflite-micro has no wheel); and which interpreter it was. ``prepared``:
+    ``model`` already read (train-quantize's), not read again."""
+    comparison = compare_interpreters(model, data.x_val, data.y_val,
+                                      parsed=prepared.model if prepared else None)
     if comparison.tflm_accuracy is not None:
         return comparison.tflm_accuracy, "tflm"
     return float(comparison.litert_accuracy), "litert"

@@ -66,6 +66,14 @@ def test_latency_rows_and_clock_resolve(board):
         assert estimate.latency_ms is not None and math.isfinite(estimate.latency_ms)
         assert estimate.latency_ms > 0 and f"{board.cpu_hz // 1_000_000} MHz" in estimate.basis
     assert estimate_latency(1, board, "hybrid").latency_ms is None
+    # DECODE (look-up-table weights): the board's cycles per decoded byte at its clock.
+    cost = board.decode_cost
+    assert cost.cycles_per_byte > 0 and cost.source
+    plain = estimate_latency(1_000_000, board, "int8")
+    decoding = estimate_latency(1_000_000, board, "int8", decoded=40_000)
+    term = 40_000 * cost.cycles_per_byte / board.cpu_hz * 1000
+    assert decoding.decode_ms == pytest.approx(term) and plain.decode_ms == 0
+    assert decoding.latency_ms - plain.latency_ms == pytest.approx(term)
 
 
 @pytest.mark.parametrize("board", BOARDS.values(), ids=list(BOARDS))

@@ -20,9 +20,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from edgetf.targets.planner.arena import ALIGN, ArenaSim
-from edgetf.targets.planner.layouts import TYPE_SIZES, Layout
+from edgetf.targets.planner.layouts import Layout
 from edgetf.targets.planner.lifetimes import ScratchRequest
 from edgetf.tflite.model import Operator, Subgraph, Tensor
+from edgetf.tflite.types import ARENA_ELEMENT_SIZES
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ class OpContext:
         self.usage.scratch.append(nbytes)
 
     def type_size(self, dtype: str) -> int:
-        return TYPE_SIZES[dtype]
+        return ARENA_ELEMENT_SIZES[dtype]
 
     def _temp_tensor(self, tensor: Tensor) -> None:
         """``AllocateTempTfLiteTensor``: the struct, then, for a quantized tensor, its

@@ -25,15 +25,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-#: TFLM's ``TfLiteTypeSizeOf`` (``tensorflow/lite/micro/memory_helpers.cc``, 90b983c2b3f1)
-#: keyed by edgetf's tensor type names; int4 tensors take a byte per element. Types it
-#: does not list make AllocateTensors fail.
-TYPE_SIZES: Mapping[str, int] = {
-    "float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int16": 2, "int32": 4,
-    "uint32": 4, "uint8": 1, "uint16": 2, "int8": 1, "int64": 8, "uint64": 8, "bool": 1,
-    "resource": 4, "complex64": 8, "complex128": 16, "int4": 1,
-}
-
 
 @dataclass(frozen=True)
 class Layout:

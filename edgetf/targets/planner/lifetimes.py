@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from math import prod
 
 from edgetf.targets.planner.arena import ALIGN, align_up
 from edgetf.targets.planner.greedy import ONLINE, Buffer
-from edgetf.targets.planner.layouts import TYPE_SIZES
 from edgetf.tflite.model import Subgraph, Tensor, TfliteModel
+from edgetf.tflite.types import tensor_nbytes
 
 OFFLINE_METADATA = "OfflineMemoryAllocation"
 
@@ -55,9 +54,9 @@ class PlannedBuffer:
 
 
 def tensor_bytes(tensor: Tensor) -> int:
-    """``TfLiteEvalTensorByteLength``: element count (a scalar has one) times the type
-    size; 0 for a zero dimension."""
-    return prod(tensor.shape) * TYPE_SIZES.get(tensor.dtype, 0)
+    """``TfLiteEvalTensorByteLength``: :func:`~edgetf.tflite.types.tensor_nbytes` in
+    the arena (a scalar has one element; 0 for a zero dimension)."""
+    return tensor_nbytes(tensor.shape, tensor.dtype, in_arena=True)
 
 
 def is_constant(tensor: Tensor) -> bool:
