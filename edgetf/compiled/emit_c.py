@@ -5,9 +5,10 @@ with every tensor and scratch buffer at its offset of the static memory plan. Th
 kernels' argument structs are filled as TFLM's own ``kernels/cmsis_nn/*.cpp`` of that
 library fill them (dims, offsets, ``filter_offset`` 0).
 
-Not wired into ``emit-firmware``: it is proven only to compile against the kernels'
-declarations. Ops CMSIS-NN 2023 has no s8 kernel for here (per-channel FULLY_CONNECTED,
-broadcasting ADD and MUL, QUANTIZE, DEQUANTIZE) raise UnsupportedOpError.
+``emit-firmware --runtime compiled`` uses it for boards whose kernel library is
+``"cmsis-nn"`` (:mod:`.emitters`). Ops CMSIS-NN 2023 has no s8 kernel for here
+(per-channel FULLY_CONNECTED, broadcasting ADD and MUL, QUANTIZE, DEQUANTIZE) raise
+UnsupportedOpError, and such a model keeps the TFLM runtime.
 
 The template is rendered with an environment of its own (``templates/`` beside this
 module), because ``compiled/`` sits below ``codegen/`` and may not import its one.
@@ -81,7 +82,7 @@ def _step(step: Step, graph: Subgraph, plan: MemoryPlan, offsets: dict[int, int]
           "input": offsets.get(step.inputs[0]), "output": offsets[step.outputs[0]]}
     buffers = plan.scratch_offsets().get(step.op_index, ())
     sizes = scratch.get(step.op_index, ())
-    at["ctx"] = (f"{{edgetf_compiled_arena + {buffers[0]}, {sizes[0]}}}" if buffers
+    at["ctx"] = (f"{{arena + {buffers[0]}, {sizes[0]}}}" if buffers
                  else "{0, 0}")
     if step.op in VIEW_OPS:
         same = at["input"] == at["output"]
@@ -137,14 +138,20 @@ def _step(step: Step, graph: Subgraph, plan: MemoryPlan, offsets: dict[int, int]
 
 
 def emit_c(program: Program, graph: Subgraph, plan: MemoryPlan,
-           scratch: dict[int, tuple[int, ...]] | None = None, title: str = "model") -> str:
+           scratch: dict[int, tuple[int, ...]] | None = None, title: str = "model",
+           prefix: str = "edgetf") -> str:
     """The C source of ``program`` over CMSIS-NN, its buffers placed by ``plan`` (made
-    with the same ``scratch``: op index -> the byte sizes its kernel asks for)."""
+    with the same ``scratch``: op index -> the byte sizes its kernel asks for).
+
+    It defines, with C linkage, the functions :mod:`.emitters` names for every emitter:
+    ``<prefix>_compiled_arena_bytes()``, ``<prefix>_compiled_input(arena, i)``,
+    ``<prefix>_compiled_output(arena, i)`` and ``<prefix>_compiled_run(arena)``."""
     scratch = scratch or {}
     offsets = plan.tensor_offsets()
     arrays = _Arrays(graph)
     steps = [_step(s, graph, plan, offsets, scratch, arrays) for s in program.steps]
     return _environment().get_template("cmsis_nn_program.c.j2").render(
-        title=title.replace("*/", "* /"), arrays=arrays.items, plan_size=max(plan.size, 16),
+        title=title.replace("*/", "* /"), prefix=prefix, arrays=arrays.items,
+        plan_size=max(plan.size, 16),
         steps=steps, input_offsets=[offsets[i] for i in program.inputs],
         output_offsets=[offsets[i] for i in program.outputs])

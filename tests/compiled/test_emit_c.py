@@ -45,12 +45,16 @@ def _build(data: bytes):
 def _run(source: str, input_offset: int, tmp_path: Path) -> list[dict[str, str]]:
     (tmp_path / "program.c").write_text(source)
     (tmp_path / "main.c").write_text(
-        "#include <stdio.h>\n"
-        "void *edgetf_compiled_input(int index);\nint edgetf_compiled_run(void);\n"
+        "#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+        "size_t edgetf_compiled_arena_bytes(void);\n"
+        "void *edgetf_compiled_input(uint8_t *arena, int index);\n"
+        "int edgetf_compiled_run(uint8_t *arena);\n"
         "extern const unsigned char *record_base;\n"
         "int main(void) {\n"
-        f"    record_base = (const unsigned char *)edgetf_compiled_input(0) - {input_offset};\n"
-        "    return edgetf_compiled_run();\n}\n")
+        "    uint8_t *arena = (uint8_t *)calloc(edgetf_compiled_arena_bytes(), 1);\n"
+        "    record_base = (const unsigned char *)edgetf_compiled_input(arena, 0)"
+        f" - {input_offset};\n"
+        "    return edgetf_compiled_run(arena);\n}\n")
     build = subprocess.run(
         [CC, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", f"-I{STUBS}",
          str(tmp_path / "program.c"), str(STUBS / "record_calls.c"), str(tmp_path / "main.c"),
@@ -117,14 +121,18 @@ def _compile_runner(source: str, in_bytes: int, out_bytes: int, tmp_path: Path) 
     (cmsis_nn_stubs/reference_kernels.c): input bytes on stdin, output bytes on stdout."""
     (tmp_path / "program.c").write_text(source)
     (tmp_path / "main.c").write_text(
-        "#include <stdio.h>\n"
-        "void *edgetf_compiled_input(int index);\nvoid *edgetf_compiled_output(int index);\n"
-        "int edgetf_compiled_run(void);\n"
+        "#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+        "size_t edgetf_compiled_arena_bytes(void);\n"
+        "void *edgetf_compiled_input(uint8_t *arena, int index);\n"
+        "void *edgetf_compiled_output(uint8_t *arena, int index);\n"
+        "int edgetf_compiled_run(uint8_t *arena);\n"
         "int main(void) {\n"
-        f"    if (fread(edgetf_compiled_input(0), 1, {in_bytes}, stdin) != {in_bytes}) return 90;\n"
-        "    const int rc = edgetf_compiled_run();\n"
+        "    uint8_t *arena = (uint8_t *)calloc(edgetf_compiled_arena_bytes(), 1);\n"
+        f"    if (fread(edgetf_compiled_input(arena, 0), 1, {in_bytes}, stdin) != {in_bytes})"
+        " return 90;\n"
+        "    const int rc = edgetf_compiled_run(arena);\n"
         "    if (rc) return rc;\n"
-        f"    fwrite(edgetf_compiled_output(0), 1, {out_bytes}, stdout);\n"
+        f"    fwrite(edgetf_compiled_output(arena, 0), 1, {out_bytes}, stdout);\n"
         "    return 0;\n}\n")
     # -fwrapv: gemmlowp's raw int32 sums wrap, as they do on the boards.
     build = subprocess.run(

@@ -5,7 +5,7 @@
  * equals TFLM's reference kernels only a build with the real library can tell. */
 #include <stdint.h>
 
-#include "arm_nnfunctions.h"
+#include "third_party/cmsis_nn/Include/arm_nnfunctions.h"
 
 static int32_t srdhm(int32_t a, int32_t b) {
     const int64_t ab = (int64_t)a * b;
