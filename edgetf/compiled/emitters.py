@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from edgetf.base.errors import EdgetfError
 from edgetf.compiled.emit_c import emit_c
 from edgetf.compiled.memory_plan import MemoryPlan, plan_memory
-from edgetf.compiled.program import VIEW_OPS, Program, UnsupportedOpError, compile_program
+from edgetf.compiled.program import VIEW_OPS, Program, compile_program
 from edgetf.targets.boards import Board
 from edgetf.targets.planner.plan import plan_arena
 from edgetf.targets.planner.tables import TABLES
