@@ -246,3 +246,13 @@ arm_cmsis_nn_status arm_elementwise_mul_s8(
     }
     return ARM_CMSIS_NN_SUCCESS;
 }
+
+/* For reference_ops.cc: MultiplyByQuantizedMultiplier, and the smaller-than-one variant
+ * ADD uses. */
+int32_t reference_requantize(int32_t x, int32_t multiplier, int32_t shift) {
+    return requantize(x, multiplier, shift);
+}
+
+int32_t reference_scale_down(int32_t x, int32_t multiplier, int32_t shift) {
+    return rdbpot(srdhm(x, multiplier), -shift);
+}
