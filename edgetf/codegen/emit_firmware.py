@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -153,6 +153,15 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     model_file = prepared.source
     _hint_int8_sibling(prepared, reporter)
     verdict = board_verdict(prepared, board, compress, reporter=reporter)
+    check_runtime(runtime)
+    # The name is only ever used with a suffix (<name>_inferencing, <name>_model), so a
+    # trailing "_" (from "final)" or a keyword such as "int_") would make a reserved "__".
+    c_name = c_identifier(name).rstrip("_") or "model"
+    compiled = None
+    if runtime == "compiled" and not prepared.problems and not prepared.measure_error:
+        compiled = choose_compiled(prepared, board, c_name, reporter)
+        if compiled is not None:  # it runs none of the board's TFLM kernels (nor lacks one)
+            verdict = replace(verdict, limitations=(), missing_kernels=())
     _refuse_or_warn(verdict, force, reporter)
     stored, arena = verdict.stored, verdict.arena
     vectors = None
@@ -165,12 +174,6 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     if arena.on_heap:
         reporter.warn(f"the arena goes on the {arena.place}: {arena.place_reason}")
     _check_labels(prepared.model, labels, reporter)
-    check_runtime(runtime)
-    # The name is only ever used with a suffix (<name>_inferencing, <name>_model), so a
-    # trailing "_" (from "final)" or a keyword such as "int_") would make a reserved "__".
-    c_name = c_identifier(name).rstrip("_") or "model"
-    compiled = choose_compiled(prepared, board, c_name, reporter) if runtime == "compiled" \
-        else None
     if compiled is not None:  # the plain model's weights; no flatbuffer, no DECODE
         report_saving(arena, len(stored.device.data), compiled, reporter)
         arena, stored = compiled_arena(arena, compiled, board), None

@@ -52,8 +52,11 @@ def _harness(library: str, prefix: str) -> str:
 
 @pytest.fixture(scope="module")
 def every_op():
+    """Every op, with per-channel Dense weights: CMSIS-NN's kernels and TFLM's reference
+    kernel for the per-channel FULLY_CONNECTED (which Chirale's own FULLY_CONNECTED gets
+    wrong, so that the TFLM runtime is refused on the nano33ble without --force)."""
     said = io.StringIO()
-    result = build_project(op_models()["every_op"], "nano33ble", name="every_op",
+    result = build_project(op_models()["every_op_per_channel_fc"], "nano33ble", name="every_op",
                            runtime="compiled", reporter=Reporter(console=Console(file=said)))
     return result, said.getvalue()
 
@@ -72,7 +75,10 @@ def test_the_compiled_library_replaces_the_flatbuffer_and_the_interpreter(every_
     # The arena is the static plan, exactly, and smaller than TFLM's for the same model.
     assert spec.arena.method == "compiled"
     assert spec.arena.bytes == spec.compiled.arena_bytes >= spec.compiled.plan.size
-    tflm = build_project(op_models()["every_op"], "nano33ble", name="every_op")
+    program = result.files["lib/every_op_inferencing/src/edgetf/compiled_program.cc"].decode()
+    assert program.count("reference_integer_ops::FullyConnectedPerChannel(") == 2
+    tflm = build_project(op_models()["every_op_per_channel_fc"], "nano33ble", name="every_op",
+                         force=True)
     assert spec.arena.bytes < tflm.spec.arena.bytes
     assert spec.golden is not None and spec.golden.count == tflm.spec.golden.count
     assert [a.tolist() for a in spec.golden.outputs] == [
@@ -92,30 +98,31 @@ def test_the_compiled_library_reproduces_the_golden_vectors(every_op, tmp_path):
     (tmp_path / "main.cc").write_text(_harness("every_op_inferencing", "every_op"))
     _check([GCC, "-std=c99", "-O1", "-fwrapv", "-c", f"-I{STUBS}",
             str(STUBS / "reference_kernels.c"), "-o", str(tmp_path / "kernels.o")])
-    library = [str(p) for p in sorted(src.rglob("*.cc"))]
     flags = ["-std=c++17", "-O1", "-fwrapv", "-Wall", "-Wextra", "-Werror", f"-I{STUBS}",
              f"-I{src}"]
-    _check([GXX, *flags, str(tmp_path / "main.cc"), *library, str(tmp_path / "kernels.o"),
-            "-o", str(tmp_path / "declared")])
+    runtime = src / "edgetf/edgetf_compiled_runtime.cc"
+    objects = [str(tmp_path / "kernels.o")]
+    for source in [tmp_path / "main.cc", STUBS / "reference_ops.cc",
+                   *(p for p in sorted(src.rglob("*.cc")) if p != runtime)]:
+        objects.append(str(tmp_path / f"{source.name}.o"))
+        _check([GXX, *flags, "-c", str(source), "-o", objects[-1]])
+    _check([GXX, *flags, str(runtime), *objects, "-o", str(tmp_path / "declared")])
     run = subprocess.run([str(tmp_path / "declared")], capture_output=True, text=True)
     plan = result.spec.compiled.plan.size
     assert run.stdout.strip() == f"self_test 0 arena {plan}", run.stdout
     short = f"-DEDGETF_ARENA_BYTES={result.spec.compiled.arena_bytes - 16}"
-    _check([GXX, *flags, short, str(tmp_path / "main.cc"), *library,
-            str(tmp_path / "kernels.o"), "-o", str(tmp_path / "short")])
+    _check([GXX, *flags, short, str(runtime), *objects, "-o", str(tmp_path / "short")])
     run = subprocess.run([str(tmp_path / "short")], capture_output=True, text=True)
     assert run.stdout.strip() == "init -3", run.stdout
 
 
 def test_an_op_the_kernels_lack_keeps_the_tflm_runtime_naming_it():
-    # force: Chirale's own FULLY_CONNECTED gets per-channel weights wrong (a board
-    # limitation of the TFLM runtime, which the model falls back to here).
-    result = build_project(op_models()["every_op_per_channel_fc"], "nano33ble", name="m",
-                           runtime="compiled", force=True)
+    data = shared_model_path("hello_world_float.tflite").read_bytes()
+    result = build_project(data, "nano33ble", name="m", runtime="compiled")
     assert result.spec.runtime == "tflm"
     assert "lib/m_inferencing/src/edgetf/model_data.cc" in result.files
     notes = [w for w in result.warnings if w.startswith("--runtime compiled:")]
-    assert len(notes) == 1 and "(FULLY_CONNECTED) has per-channel weights" in notes[0]
+    assert len(notes) == 1 and "op 0 (FULLY_CONNECTED) takes float32" in notes[0]
     assert notes[0].endswith("this library uses the TFLM runtime")
 
 
