@@ -70,5 +70,5 @@ def report_saving(tflm: ArenaPlan, model_bytes: int, compiled: CompiledLibrary,
     reporter.info(
         f"runtime: compiled ({compiled.kernels}): arena {tflm.bytes:,} -> {arena:,} bytes "
         f"({tflm.bytes - arena:,} saved; lower bound {compiled.plan.lower_bound:,}); the "
-        f"{model_bytes:,}-byte model and TFLM's interpreter replaced by "
+        f"{model_bytes:,}-byte model and the TFLM interpreter replaced by "
         f"{compiled.const_bytes:,} bytes of const weights and parameters")
