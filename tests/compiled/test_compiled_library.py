@@ -149,3 +149,17 @@ def test_the_cli_flag(tmp_path):
     program = tmp_path / "fw/lib/micro_speech_quantized_inferencing/src/edgetf"
     assert (program / "compiled_program.cc").is_file()
     assert not (program / "model_data.cc").exists()
+
+
+def test_the_python_api_option(tmp_path):
+    import edgetf
+    from edgetf.base.errors import ConfigError
+
+    model = shared_model_path("hello_world_int8.tflite")
+    with pytest.raises(ConfigError, match=r"runtime='fast' is not one of tflm, compiled"):
+        edgetf.emit_firmware(model, board="nano33ble", out=tmp_path / "bad", runtime="fast")
+    firmware = edgetf.emit_firmware(model, board="nano33ble", out=tmp_path / "fw",
+                                    runtime="compiled")
+    assert firmware.runtime == "compiled"
+    assert firmware.arena_bytes == firmware.result.spec.compiled.arena_bytes
+    assert "lib/hello_world_int8_inferencing/src/edgetf/compiled_program.cc" in firmware.files
