@@ -150,14 +150,15 @@ def _compile_runner(source: str, in_bytes: int, out_bytes: int, tmp_path: Path) 
 
 
 @needs_cc
-@pytest.mark.parametrize("name", ["every_op", "person_detect", "float_io"])
+@pytest.mark.parametrize("name", ["every_op", "person_detect", "float_io", "broadcast"])
 def test_the_program_computes_what_the_oracle_computes(name, tmp_path):
     """With kernels that compute as TFLM's reference kernels do, the generated program's
     outputs equal the oracle's: its weights, biases, parameters and buffers are wired
     right (views in place, elementwise ops writing over their dead inputs), and so are
     its calls of TFLM's reference kernels (float_io: QUANTIZE and DEQUANTIZE at its ends,
-    per-channel FULLY_CONNECTED), which CMSIS-NN has no kernel for."""
-    if name == "float_io" and CXX is None:
+    per-channel FULLY_CONNECTED; broadcast: ADD and MUL), which CMSIS-NN has no kernel
+    for."""
+    if name in ("float_io", "broadcast") and CXX is None:
         pytest.skip("no C++ compiler: TFLM's reference kernels are C++")
     data = (op_models()[name] if name in op_models()
             else shared_model_path(f"{name}.tflite").read_bytes())
