@@ -127,14 +127,14 @@ def test_an_op_the_kernels_lack_keeps_the_tflm_runtime_naming_it():
 
 
 def test_a_board_without_an_emitter_keeps_the_tflm_runtime_saying_why():
-    data = shared_model_path("micro_speech_quantized.tflite").read_bytes()
-    result = build_project(data, "esp32", name="speech", runtime="compiled")
+    data = shared_model_path("hello_world_int8.tflite").read_bytes()
+    result = build_project(data, "esp32", name="sine", runtime="compiled")
     assert result.spec.runtime == "tflm"
     assert any("esp-nn emitter is not written yet" in w for w in result.warnings)
 
 
 def test_the_cli_flag(tmp_path):
-    model = shared_model_path("micro_speech_quantized.tflite")
+    model = shared_model_path("hello_world_int8.tflite")
     runner = CliRunner()
     bad = runner.invoke(app, ["emit-firmware", "--model", str(model), "--board", "nano33ble",
                               "--out", str(tmp_path / "bad"), "--runtime", "fast"])
@@ -146,7 +146,7 @@ def test_the_cli_flag(tmp_path):
     assert good.exit_code == 0, good.output
     assert "runtime: compiled (cmsis-nn): arena " in good.output
     assert "compiled runtime" in good.output
-    program = tmp_path / "fw/lib/micro_speech_quantized_inferencing/src/edgetf"
+    program = tmp_path / "fw/lib/hello_world_int8_inferencing/src/edgetf"
     assert (program / "compiled_program.cc").is_file()
     assert not (program / "model_data.cc").exists()
 
