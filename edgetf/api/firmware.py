@@ -22,6 +22,7 @@ from edgetf.base.progress import Reporter
 from edgetf.codegen.emit_firmware import EmitResult, build_project
 from edgetf.codegen.golden import DEFAULT_COUNT
 from edgetf.codegen.library_name import model_file_name
+from edgetf.codegen.runtime_choice import check_runtime
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
 from edgetf.targets.boards import get_board
 from edgetf.tflite.model_files import read_model_file
@@ -56,18 +57,22 @@ class Firmware:
     warnings: tuple[str, ...]
     result: EmitResult
     """Everything else (``result.spec``: the arena plan, golden vectors, ops ...)."""
+    runtime: str = "tflm"
+    """The runtime the library got: ``"compiled"`` only where ``runtime="compiled"`` was
+    asked and the board's kernel library covers every op (see the warnings otherwise)."""
 
 
 def emit_firmware(model, *, board: str, out: str | Path, data=None, name: str | None = None,
                   labels: Sequence[str] = (), golden: int = DEFAULT_COUNT,
-                  compress: str = "auto", force: bool = False,
+                  compress: str = "auto", force: bool = False, runtime: str = "tflm",
                   reporter: Reporter | None = None) -> Firmware:
     """Write the PlatformIO project for ``model`` on ``board`` to ``out``; return its figures.
 
     ``data`` is the calibration data a model object needs (an array of float inputs, a
     :class:`edgetf.data.datasets.Dataset`, or what ``--data`` takes: ``"digits"``, a
     ``.npz`` or ``.csv`` path, whose training split is used); a ``.tflite`` is already
-    converted and takes none. The rest are ``emit-firmware``'s options. Raises
+    converted and takes none. The rest are ``emit-firmware``'s options (``runtime``:
+    ``"tflm"`` or ``"compiled"``). Raises
     :class:`edgetf.EdgetfError` subclasses, and writes nothing, when anything is wrong.
     """
     reporter = reporter or Reporter(quiet=True)
@@ -77,6 +82,7 @@ def emit_firmware(model, *, board: str, out: str | Path, data=None, name: str | 
     if compress not in COMPRESS_MODES:
         raise ConfigError(f"compress={compress!r} is not one of {', '.join(COMPRESS_MODES)}; "
                           "e.g. compress='off'")
+    check_runtime(runtime, api=True)
     out = Path(out)
     check_destination(out, force)
     tflite, model_file = _tflite_of(model, data, reporter)
@@ -88,7 +94,7 @@ def emit_firmware(model, *, board: str, out: str | Path, data=None, name: str | 
         tflite, board_id, name=name or default_name, model_file=model_file,
         labels=tuple(str(label) for label in labels),
         labels_source="the labels given to edgetf.emit_firmware" if labels else "",
-        golden=golden, compress=compress, force=force, reporter=reporter)
+        golden=golden, compress=compress, force=force, runtime=runtime, reporter=reporter)
     with reporter.stage(f"write {len(result.files)} files to {out}"):
         with staged_output(out, force) as staging:
             for relative, content in result.files.items():
@@ -104,7 +110,7 @@ def emit_firmware(model, *, board: str, out: str | Path, data=None, name: str | 
         arena_place=spec.arena.place, flash_bytes=footprint.flash_bytes,
         flash_budget=footprint.flash_budget, ram_bytes=footprint.ram_bytes,
         ram_budget=footprint.ram_budget, quantization=spec.compatibility.quantization,
-        tflite=tflite, warnings=tuple(result.warnings), result=result)
+        tflite=tflite, warnings=tuple(result.warnings), result=result, runtime=spec.runtime)
 
 
 def _tflite_of(model, data, reporter: Reporter) -> tuple[bytes, str]:

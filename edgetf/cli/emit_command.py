@@ -55,6 +55,11 @@ def emit_firmware_command(
         "lib/<name>_inferencing/). arduino-zip: <name>_inferencing.zip for the Arduino IDE "
         "(Sketch > Include Library > Add .ZIP Library), with a self-test and a serial-input "
         "example; nano33ble only.")] = "platformio",
+    runtime: Annotated[str, typer.Option(
+        help="tflm: the model's flatbuffer run by TFLM's interpreter. compiled: the model as "
+        "one C function calling the board's kernel library (CMSIS-NN on the nano33ble), "
+        "const weights and parameters, the arena a static plan (smaller), same C API and "
+        "golden vectors; a model with an op it lacks keeps tflm, saying which.")] = "tflm",
 ) -> None:
     """Generate a C++ library (TFLM, exactly the model's ops, the weights as look-up tables
     where that saves flash, the arena planned for the board's TFLM build and kernels, golden
@@ -77,12 +82,16 @@ def emit_firmware_command(
 
         result = emit_firmware(EmitOptions(
             board=board, out=out, model=model, from_run=from_run, name=name, labels=labels,
-            golden=golden, compress=compress, force=force, format=output_format), reporter)
+            golden=golden, compress=compress, force=force, format=output_format,
+            runtime=runtime), reporter)
         spec = result.spec
         footprint = spec.footprint
         reporter.info(
             f"{spec.library} for {spec.board.name}: {spec.compatibility.quantization} model, "
-            f"{len(spec.model.op_names())} ops, model {len(spec.model_bytes):,} bytes, "
+            f"{len(spec.model.op_names())} ops, {spec.runtime} runtime, "
+            f"{'model' if spec.compiled is None else 'const data'} "
+            f"{len(spec.model_bytes) if spec.compiled is None else spec.compiled.const_bytes:,}"
+            " bytes, "
             f"arena {spec.arena.bytes:,} bytes "
             f"({spec.arena.method}: {spec.arena.needed_bytes:,} needed"
             f"{' in PSRAM' if spec.arena.place == 'psram' else ''}), flash ~"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,12 @@ from edgetf.codegen.c_names import c_identifier
 from edgetf.codegen.golden import golden_vectors
 from edgetf.codegen.library_name import model_file_name, run_folder_name
 from edgetf.codegen.project import ProjectSpec, generate_project
+from edgetf.codegen.runtime_choice import (
+    check_runtime,
+    choose_compiled,
+    compiled_arena,
+    report_saving,
+)
 from edgetf.data.datasets import read_npz_array
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
 from edgetf.targets.boards import Board, get_board
@@ -53,6 +59,7 @@ class EmitOptions:
     compress: str = "auto"
     force: bool = False
     format: str = "platformio"
+    runtime: str = "tflm"
 
 
 #: ``--format``: the PlatformIO project, or the library as an Arduino IDE zip.
@@ -88,6 +95,7 @@ def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> Emi
     if options.compress not in COMPRESS_MODES:
         raise ConfigError(f"--compress {options.compress!r} is not one of "
                           f"{', '.join(COMPRESS_MODES)}; e.g. --compress off")
+    check_runtime(options.runtime)
     if options.format not in FORMATS:
         raise ConfigError(f"--format {options.format!r} is not one of {', '.join(FORMATS)}; "
                           "e.g. --format arduino-zip")
@@ -101,7 +109,7 @@ def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> Emi
         prepared, board, name=inputs.name, model_file=inputs.model_file,
         labels=inputs.labels, labels_source=inputs.labels_source, samples=inputs.samples,
         golden=options.golden, compress=options.compress, force=options.force,
-        reporter=reporter)
+        runtime=options.runtime, reporter=reporter)
     if options.format == "arduino-zip":
         result.files = arduino_zip_files(result.spec, result.files)
     with reporter.stage(f"write {len(result.files)} files to {options.out}"):
@@ -118,7 +126,7 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
                   model_file: str = "model", labels: tuple[str, ...] = (),
                   labels_source: str = "", samples: np.ndarray | None = None,
                   golden: int = DEFAULT_COUNT, compress: str = "auto", force: bool = False,
-                  reporter: Reporter | None = None) -> EmitResult:
+                  runtime: str = "tflm", reporter: Reporter | None = None) -> EmitResult:
     """The project's files for ``model_bytes`` (or a model already prepared with
     :func:`~edgetf.targets.prepared.prepare_model`, whose golden vectors are then used)
     on ``board_id``, without touching the disk: the board's verdict
@@ -127,6 +135,11 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     With ``compress="auto"`` the library stores the model as the board's device model
     (LUT weights, no names; see :mod:`edgetf.targets.board_compression`); ``"off"``
     stores ``model_bytes`` unchanged.
+
+    With ``runtime="compiled"`` the library holds the model compiled to kernel calls
+    instead of the flatbuffer and TFLM's interpreter, with the same C API and golden
+    vectors, where the board's kernel library covers every op (otherwise it keeps the
+    TFLM runtime and says why; see :mod:`edgetf.codegen.runtime_choice`).
 
     Raises :class:`FirmwareError` for models TFLM cannot run, that the board's TFLM
     gets wrong, or that do not fit the board (``force`` turns the last two into
@@ -140,6 +153,15 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     model_file = prepared.source
     _hint_int8_sibling(prepared, reporter)
     verdict = board_verdict(prepared, board, compress, reporter=reporter)
+    check_runtime(runtime)
+    # The name is only ever used with a suffix (<name>_inferencing, <name>_model), so a
+    # trailing "_" (from "final)" or a keyword such as "int_") would make a reserved "__".
+    c_name = c_identifier(name).rstrip("_") or "model"
+    compiled = None
+    if runtime == "compiled" and not prepared.problems and not prepared.measure_error:
+        compiled = choose_compiled(prepared, board, c_name, reporter)
+        if compiled is not None:  # it runs none of the board's TFLM kernels (nor lacks one)
+            verdict = replace(verdict, limitations=(), missing_kernels=())
     _refuse_or_warn(verdict, force, reporter)
     stored, arena = verdict.stored, verdict.arena
     vectors = None
@@ -152,23 +174,24 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     if arena.on_heap:
         reporter.warn(f"the arena goes on the {arena.place}: {arena.place_reason}")
     _check_labels(prepared.model, labels, reporter)
-    stored_bytes = stored.device.data
+    if compiled is not None:  # the plain model's weights; no flatbuffer, no DECODE
+        report_saving(arena, len(stored.device.data), compiled, reporter)
+        arena, stored = compiled_arena(arena, compiled, board), None
+    stored_bytes = stored.device.data if stored is not None else prepared.data
     digest = hashlib.sha256(stored_bytes).hexdigest()
     no_golden_reason = "--golden 0"
     if prepared.golden_too_large:
         no_golden_reason = prepared.golden_too_large
     elif vectors is None and prepared.golden_count:
         no_golden_reason = "tflite-micro is not installed here"
-    # The name is only ever used with a suffix (<name>_inferencing, <name>_model), so a
-    # trailing "_" (from "final)" or a keyword such as "int_") would make a reserved "__".
     spec = ProjectSpec(
-        name=c_identifier(name).rstrip("_") or "model", board=board, model_bytes=stored_bytes,
+        name=c_name, board=board, model_bytes=stored_bytes,
         model=prepared.model, stored=stored,
         model_file=Path(model_file).name, sha256=digest, labels=labels,
         labels_source=labels_source, arena=arena, golden=vectors,
         compatibility=prepared.compatibility, footprint=footprint,
         warnings=tuple(reporter.warnings[warnings_before:]),
-        no_golden_reason=no_golden_reason)
+        no_golden_reason=no_golden_reason, compiled=compiled)
     return EmitResult(spec, generate_project(spec), warnings=list(spec.warnings))
 
 

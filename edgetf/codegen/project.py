@@ -28,6 +28,7 @@ from edgetf.codegen.c_names import c_include_guard
 from edgetf.codegen.golden import GoldenVectors
 from edgetf.codegen.render import render
 from edgetf.codegen.resources import firmware_sources
+from edgetf.compiled.emitters import CompiledLibrary
 from edgetf.targets.board_arena import ArenaPlan
 from edgetf.targets.board_compatibility import EDGETF_SIGNAL_REGISTRATIONS
 from edgetf.targets.board_compression import BoardModel
@@ -76,6 +77,13 @@ class ProjectSpec:
     stored: BoardModel | None = None
     """The model as the board stores it (``model_bytes``) and how it was compressed;
     ``model`` stays the model as given, for its tensors' names."""
+    compiled: CompiledLibrary | None = None
+    """With ``--runtime compiled``: the program that replaces the flatbuffer and TFLM's
+    interpreter (``compiled_program.cc``, ``edgetf_compiled_runtime.cc``)."""
+
+    @property
+    def runtime(self) -> str:
+        return "compiled" if self.compiled is not None else "tflm"
 
     @property
     def library(self) -> str:
@@ -97,29 +105,33 @@ def generate_project(spec: ProjectSpec) -> dict[str, bytes]:
         f"{edgetf_dir}/edgetf_library.h": render(
             "library/edgetf_library.h.j2",
             guard=c_include_guard(f"{spec.library}_edgetf_library.h"), **context),
-        f"{edgetf_dir}/model_data.h": model_array_header(
-            context["array"], len(spec.model_bytes), c_include_guard("model_data.h")),
-        f"{edgetf_dir}/model_data.cc": model_array_source(
-            spec.model_bytes, context["array"], "model_data.h"),
         f"{edgetf_dir}/model_metadata.h": render(
             "library/model_metadata.h.j2", guard=c_include_guard("model_metadata.h"),
             **context),
-        f"{edgetf_dir}/op_resolver.h": render(
-            "library/op_resolver.h.j2", guard=c_include_guard("op_resolver.h"), **context),
         f"{edgetf_dir}/golden_vectors.h": render(
             "library/golden_vectors.h.j2", guard=c_include_guard("golden_vectors.h"),
             **context),
     }
+    if spec.compiled is None:  # the flatbuffer and the interpreter's op resolver
+        text[f"{edgetf_dir}/model_data.h"] = model_array_header(
+            context["array"], len(spec.model_bytes), c_include_guard("model_data.h"))
+        text[f"{edgetf_dir}/model_data.cc"] = model_array_source(
+            spec.model_bytes, context["array"], "model_data.h")
+        text[f"{edgetf_dir}/op_resolver.h"] = render(
+            "library/op_resolver.h.j2", guard=c_include_guard("op_resolver.h"), **context)
+    else:  # the program instead: const data and the kernel calls
+        text[f"{edgetf_dir}/compiled_program.cc"] = spec.compiled.source
+    runtime_files = firmware_sources(spec.runtime)
     # The board's framework adds its own files (targets/frameworks.py); the library's
     # CMakeLists.txt (ESP-IDF) lists the library's sources.
     context["sources"] = sorted(
-        path[len(lib) + 1:] for path in [*text, *(f"{lib}/src/{p}" for p in firmware_sources())]
+        path[len(lib) + 1:] for path in [*text, *(f"{lib}/src/{p}" for p in runtime_files)]
         if path.startswith(f"{lib}/src/") and path.endswith(".cc"))
     for extra in spec.board.framework.files:
         if extra.only_if is None or context[extra.only_if]:
             text[extra.path.format(lib=lib)] = render(extra.template, **context)
     files = {path: content.encode("utf-8") for path, content in text.items()}
-    for relative, content in firmware_sources().items():
+    for relative, content in runtime_files.items():
         files[posixpath.join(f"{lib}/src", relative)] = content
     return dict(sorted(files.items()))
 
@@ -156,6 +168,8 @@ def _context(spec: ProjectSpec) -> dict:
         "own_signal": spec.board.signal_kernels == "edgetf" and any(
             is_signal_op(name) for name in stored_model.op_names()),
         "stored": spec.stored,
+        "runtime": spec.runtime,
+        "compiled": spec.compiled,
         "labels": list(spec.labels),
         "labels_source": spec.labels_source,
         "arena": spec.arena,

@@ -25,11 +25,24 @@ def resource_dir(kind: str) -> Path:
         "reinstall edgetf")
 
 
-def firmware_sources() -> dict[str, bytes]:
-    """The hand-written runtime files, by path relative to ``firmware/`` (sorted)."""
+#: Runtime files only one runtime's library ships (``emit-firmware --runtime``); every
+#: other file under ``firmware/`` goes into both.
+_ONLY_IN = {
+    "edgetf/edgetf_runtime.cc": "tflm",
+    "edgetf/edgetf_lut_decode.cc": "tflm",  # DECODE: the compiled runtime stores plain weights
+    "edgetf/edgetf_lut_decode.h": "tflm",
+    "edgetf/edgetf_lut_decode_tflm.cc": "tflm",
+    "edgetf/edgetf_lut_decode_tflm.h": "tflm",
+    "edgetf/edgetf_compiled_runtime.cc": "compiled",
+}
+
+
+def firmware_sources(runtime: str = "tflm") -> dict[str, bytes]:
+    """The hand-written runtime files of a ``runtime`` (``"tflm"`` or ``"compiled"``)
+    library, by path relative to ``firmware/`` (sorted)."""
     root = resource_dir("firmware")
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and path.suffix in (".h", ".cc")
-    }
+    files = {path.relative_to(root).as_posix(): path
+             for path in sorted(root.rglob("*"))
+             if path.is_file() and path.suffix in (".h", ".cc")}
+    return {name: path.read_bytes() for name, path in files.items()
+            if _ONLY_IN.get(name, runtime) == runtime}

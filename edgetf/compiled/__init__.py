@@ -6,7 +6,9 @@ as ``const`` data. :mod:`.oracle` runs that program in numpy integers exactly as
 int8 reference kernels do (:mod:`.kernels`, :mod:`.softmax`, :mod:`.fixed_point`), so
 that it can be checked bit for bit against the TFLM interpreter (:mod:`.tflm_tensors`
 reads every tensor of a TFLM run in a child process). :mod:`.memory_plan` places the
-activations and kernel scratch in one static buffer; :mod:`.emit_c` writes a first C
-program over CMSIS-NN from both, :mod:`.emit_esp_nn` the same program as C++ over ESP-NN
-(not wired into ``emit-firmware``).
+activations and kernel scratch in one static buffer; :mod:`.emit_c` writes the C
+program over CMSIS-NN from both, calling TFLM's reference kernels (:mod:`.reference_calls`)
+for what CMSIS-NN lacks; :mod:`.emitters` picks the emitter a board's kernel library names
+(``emit-firmware --runtime compiled``); :mod:`.emit_esp_nn` writes the same program as
+C++ over ESP-NN.
 """

@@ -5,9 +5,10 @@ with every tensor and scratch buffer at its offset of the static memory plan. Th
 kernels' argument structs are filled as TFLM's own ``kernels/cmsis_nn/*.cpp`` of that
 library fill them (dims, offsets, ``filter_offset`` 0).
 
-Not wired into ``emit-firmware``: it is proven only to compile against the kernels'
-declarations. Ops CMSIS-NN 2023 has no s8 kernel for here (per-channel FULLY_CONNECTED,
-broadcasting ADD and MUL, QUANTIZE, DEQUANTIZE) raise UnsupportedOpError.
+``emit-firmware --runtime compiled`` uses it for boards whose kernel library is
+``"cmsis-nn"`` (:mod:`.emitters`). Ops CMSIS-NN 2023 has no s8 kernel for (per-channel
+FULLY_CONNECTED, ADD and MUL that broadcast or read a constant, QUANTIZE, DEQUANTIZE) call
+TFLM's reference kernels (:mod:`.reference_calls`; the program is then C++ only).
 
 The template is rendered with an environment of its own (``templates/`` beside this
 module), because ``compiled/`` sits below ``codegen/`` and may not import its one.
@@ -23,6 +24,7 @@ import jinja2
 
 from edgetf.compiled.memory_plan import MemoryPlan
 from edgetf.compiled.program import VIEW_OPS, Program, Step, UnsupportedOpError
+from edgetf.compiled.reference_calls import reference_step
 from edgetf.targets.planner.lifetimes import tensor_bytes
 from edgetf.tflite.model import Subgraph
 
@@ -62,15 +64,25 @@ class _Arrays:
                                "data": [_literal(v) for v in values]})
         return self._named[index]
 
-    def values(self, name: str, values: tuple[int, ...]) -> str:
-        self.items.append({"name": name, "c_type": "int32_t",
+    def values(self, name: str, values: tuple[int, ...], c_type: str = "int32_t") -> str:
+        self.items.append({"name": name, "c_type": c_type,
                            "data": [_literal(v) for v in values]})
         return name
 
 
 def _refuse(step: Step, why: str) -> UnsupportedOpError:
-    return UnsupportedOpError(f"model: op {step.op_index} ({step.op}) {why}, which the first"
-                              " C emitter (CMSIS-NN) does not handle; use the TFLM runtime")
+    return UnsupportedOpError(f"model: op {step.op_index} ({step.op}) {why}, which neither"
+                              " CMSIS-NN nor TFLM's reference kernels cover here; use the TFLM"
+                              " runtime")
+
+
+def _reference(step: Step, graph: Subgraph, offsets: dict[int, int], arrays: _Arrays,
+               why: str) -> dict:
+    """A step CMSIS-NN has no kernel for, as a call of TFLM's reference kernel."""
+    call = reference_step(step, graph, offsets, arrays)
+    if call is None:
+        raise _refuse(step, why)
+    return call
 
 
 def _step(step: Step, graph: Subgraph, plan: MemoryPlan, offsets: dict[int, int],
@@ -81,7 +93,7 @@ def _step(step: Step, graph: Subgraph, plan: MemoryPlan, offsets: dict[int, int]
           "input": offsets.get(step.inputs[0]), "output": offsets[step.outputs[0]]}
     buffers = plan.scratch_offsets().get(step.op_index, ())
     sizes = scratch.get(step.op_index, ())
-    at["ctx"] = (f"{{edgetf_compiled_arena + {buffers[0]}, {sizes[0]}}}" if buffers
+    at["ctx"] = (f"{{arena + {buffers[0]}, {sizes[0]}}}" if buffers
                  else "{0, 0}")
     if step.op in VIEW_OPS:
         same = at["input"] == at["output"]
@@ -103,8 +115,8 @@ def _step(step: Step, graph: Subgraph, plan: MemoryPlan, offsets: dict[int, int]
                                              step.params.multipliers),
                 "shifts": arrays.values(f"op{step.op_index}_shifts", step.params.shifts)}
     if step.op == "FULLY_CONNECTED":
-        if step.params.per_channel:
-            raise _refuse(step, "has per-channel weights")
+        if step.params.per_channel:  # arm_fully_connected_s8 takes one multiplier
+            return _reference(step, graph, offsets, arrays, "has per-channel weights")
         filt = tensors[step.inputs[1]]
         depth, units = filt.shape[-1], out.shape[-1]
         batches = prod(out.shape) // units
@@ -128,23 +140,30 @@ def _step(step: Step, graph: Subgraph, plan: MemoryPlan, offsets: dict[int, int]
     if step.op in ("ADD", "MUL"):
         other = tensors[step.inputs[1]]
         if tuple(inp.shape) != tuple(other.shape) or tuple(inp.shape) != tuple(out.shape):
-            raise _refuse(step, "broadcasts")
-        if step.inputs[1] not in offsets:
-            raise _refuse(step, "has a constant input")
+            return _reference(step, graph, offsets, arrays, "broadcasts")
+        if step.inputs[0] not in offsets or step.inputs[1] not in offsets:
+            return _reference(step, graph, offsets, arrays, "has a constant input")
         return {**at, "kind": step.op.lower(), "input2": offsets[step.inputs[1]],
                 "size": prod(out.shape)}
-    raise _refuse(step, "has no CMSIS-NN s8 kernel")
+    return _reference(step, graph, offsets, arrays, "has no CMSIS-NN s8 kernel")
 
 
 def emit_c(program: Program, graph: Subgraph, plan: MemoryPlan,
-           scratch: dict[int, tuple[int, ...]] | None = None, title: str = "model") -> str:
+           scratch: dict[int, tuple[int, ...]] | None = None, title: str = "model",
+           prefix: str = "edgetf") -> str:
     """The C source of ``program`` over CMSIS-NN, its buffers placed by ``plan`` (made
-    with the same ``scratch``: op index -> the byte sizes its kernel asks for)."""
+    with the same ``scratch``: op index -> the byte sizes its kernel asks for).
+
+    It defines, with C linkage, the functions :mod:`.emitters` names for every emitter:
+    ``<prefix>_compiled_arena_bytes()``, ``<prefix>_compiled_input(arena, i)``,
+    ``<prefix>_compiled_output(arena, i)`` and ``<prefix>_compiled_run(arena)``."""
     scratch = scratch or {}
     offsets = plan.tensor_offsets()
     arrays = _Arrays(graph)
     steps = [_step(s, graph, plan, offsets, scratch, arrays) for s in program.steps]
+    headers = sorted({s["header"] for s in steps if s["kind"] == "reference"})
     return _environment().get_template("cmsis_nn_program.c.j2").render(
-        title=title.replace("*/", "* /"), arrays=arrays.items, plan_size=max(plan.size, 16),
+        title=title.replace("*/", "* /"), prefix=prefix, arrays=arrays.items, headers=headers,
+        plan_size=max(plan.size, 16),
         steps=steps, input_offsets=[offsets[i] for i in program.inputs],
         output_offsets=[offsets[i] for i in program.outputs])

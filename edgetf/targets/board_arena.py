@@ -76,6 +76,8 @@ class ArenaPlan:
 
     @property
     def basis(self) -> str:
+        if self.method == "compiled":
+            return f"The compiled runtime's static plan: {self.needed_bytes} bytes ({self.note})."
         if self.method == "planned":
             return (f"Planned for {self.table}: {self.needed_bytes} bytes; + {self.margin_bytes} "
                     f"bytes margin (1 %, at least {PLAN_MARGIN_MIN_BYTES}).")

@@ -138,6 +138,9 @@ class Board:
     """Who runs ``TFLM_DECODE`` (LUT-compressed weights): ``"tflm"`` where the board's TFLM
     registers it (``MicroMutableOpResolver::AddDecode``), ``"edgetf"`` where it predates
     the operator and the library registers edgetf's own kernel (``firmware/``)."""
+    compiled_kernels: str = ""
+    """The kernel library ``emit-firmware --runtime compiled`` calls (``"cmsis-nn"``,
+    ``"esp-nn"``: a name in :data:`edgetf.compiled.emitters.EMITTERS`); ``""``: none."""
     signal_kernels: str = "tflm"
     """Who runs TFLM's signal-library ops (the audio front end's ``CUSTOM:Signal*``, see
     :data:`edgetf.tflite.ops.SIGNAL_RESOLVER_METHODS`): ``"tflm"`` where the board's TFLM
@@ -221,6 +224,7 @@ BOARDS: dict[str, Board] = {
         framework=ESPIDF,
         tflm_source=_ESP_TFLITE_MICRO,
         kernels="ESP-NN",
+        compiled_kernels="esp-nn",
         ram_bytes=320 * _KB,
         static_ram_limit_bytes=160 * _KB,
         flash_bytes=4 * _MB - _APP_OFFSET,
@@ -247,6 +251,7 @@ BOARDS: dict[str, Board] = {
         framework=ESPIDF,
         tflm_source=_ESP_TFLITE_MICRO,
         kernels="ESP-NN",
+        compiled_kernels="esp-nn",
         ram_bytes=320 * _KB,
         static_ram_limit_bytes=None,
         flash_bytes=8 * _MB - _APP_OFFSET,
@@ -270,6 +275,7 @@ BOARDS: dict[str, Board] = {
         framework=ESPIDF,
         tflm_source=_ESP_TFLITE_MICRO,
         kernels="ESP-NN",
+        compiled_kernels="esp-nn",
         ram_bytes=320 * _KB,
         static_ram_limit_bytes=None,
         flash_bytes=8 * _MB - _APP_OFFSET,
@@ -309,6 +315,7 @@ BOARDS: dict[str, Board] = {
                       "bundled CMSIS-NN)",
         ),
         kernels="CMSIS-NN",
+        compiled_kernels="cmsis-nn",
         ram_bytes=256 * _KB,
         static_ram_limit_bytes=None,
         flash_bytes=983040,

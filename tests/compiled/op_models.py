@@ -30,12 +30,24 @@ def _every_op(keras):
     return keras.Model(inp, layers.Softmax()(x))
 
 
+def _broadcast(keras):
+    """ADD and MUL of a (6, 6, 4) tensor and its (1, 1, 4) mean: they broadcast, which
+    CMSIS-NN's elementwise kernels cannot (TFLM's reference kernels then run them)."""
+    layers = keras.layers
+    inp = layers.Input((6, 6, 3))
+    x = layers.Conv2D(4, 3, padding="same")(inp)
+    mean = layers.AveragePooling2D(6)(x)
+    x = layers.Multiply()([layers.Add()([x, mean]), mean])
+    return keras.Model(inp, layers.Dense(5)(layers.Flatten()(x)))
+
+
 @functools.cache
 def op_models() -> dict[str, bytes]:
-    """``{"every_op", "every_op_per_channel_fc", "every_op_per_tensor", "float_io"}`` ->
-    ``.tflite`` bytes: the same network with per-tensor and per-channel dense weights,
-    with one scale per weight tensor everywhere, and with float input and output
-    (QUANTIZE and DEQUANTIZE at its ends)."""
+    """``{"every_op", "every_op_per_channel_fc", "every_op_per_tensor", "float_io",
+    "broadcast"}`` -> ``.tflite`` bytes: the same network with per-tensor and per-channel
+    dense weights, with one scale per weight tensor everywhere, and with float input and
+    output (QUANTIZE and DEQUANTIZE at its ends); and a small network whose ADD and MUL
+    broadcast."""
     from edgetf.base.tf_import import import_tf
 
     tf, keras = import_tf()
@@ -56,4 +68,6 @@ def op_models() -> dict[str, bytes]:
         "every_op_per_channel_fc": convert(tf, model, calibration, per_channel_dense=True),
         "every_op_per_tensor": convert(tf, model, calibration, per_tensor=True),
         "float_io": float_io,
+        "broadcast": convert(tf, _broadcast(keras),
+                             rng.normal(size=(32, 6, 6, 3)).astype(np.float32)),
     }

@@ -18,7 +18,7 @@ import pytest
 from edgetf.compiled.emit_c import emit_c
 from edgetf.compiled.memory_plan import plan_memory
 from edgetf.compiled.oracle import run_program
-from edgetf.compiled.program import VIEW_OPS, UnsupportedOpError, compile_program
+from edgetf.compiled.program import VIEW_OPS, compile_program
 from edgetf.targets.planner.plan import plan_arena
 from edgetf.targets.planner.tables import TABLES
 from edgetf.tflite.reader import read_tflite
@@ -26,6 +26,7 @@ from tests.compiled.op_models import op_models
 from tests.conftest import SEED, shared_model_path
 
 CC = shutil.which("cc") or shutil.which("gcc")
+CXX = shutil.which("c++") or shutil.which("g++")
 STUBS = Path(__file__).resolve().parent / "cmsis_nn_stubs"
 needs_cc = pytest.mark.skipif(CC is None, reason="no C compiler: compile checks need one")
 _KERNELS = {"CONV_2D": "conv", "DEPTHWISE_CONV_2D": "depthwise",
@@ -45,12 +46,16 @@ def _build(data: bytes):
 def _run(source: str, input_offset: int, tmp_path: Path) -> list[dict[str, str]]:
     (tmp_path / "program.c").write_text(source)
     (tmp_path / "main.c").write_text(
-        "#include <stdio.h>\n"
-        "void *edgetf_compiled_input(int index);\nint edgetf_compiled_run(void);\n"
+        "#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+        "size_t edgetf_compiled_arena_bytes(void);\n"
+        "void *edgetf_compiled_input(uint8_t *arena, int index);\n"
+        "int edgetf_compiled_run(uint8_t *arena);\n"
         "extern const unsigned char *record_base;\n"
         "int main(void) {\n"
-        f"    record_base = (const unsigned char *)edgetf_compiled_input(0) - {input_offset};\n"
-        "    return edgetf_compiled_run();\n}\n")
+        "    uint8_t *arena = (uint8_t *)calloc(edgetf_compiled_arena_bytes(), 1);\n"
+        "    record_base = (const unsigned char *)edgetf_compiled_input(arena, 0)"
+        f" - {input_offset};\n"
+        "    return edgetf_compiled_run(arena);\n}\n")
     build = subprocess.run(
         [CC, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", f"-I{STUBS}",
          str(tmp_path / "program.c"), str(STUBS / "record_calls.c"), str(tmp_path / "main.c"),
@@ -106,53 +111,71 @@ def test_the_program_calls_each_kernel_on_the_planned_buffers(name, tmp_path):
             assert call["act"] == f"{p.act_min},{p.act_max}"
 
 
-def test_per_channel_dense_weights_are_refused_naming_the_op():
-    model, program, plan, scratch = _build(op_models()["every_op_per_channel_fc"])
-    with pytest.raises(UnsupportedOpError, match=r"op \d+ \(FULLY_CONNECTED\) has per-channel"):
-        emit_c(program, model.main, plan, scratch)
-
-
 def _compile_runner(source: str, in_bytes: int, out_bytes: int, tmp_path: Path) -> Path:
     """The program linked with kernels that compute TFLM's reference arithmetic
-    (cmsis_nn_stubs/reference_kernels.c): input bytes on stdin, output bytes on stdout."""
-    (tmp_path / "program.c").write_text(source)
+    (cmsis_nn_stubs/reference_kernels.c, and reference_ops.cc for a program that calls
+    TFLM's reference kernels, then C++): input bytes on stdin, output bytes on stdout."""
+    cplusplus = "tensorflow/lite/kernels" in source
+    program = tmp_path / ("program.cc" if cplusplus else "program.c")
+    program.write_text(source)
     (tmp_path / "main.c").write_text(
-        "#include <stdio.h>\n"
-        "void *edgetf_compiled_input(int index);\nvoid *edgetf_compiled_output(int index);\n"
-        "int edgetf_compiled_run(void);\n"
+        "#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+        "size_t edgetf_compiled_arena_bytes(void);\n"
+        "void *edgetf_compiled_input(uint8_t *arena, int index);\n"
+        "void *edgetf_compiled_output(uint8_t *arena, int index);\n"
+        "int edgetf_compiled_run(uint8_t *arena);\n"
         "int main(void) {\n"
-        f"    if (fread(edgetf_compiled_input(0), 1, {in_bytes}, stdin) != {in_bytes}) return 90;\n"
-        "    const int rc = edgetf_compiled_run();\n"
+        "    uint8_t *arena = (uint8_t *)calloc(edgetf_compiled_arena_bytes(), 1);\n"
+        f"    if (fread(edgetf_compiled_input(arena, 0), 1, {in_bytes}, stdin) != {in_bytes})"
+        " return 90;\n"
+        "    const int rc = edgetf_compiled_run(arena);\n"
         "    if (rc) return rc;\n"
-        f"    fwrite(edgetf_compiled_output(0), 1, {out_bytes}, stdout);\n"
+        f"    fwrite(edgetf_compiled_output(arena, 0), 1, {out_bytes}, stdout);\n"
         "    return 0;\n}\n")
     # -fwrapv: gemmlowp's raw int32 sums wrap, as they do on the boards.
-    build = subprocess.run(
-        [CC, "-std=c99", "-O1", "-fwrapv", "-Wall", "-Wextra", "-Werror", f"-I{STUBS}",
-         str(tmp_path / "program.c"), str(STUBS / "reference_kernels.c"),
-         str(tmp_path / "main.c"), "-o", str(tmp_path / "runner")],
-        capture_output=True, text=True)
+    flags = ["-O1", "-fwrapv", "-Wall", "-Wextra", "-Werror", f"-I{STUBS}"]
+    objects = []
+    for source_file, compiler, standard in (
+            (STUBS / "reference_kernels.c", CC, "-std=c99"), (tmp_path / "main.c", CC, "-std=c99"),
+            (program, CXX if cplusplus else CC, "-std=c++17" if cplusplus else "-std=c99"),
+            *([(STUBS / "reference_ops.cc", CXX, "-std=c++17")] if cplusplus else [])):
+        objects.append(str(tmp_path / f"{source_file.name}.o"))
+        build = subprocess.run([compiler, standard, *flags, "-c", str(source_file), "-o",
+                                objects[-1]], capture_output=True, text=True)
+        assert build.returncode == 0, build.stderr
+    build = subprocess.run([CXX if cplusplus else CC, *objects, "-lm", "-o",
+                            str(tmp_path / "runner")], capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     return tmp_path / "runner"
 
 
 @needs_cc
-@pytest.mark.parametrize("name", ["every_op", "person_detect"])
+@pytest.mark.parametrize("name", ["every_op", "person_detect", "float_io", "broadcast"])
 def test_the_program_computes_what_the_oracle_computes(name, tmp_path):
     """With kernels that compute as TFLM's reference kernels do, the generated program's
     outputs equal the oracle's: its weights, biases, parameters and buffers are wired
-    right (views in place, elementwise ops writing over their dead inputs)."""
-    data = (op_models()[name] if name == "every_op"
+    right (views in place, elementwise ops writing over their dead inputs), and so are
+    its calls of TFLM's reference kernels (float_io: QUANTIZE and DEQUANTIZE at its ends,
+    per-channel FULLY_CONNECTED; broadcast: ADD and MUL), which CMSIS-NN has no kernel
+    for."""
+    if name in ("float_io", "broadcast") and CXX is None:
+        pytest.skip("no C++ compiler: TFLM's reference kernels are C++")
+    data = (op_models()[name] if name in op_models()
             else shared_model_path(f"{name}.tflite").read_bytes())
     model, program, plan, scratch = _build(data)
     graph = model.main
     source, output = graph.tensors[program.inputs[0]], graph.tensors[program.outputs[0]]
+    dtype = {"int8": np.int8, "float32": np.float32}
     runner = _compile_runner(emit_c(program, graph, plan, scratch, title=name),
-                             prod(source.shape), prod(output.shape), tmp_path)
+                             prod(source.shape) * np.dtype(dtype[source.dtype]).itemsize,
+                             prod(output.shape) * np.dtype(dtype[output.dtype]).itemsize,
+                             tmp_path)
     rng = np.random.default_rng(SEED)
     for _ in range(3):
-        sample = rng.integers(-128, 128, source.shape).astype(np.int8)
+        sample = (rng.normal(size=source.shape).astype(np.float32) if source.dtype == "float32"
+                  else rng.integers(-128, 128, source.shape).astype(np.int8))
         run = subprocess.run([str(runner)], input=sample.tobytes(), capture_output=True)
         assert run.returncode == 0
         expected = run_program(program, graph, [sample])[program.outputs[0]]
-        assert np.frombuffer(run.stdout, np.int8).tolist() == expected.ravel().tolist()
+        got = np.frombuffer(run.stdout, dtype[output.dtype])
+        assert got.tolist() == expected.ravel().tolist()

@@ -4,7 +4,7 @@
  * program and its memory plan. */
 #include <stdio.h>
 
-#include "arm_nnfunctions.h"
+#include "third_party/cmsis_nn/Include/arm_nnfunctions.h"
 
 const unsigned char *record_base = 0;
 

@@ -5,7 +5,7 @@
  * equals TFLM's reference kernels only a build with the real library can tell. */
 #include <stdint.h>
 
-#include "arm_nnfunctions.h"
+#include "third_party/cmsis_nn/Include/arm_nnfunctions.h"
 
 static int32_t srdhm(int32_t a, int32_t b) {
     const int64_t ab = (int64_t)a * b;
@@ -245,4 +245,14 @@ arm_cmsis_nn_status arm_elementwise_mul_s8(
                                   act_min, act_max);
     }
     return ARM_CMSIS_NN_SUCCESS;
+}
+
+/* For reference_ops.cc: MultiplyByQuantizedMultiplier, and the smaller-than-one variant
+ * ADD uses. */
+int32_t reference_requantize(int32_t x, int32_t multiplier, int32_t shift) {
+    return requantize(x, multiplier, shift);
+}
+
+int32_t reference_scale_down(int32_t x, int32_t multiplier, int32_t shift) {
+    return rdbpot(srdhm(x, multiplier), -shift);
 }

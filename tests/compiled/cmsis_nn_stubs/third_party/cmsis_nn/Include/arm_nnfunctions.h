@@ -8,6 +8,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef int8_t q7_t;
 
 typedef enum {
@@ -92,5 +96,9 @@ arm_cmsis_nn_status arm_elementwise_mul_s8(
     const int32_t input_2_offset, int8_t *output, const int32_t out_offset,
     const int32_t out_mult, const int32_t out_shift, const int32_t out_activation_min,
     const int32_t out_activation_max, const int32_t block_size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,0 +1,113 @@
+"""Which C emitter writes the compiled program for a board, and the library's part that
+comes from it.
+
+A board names its compiled kernel library (:attr:`edgetf.targets.boards.Board.compiled_kernels`:
+``"cmsis-nn"``, ``"esp-nn"``); :data:`EMITTERS` maps that name to the function that writes
+the program's C source. Every emitter is called as
+``emit(program, graph, plan, scratch, title=..., prefix=...)`` and returns one C source
+(valid C99 and C++, compiled as C++ in the library) that defines, with C linkage:
+
+- ``size_t <prefix>_compiled_arena_bytes(void)``: the bytes the arena must have;
+- ``void *<prefix>_compiled_input(uint8_t *arena, int i)`` and ``..._output``: where input
+  or output ``i`` lives in the arena;
+- ``int <prefix>_compiled_run(uint8_t *arena)``: run the model, 0 on success.
+
+The library's hand-written runtime (``firmware/edgetf/edgetf_compiled_runtime.cc``) owns the
+arena and gives the C API on top of these. A name mapped to ``None`` has no emitter yet:
+:func:`compile_library` raises :class:`CompiledUnavailable`, and ``emit-firmware`` keeps the
+TFLM runtime, saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from edgetf.base.errors import EdgetfError
+from edgetf.compiled.emit_c import emit_c
+from edgetf.compiled.memory_plan import MemoryPlan, plan_memory
+from edgetf.compiled.program import VIEW_OPS, Program, compile_program
+from edgetf.targets.boards import Board
+from edgetf.targets.planner.plan import plan_arena
+from edgetf.targets.planner.tables import TABLES
+from edgetf.tflite.model import TfliteModel
+
+Emitter = Callable[..., str]
+
+#: The compiled kernel library's name -> its emitter; ``None``: not written yet.
+EMITTERS: dict[str, Emitter | None] = {
+    "cmsis-nn": emit_c,
+    "esp-nn": None,  # edgetf/compiled/emit_esp_nn.py (in progress on its own branch)
+}
+
+
+class CompiledUnavailable(EdgetfError):
+    """The board's compiled kernel library has no emitter, or the board has none."""
+
+
+@dataclass(frozen=True)
+class CompiledLibrary:
+    """The compiled program of one model for one board: ``source`` (the C of the
+    program), its static ``plan``, and the bytes of its const data (weights, biases and
+    per-channel parameters: what replaces the flatbuffer in flash)."""
+
+    kernels: str
+    source: str
+    program: Program
+    plan: MemoryPlan
+    const_bytes: int
+
+    @property
+    def arena_bytes(self) -> int:
+        """What the library declares: the plan, at least 16 bytes, a multiple of 16."""
+        return max(-(-self.plan.size // 16) * 16, 16)
+
+
+def _scratch(model: TfliteModel, board: Board, source: str) -> dict[int, tuple[int, ...]]:
+    """Op index -> the scratch its kernel asks for, from the board's planner table."""
+    table = TABLES.get(board.arena_table)
+    if table is None:
+        raise CompiledUnavailable(f"{source}: the {board.id} has no arena planner table, "
+                                  "which the compiled runtime sizes kernel scratch with")
+    result = plan_arena(model, table)
+    if not result.complete:
+        raise CompiledUnavailable(f"{source}: the {board.id}'s planner table lacks an op of "
+                                  "the model, so the kernels' scratch is unknown")
+    return {u.index: tuple(u.scratch) for u in result.ops if u.scratch}
+
+
+def _const_bytes(program: Program, model: TfliteModel) -> int:
+    """Bytes of const data the program holds: the constant tensors its steps read, and
+    one int32 multiplier and shift per output channel of each convolution."""
+    graph, seen, total = model.main, set(), 0
+    for step in program.steps:
+        if step.op in VIEW_OPS:
+            continue
+        for index in step.inputs:
+            tensor = graph.tensors[index] if index >= 0 else None
+            if tensor is not None and tensor.data and index not in seen:
+                seen.add(index)
+                total += len(tensor.data)
+        if step.op in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+            total += 8 * len(step.params.multipliers)
+    return total
+
+
+def compile_library(model: TfliteModel, board: Board, *, prefix: str, title: str,
+                    source: str = "model") -> CompiledLibrary:
+    """The compiled program of ``model`` for ``board``'s kernel library. Raises
+    :class:`UnsupportedOpError` naming the first op no kernel covers, or
+    :class:`CompiledUnavailable` when the board's library has no emitter yet."""
+    kernels = board.compiled_kernels
+    emitter = EMITTERS.get(kernels) if kernels else None
+    if emitter is None:
+        what = (f"its {kernels} emitter is not written yet" if kernels
+                else "the board names no compiled kernel library")
+        raise CompiledUnavailable(f"the compiled runtime is not available for the {board.id}: "
+                                  f"{what}")
+    program = compile_program(model, source)
+    scratch = _scratch(model, board, source)
+    plan = plan_memory(model, scratch)
+    text = emitter(program, model.main, plan, scratch, title=title, prefix=prefix)
+    return CompiledLibrary(kernels, text, program, plan, _const_bytes(program, model))
+

@@ -1,0 +1,165 @@
+"""``emit-firmware --runtime compiled``: the library holds the compiled program instead of
+the flatbuffer and TFLM's interpreter, with the same C API and golden vectors.
+
+Where CMSIS-NN is absent (CI), the whole library is compiled by the host's g++ against
+the declarations of CMSIS-NN's kernels (cmsis_nn_stubs/) and linked with definitions that
+compute TFLM's reference arithmetic (cmsis_nn_stubs/reference_kernels.c, written in
+these tests): its ``<name>_self_test()`` must then reproduce the golden vectors the TFLM
+interpreter recorded in Python. The real kernels were checked on the Cortex-M4 rig
+(docs/compiled-runtime.md)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from edgetf.base.progress import Reporter
+from edgetf.cli.app import app
+from edgetf.codegen.emit_firmware import build_project
+from tests.compiled.op_models import op_models
+from tests.conftest import error_line, shared_model_path
+
+GXX, GCC = shutil.which("g++"), shutil.which("gcc")
+STUBS = Path(__file__).resolve().parent / "cmsis_nn_stubs"
+needs_compilers = pytest.mark.skipif(GXX is None or GCC is None,
+                                     reason="no host C/C++ compiler: the build check needs one")
+
+
+def _write(files: dict[str, bytes], root: Path) -> None:
+    for relative, content in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_bytes(content)
+
+
+def _check(command: list[str]) -> None:
+    built = subprocess.run(command, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr[-3000:]
+
+
+def _harness(library: str, prefix: str) -> str:
+    return (f'#include <cstdio>\n#include "{library}.h"\n'
+            f"int main() {{\n  const int status = {prefix}_init();\n"
+            f'  if (status != EDGETF_OK) {{ std::printf("init %d\\n", status); return 2; }}\n'
+            f'  std::printf("self_test %d arena %u\\n", {prefix}_self_test(),\n'
+            f"              (unsigned){prefix}_arena_used_bytes());\n  return 0;\n}}\n")
+
+
+@pytest.fixture(scope="module")
+def every_op():
+    """Every op, with per-channel Dense weights: CMSIS-NN's kernels and TFLM's reference
+    kernel for the per-channel FULLY_CONNECTED (which Chirale's own FULLY_CONNECTED gets
+    wrong, so that the TFLM runtime is refused on the nano33ble without --force)."""
+    said = io.StringIO()
+    result = build_project(op_models()["every_op_per_channel_fc"], "nano33ble", name="every_op",
+                           runtime="compiled", reporter=Reporter(console=Console(file=said)))
+    return result, said.getvalue()
+
+
+def test_the_compiled_library_replaces_the_flatbuffer_and_the_interpreter(every_op):
+    result, said = every_op
+    spec = result.spec
+    assert spec.runtime == "compiled" and spec.compiled.kernels == "cmsis-nn"
+    names = {Path(p).name for p in result.files}
+    assert {"compiled_program.cc", "edgetf_compiled_runtime.cc", "golden_vectors.h",
+            "model_metadata.h", "every_op_inferencing.h", "edgetf_demo.cc"} <= names
+    assert not names & {"model_data.cc", "model_data.h", "op_resolver.h",
+                        "edgetf_runtime.cc", "edgetf_lut_decode_tflm.cc"}
+    sources = b"".join(c for p, c in result.files.items() if p.endswith((".cc", ".h")))
+    assert b"tensorflow/lite/micro" not in sources  # no interpreter, no TFLM runtime call
+    # The arena is the static plan, exactly, and smaller than TFLM's for the same model.
+    assert spec.arena.method == "compiled"
+    assert spec.arena.bytes == spec.compiled.arena_bytes >= spec.compiled.plan.size
+    program = result.files["lib/every_op_inferencing/src/edgetf/compiled_program.cc"].decode()
+    assert program.count("reference_integer_ops::FullyConnectedPerChannel(") == 2
+    tflm = build_project(op_models()["every_op_per_channel_fc"], "nano33ble", name="every_op",
+                         force=True)
+    assert spec.arena.bytes < tflm.spec.arena.bytes
+    assert spec.golden is not None and spec.golden.count == tflm.spec.golden.count
+    assert [a.tolist() for a in spec.golden.outputs] == [
+        a.tolist() for a in tflm.spec.golden.outputs]
+    assert any(line.startswith("runtime: compiled (cmsis-nn): arena ")
+               for line in said.splitlines())
+
+
+@needs_compilers
+def test_the_compiled_library_reproduces_the_golden_vectors(every_op, tmp_path):
+    """The library as emitted, built by the host compiler: init succeeds with the
+    declared arena and its self-test finds no difference from TFLM's golden vectors;
+    16 bytes less than the plan, init refuses."""
+    result, _ = every_op
+    _write(result.files, tmp_path)
+    src = tmp_path / "lib/every_op_inferencing/src"
+    (tmp_path / "main.cc").write_text(_harness("every_op_inferencing", "every_op"))
+    _check([GCC, "-std=c99", "-O1", "-fwrapv", "-c", f"-I{STUBS}",
+            str(STUBS / "reference_kernels.c"), "-o", str(tmp_path / "kernels.o")])
+    flags = ["-std=c++17", "-O1", "-fwrapv", "-Wall", "-Wextra", "-Werror", f"-I{STUBS}",
+             f"-I{src}"]
+    runtime = src / "edgetf/edgetf_compiled_runtime.cc"
+    objects = [str(tmp_path / "kernels.o")]
+    for source in [tmp_path / "main.cc", STUBS / "reference_ops.cc",
+                   *(p for p in sorted(src.rglob("*.cc")) if p != runtime)]:
+        objects.append(str(tmp_path / f"{source.name}.o"))
+        _check([GXX, *flags, "-c", str(source), "-o", objects[-1]])
+    _check([GXX, *flags, str(runtime), *objects, "-o", str(tmp_path / "declared")])
+    run = subprocess.run([str(tmp_path / "declared")], capture_output=True, text=True)
+    plan = result.spec.compiled.plan.size
+    assert run.stdout.strip() == f"self_test 0 arena {plan}", run.stdout
+    short = f"-DEDGETF_ARENA_BYTES={result.spec.compiled.arena_bytes - 16}"
+    _check([GXX, *flags, short, str(runtime), *objects, "-o", str(tmp_path / "short")])
+    run = subprocess.run([str(tmp_path / "short")], capture_output=True, text=True)
+    assert run.stdout.strip() == "init -3", run.stdout
+
+
+def test_an_op_the_kernels_lack_keeps_the_tflm_runtime_naming_it():
+    data = shared_model_path("hello_world_float.tflite").read_bytes()
+    result = build_project(data, "nano33ble", name="m", runtime="compiled")
+    assert result.spec.runtime == "tflm"
+    assert "lib/m_inferencing/src/edgetf/model_data.cc" in result.files
+    notes = [w for w in result.warnings if w.startswith("--runtime compiled:")]
+    assert len(notes) == 1 and "op 0 (FULLY_CONNECTED) takes float32" in notes[0]
+    assert notes[0].endswith("this library uses the TFLM runtime")
+
+
+def test_a_board_without_an_emitter_keeps_the_tflm_runtime_saying_why():
+    data = shared_model_path("hello_world_int8.tflite").read_bytes()
+    result = build_project(data, "esp32", name="sine", runtime="compiled")
+    assert result.spec.runtime == "tflm"
+    assert any("esp-nn emitter is not written yet" in w for w in result.warnings)
+
+
+def test_the_cli_flag(tmp_path):
+    model = shared_model_path("hello_world_int8.tflite")
+    runner = CliRunner()
+    bad = runner.invoke(app, ["emit-firmware", "--model", str(model), "--board", "nano33ble",
+                              "--out", str(tmp_path / "bad"), "--runtime", "fast"])
+    assert bad.exit_code == 2 and "--runtime 'fast' is not one of tflm, compiled" in \
+        error_line(bad)
+    assert not (tmp_path / "bad").exists()
+    good = runner.invoke(app, ["emit-firmware", "--model", str(model), "--board", "nano33ble",
+                               "--out", str(tmp_path / "fw"), "--runtime", "compiled"])
+    assert good.exit_code == 0, good.output
+    assert "runtime: compiled (cmsis-nn): arena " in good.output
+    assert "compiled runtime" in good.output
+    program = tmp_path / "fw/lib/hello_world_int8_inferencing/src/edgetf"
+    assert (program / "compiled_program.cc").is_file()
+    assert not (program / "model_data.cc").exists()
+
+
+def test_the_python_api_option(tmp_path):
+    import edgetf
+    from edgetf.base.errors import ConfigError
+
+    model = shared_model_path("hello_world_int8.tflite")
+    with pytest.raises(ConfigError, match=r"runtime='fast' is not one of tflm, compiled"):
+        edgetf.emit_firmware(model, board="nano33ble", out=tmp_path / "bad", runtime="fast")
+    firmware = edgetf.emit_firmware(model, board="nano33ble", out=tmp_path / "fw",
+                                    runtime="compiled")
+    assert firmware.runtime == "compiled"
+    assert firmware.arena_bytes == firmware.result.spec.compiled.arena_bytes
+    assert "lib/hello_world_int8_inferencing/src/edgetf/compiled_program.cc" in firmware.files
