@@ -152,6 +152,9 @@ def train_quantize_command(
         help="Training samples used to calibrate int8 ranges. \\[default: 200]")] = None,
     validation_fraction: Annotated[float | None, typer.Option(
         help="Share of the training data held out for validation. \\[default: 0.1]")] = None,
+    clip_ms: Annotated[float | None, typer.Option(
+        help="WAV folders: every clip is padded with zeros, or cut, at its end to this many "
+        "milliseconds; emit-firmware's ring buffer holds as much. \\[default: 1000]")] = None,
     seed: Annotated[int | None, typer.Option(
         help="Seed for splits, initialisation and shuffling. \\[default: 42]")] = None,
     force: Annotated[bool | None, typer.Option(

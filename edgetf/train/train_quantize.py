@@ -80,7 +80,8 @@ def train_quantize(options: TrainQuantizeOptions,
         if Path(options.data).is_dir():  # WAV clips per label: features by the TFLM front end
             from edgetf.features.audio_dataset import load_audio_dataset
 
-            data = load_audio_dataset(options.data, seed=options.seed)
+            data = load_audio_dataset(options.data, clip_ms=options.clip_ms,
+                                      seed=options.seed)
         else:
             data = load_dataset(options.data, label_column=options.label_column,
                                 validation_fraction=options.validation_fraction,
@@ -145,13 +146,18 @@ def train_quantize(options: TrainQuantizeOptions,
         "steps": [step.to_dict() for step in steps],
         **({"distillation": distillation} if distillation is not None else {}),
         "options": options.to_dict(),
+        # The front end the features came from: emit-firmware embeds it (features.audio_dataset).
+        **({"features": data.features_record()} if hasattr(data, "features_record") else {}),
         "warnings": reporter.warnings,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
     })
     result = TrainQuantizeResult(
         int8_model, float_tflite, model, data.labels, report, timings=timings,
         samples={"x": data.x_test[:SAMPLE_COUNT].astype("float32"),
-                 "y": data.y_test[:SAMPLE_COUNT]})
+                 "y": data.y_test[:SAMPLE_COUNT],
+                 # Raw clips (audio): the firmware's golden vectors start from samples.
+                 **({"clips": data.test_clips[:SAMPLE_COUNT]}
+                    if getattr(data, "test_clips", None) is not None else {})})
     if options.out:
         result.out = write_run(result, Path(options.out), options.force)
     return result
