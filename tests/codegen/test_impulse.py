@@ -219,3 +219,11 @@ def test_bad_streaming_and_clip_ms_are_one_line():
         streaming_config({"window": 2})
     with pytest.raises(ConfigError, match="--clip-ms 0 should be above 0"):
         TrainQuantizeOptions(clip_ms=0).check()
+
+
+def test_the_docs_streaming_table_is_the_defaults():
+    page = (Path(__file__).resolve().parents[2] / "docs" / "c-api.md").read_text()
+    block = page.split("```toml\n", 1)[1].split("```", 1)[0]
+    import tomllib
+
+    assert streaming_config(tomllib.loads(block)["streaming"]) == streaming_config()
