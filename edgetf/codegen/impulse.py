@@ -89,19 +89,19 @@ class Impulse:
     def on_board(self, board: Board, model_ops: tuple[str, ...] = ()
                  ) -> tuple[Verdict, FrontEndLoad]:
         """The graph's verdict on ``board`` and the RAM and flash the front end adds there
-        (kernel code only for ops not in ``model_ops``, the model's); FirmwareError where
-        the board's TFLM cannot run the front end's ops."""
+        (kernel code only for ops not in ``model_ops``, the model's), with the reason the
+        board's TFLM cannot run the front end's ops, if it cannot (the verdict refuses)."""
         verdict = self.graph_verdict(board)
+        problems = ()
         if verdict.missing_kernels or verdict.problems:
             reason = "; ".join(verdict.missing_kernels or verdict.problems)
-            raise FirmwareError(f"the audio front end: {reason}, on the {board.name}; pick a"
-                                " board whose TFLM has the signal kernels (docs/signal-ops.md)")
+            problems = (f"the audio front end: {reason}",)
         c = self.front_end.config
         code = sum(kernel_code(name, board) for name in
                    set(self.graph.model.op_names()) - set(model_ops))
         return verdict, front_end_load(
             verdict.arena.bytes, c.window_samples, self.clip_frames, c.channels, self.labels,
-            self.history, len(self.graph.data), code, self.golden_bytes)
+            self.history, len(self.graph.data), code, self.golden_bytes, problems)
 
 
 def run_features(run: Path) -> dict | None:

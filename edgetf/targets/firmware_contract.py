@@ -155,6 +155,9 @@ class FrontEndLoad:
     code_bytes: int
     """The signal kernels' code, for ops the model itself does not use."""
     golden_bytes: int
+    problems: tuple[str, ...] = ()
+    """Why the board's TFLM cannot run the front end (missing signal kernels): the
+    verdict refuses the library, even with ``--force``."""
 
     @property
     def ram_bytes(self) -> int:
@@ -176,9 +179,9 @@ class FrontEndLoad:
 
 def front_end_load(arena_bytes: int, window_samples: int, clip_frames: int, channels: int,
                    labels: int, history: int, graph_bytes: int, code_bytes: int,
-                   golden_bytes: int) -> FrontEndLoad:
+                   golden_bytes: int, problems: tuple[str, ...] = ()) -> FrontEndLoad:
     """The front end's RAM and flash as the runtime allocates them: int16 window, int8
     ring, int8 + float scores per label, ``history`` x (labels + 4) recognizer bytes."""
     return FrontEndLoad(arena_bytes, 2 * window_samples, clip_frames * channels,
                         5 * labels + history * (labels + 4), graph_bytes, code_bytes,
-                        golden_bytes)
+                        golden_bytes, problems)

@@ -192,7 +192,8 @@ def board_verdict(prepared: PreparedModel, board: Board, compress: str = "auto",
                         "the compressed model's outputs differ from the model's under TFLM, "
                         "which LUT compression must never do")
     footprint = footprint_of(stored.model, stored.arena)
-    limitations = tuple(board_limitations(model, board))
+    front_end_problems = front_end.problems if front_end else ()
+    limitations = (*board_limitations(model, board), *front_end_problems)
     problems = (*(p.description for p in prepared.problems), *limitations)
     if problems:
         latency = LatencyEstimate(board.id, None, None, None, f"no estimate: {problems[0]}")
@@ -203,7 +204,7 @@ def board_verdict(prepared: PreparedModel, board: Board, compress: str = "auto",
                    tuple(board_warnings(model, kind, board)), stored, device_error,
                    device_out, golden, footprint, latency,
                    partition_plan(board, footprint.flash_bytes),
-                   tuple(board_missing_kernels(model, board)))
+                   (*board_missing_kernels(model, board), *front_end_problems))
 
 
 def device_figures(verdict: Verdict) -> dict:

@@ -227,3 +227,19 @@ def test_the_docs_streaming_table_is_the_defaults():
     import tomllib
 
     assert streaming_config(tomllib.loads(block)["streaming"]) == streaming_config()
+
+
+def test_inspect_counts_the_front_end_and_gives_the_nanos_reason(prepared, impulse):
+    from edgetf.analyze.inspect import inspect_file
+    from edgetf.targets.boards import get_board
+    from edgetf.targets.verdict import board_verdict
+
+    model = shared_model_path("micro_speech_quantized.tflite")
+    inspection = inspect_file(model, boards=("esp32", "nano33ble"), features="audio")
+    esp32 = get_board("esp32")
+    load = impulse.on_board(esp32, tuple(prepared.model.op_names()))[1]
+    plain = board_verdict(prepared, esp32).footprint.ram_bytes
+    # golden clips are flash, not RAM: inspect embeds none, emit-firmware's are the same RAM
+    assert inspection.boards["esp32"].footprint.ram_bytes - plain == load.ram_bytes
+    nano = inspection.boards["nano33ble"]
+    assert not nano.fits and any("the audio front end" in p for p in nano.problems)
