@@ -93,6 +93,7 @@ def test_the_library_embeds_front_end_and_counts_its_ram(project, prepared):
     header = files[f"lib/{NAME}_inferencing/src/{NAME}_inferencing.h"].decode()
     assert "int kws_classify(const int16_t* samples" in header
     assert "#define edgetf_push_samples kws_push_samples" in header
+    assert "kws_classify(samples, KWS_CLIP_SAMPLES" in files["README.md"].decode()
 
 
 def test_generated_headers_compile_without_tflm(project, tmp_path):
