@@ -33,14 +33,10 @@ from edgetf.base.progress import Reporter
 from edgetf.features.audio import AudioFrontEnd, audio_features, audio_front_end
 from edgetf.features.streaming import StreamingConfig, streaming_config
 from edgetf.targets.boards import Board
-from edgetf.targets.firmware_contract import (
-    MAX_RAW_GOLDEN_BYTES,
-    FrontEndLoad,
-    front_end_load,
-)
-from edgetf.targets.footprint import kernel_code
+from edgetf.targets.firmware_contract import FrontEndLoad
+from edgetf.targets.front_end import front_end_on_board, raw_golden_count
 from edgetf.targets.prepared import PreparedModel, prepare_model
-from edgetf.targets.verdict import Verdict, board_verdict
+from edgetf.targets.verdict import Verdict
 from edgetf.tflm.interpreter import run_tflm, tflm_available
 
 if sys.version_info >= (3, 11):
@@ -82,26 +78,15 @@ class Impulse:
     def history(self) -> int:
         return self.streaming.history_size(self.front_end.config.stride_ms)
 
-    def graph_verdict(self, board: Board) -> Verdict:
-        """The board's verdict on the front end's graph (stored as is)."""
-        return board_verdict(self.graph, board, "off")
-
     def on_board(self, board: Board, model_ops: tuple[str, ...] = ()
                  ) -> tuple[Verdict, FrontEndLoad]:
         """The graph's verdict on ``board`` and the RAM and flash the front end adds there
-        (kernel code only for ops not in ``model_ops``, the model's), with the reason the
-        board's TFLM cannot run the front end's ops, if it cannot (the verdict refuses)."""
-        verdict = self.graph_verdict(board)
-        problems = ()
-        if verdict.missing_kernels or verdict.problems:
-            reason = "; ".join(verdict.missing_kernels or verdict.problems)
-            problems = (f"the audio front end: {reason}",)
+        (:func:`~edgetf.targets.front_end.front_end_on_board`)."""
         c = self.front_end.config
-        code = sum(kernel_code(name, board) for name in
-                   set(self.graph.model.op_names()) - set(model_ops))
-        return verdict, front_end_load(
-            verdict.arena.bytes, c.window_samples, self.clip_frames, c.channels, self.labels,
-            self.history, len(self.graph.data), code, self.golden_bytes, problems)
+        return front_end_on_board(self.graph, board, window_samples=c.window_samples,
+                                  clip_frames=self.clip_frames, channels=c.channels,
+                                  labels=self.labels, history=self.history,
+                                  golden_bytes=self.golden_bytes, model_ops=model_ops)
 
 
 def run_features(run: Path) -> dict | None:
@@ -200,10 +185,10 @@ def make_impulse(prepared: PreparedModel, front_end: AudioFrontEnd, *,
 
 def _golden_clips(prepared: PreparedModel, clips: np.ndarray | None, clip_samples: int,
                   count: int, rate: int) -> tuple[np.ndarray, str]:
-    """Up to ``count`` clips (within :data:`MAX_RAW_GOLDEN_BYTES`): the run's test clips,
+    """Up to ``count`` clips (:func:`~edgetf.targets.front_end.raw_golden_count`): the run's
+    test clips,
     or seeded generated audio (a chirp under noise, seeded from the model's hash)."""
-    per_clip = 2 * clip_samples
-    count = min(count, max(1, MAX_RAW_GOLDEN_BYTES // per_clip)) if count else 0
+    count = raw_golden_count(count, clip_samples)
     if clips is not None and len(clips) and clips.shape[1] == clip_samples:
         return np.asarray(clips[:count], np.int16), "the run's test clips (samples.npz)"
     seed = int.from_bytes(hashlib.sha256(prepared.data).digest()[:4], "little")

@@ -32,6 +32,9 @@ from edgetf.data.builtin_models import (
     outputs_probabilities,
 )
 from edgetf.data.datasets import Dataset, load_dataset
+from edgetf.features.streaming import StreamingConfig
+from edgetf.targets.firmware_contract import DEFAULT_COUNT
+from edgetf.targets.front_end import front_end_on_board, raw_golden_bytes, raw_golden_count
 from edgetf.targets.prepared import prepare_model
 from edgetf.targets.verdict import board_verdict, device_figures
 from edgetf.tflite.reader import read_tflite
@@ -289,7 +292,9 @@ def _recompile(model, training: Training) -> None:
 def _measure(int8_model: bytes, float_model: bytes, data: Dataset, layer_names: list[str],
              reporter: Reporter, boards) -> dict:
     """Everything the report says about the int8 model, measured on the model itself; each
-    board's figures are its verdict's, the very numbers emit-firmware and inspect show."""
+    board's figures are its verdict's, the very numbers emit-firmware and inspect show
+    (with the front end of a model trained from audio counted, as emit-firmware --from
+    embeds it)."""
     prepared = prepare_model(int8_model, "model.tflite")  # parsed and measured once
     parsed = prepared.model
     comparison = compare_interpreters(int8_model, data.x_test, data.y_test)
@@ -298,15 +303,34 @@ def _measure(int8_model: bytes, float_model: bytes, data: Dataset, layer_names: 
                       "and the arena estimated from the flatbuffer")
     arena = prepared.measurement
     layers = weight_stats(parsed, layer_names)
+    loads = _front_end_loads(data, prepared, boards)  # a model trained from audio
     return {
         "accuracy": comparison.to_dict(),
         "layers": [stats.to_dict() for stats in layers],
         "sizes": sizes(int8_model, float_model, layers),
         "ops": list(parsed.op_names()),
         "arena": {"bytes": arena.bytes, "method": arena.method, "note": arena.note},
-        "device": {board.id: device_figures(board_verdict(prepared, board))
-                   for board in boards},
+        "device": {board.id: device_figures(board_verdict(
+            prepared, board, front_end=loads.get(board.id))) for board in boards},
     }
+
+
+def _front_end_loads(data: Dataset, prepared, boards) -> dict:
+    """For a model trained from audio: what its front end adds on each board, as
+    ``emit-firmware --from`` embeds it (default ``--golden`` and ``[streaming]``)."""
+    front_end = getattr(data, "front_end", None)
+    if front_end is None:
+        return {}
+    c = front_end.config
+    clip_samples = int(data.clip_ms * c.sample_rate / 1000)
+    frames, labels = c.frames(clip_samples), data.num_classes
+    golden = raw_golden_bytes(raw_golden_count(DEFAULT_COUNT, clip_samples), clip_samples,
+                              frames, c.channels, labels)
+    graph = prepare_model(front_end.model, "the audio front end", golden=0)
+    return {board.id: front_end_on_board(
+        graph, board, window_samples=c.window_samples, clip_frames=frames,
+        channels=c.channels, labels=labels, history=StreamingConfig().history_size(c.stride_ms),
+        golden_bytes=golden, model_ops=tuple(prepared.model.op_names()))[1] for board in boards}
 
 
 def write_run(result: TrainQuantizeResult, out: Path, force: bool) -> Path:
