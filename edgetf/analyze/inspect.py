@@ -18,6 +18,7 @@ from pathlib import Path
 
 from edgetf.base.errors import ConfigError
 from edgetf.base.progress import Reporter
+from edgetf.codegen.impulse import impulse_for
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
 from edgetf.targets.boards import BOARDS, Board, get_board
 from edgetf.targets.firmware_contract import DEFAULT_COUNT
@@ -144,18 +145,20 @@ class Inspection:
 
 def inspect_file(path: Path, *, boards: Sequence[str | Board] | None = None,
                  measure: bool = True, compress: str = "auto",
-                 reporter: Reporter | None = None) -> Inspection:
+                 reporter: Reporter | None = None, features: str | None = None,
+                 config: Path | None = None) -> Inspection:
     """:func:`inspect_model` on the file at ``path``; a missing or unreadable file is a
     one-line :class:`~edgetf.base.errors.ModelError`."""
     chosen = _boards(boards)  # an unknown board fails before the file is read
     data = read_model_file(Path(path), "MODEL")
     return inspect_model(data, str(path), boards=chosen, measure=measure, compress=compress,
-                         reporter=reporter)
+                         reporter=reporter, features=features, config=config)
 
 
 def inspect_model(data: bytes, source: str = "model", *, measure: bool = True,
                   boards: Sequence[str | Board] | None = None, compress: str = "auto",
-                  reporter: Reporter | None = None) -> Inspection:
+                  reporter: Reporter | None = None, features: str | None = None,
+                  config: Path | None = None) -> Inspection:
     """Describe the ``.tflite`` in ``data``, and judge it against ``boards``: ids from
     :data:`~edgetf.targets.boards.BOARDS` or :class:`~edgetf.targets.boards.Board` objects (a
     board with budgets of its own); all of edgetf's boards by default.
@@ -165,6 +168,8 @@ def inspect_model(data: bytes, source: str = "model", *, measure: bool = True,
     the arena is estimated from the flatbuffer. Either way the result says which.
     ``compress``: judge each board by the model emit-firmware would store with that
     ``--compress`` (``"auto"``: LUT weights where they save flash and still fit).
+    ``features`` (``"audio"``) and ``config``: judge the library with that front end
+    embedded, as ``emit-firmware --features`` emits it (:mod:`edgetf.codegen.impulse`).
     """
     reporter = reporter or Reporter(quiet=True)
     chosen = _boards(boards)
@@ -173,8 +178,14 @@ def inspect_model(data: bytes, source: str = "model", *, measure: bool = True,
     # A corrupt file stops here, as one line; the golden vectors are emit-firmware's default.
     prepared = prepare_model(data, source, golden=DEFAULT_COUNT, measure=measure,
                              reporter=reporter)
+    impulse = None
+    if features not in (None, "none") and prepared.runnable:
+        impulse = impulse_for(prepared, features, config, None, None, 0, reporter)
     with reporter.stage("plan the device model (LUT weights) for each board"):
-        verdicts = {board.id: board_verdict(prepared, board, compress) for board in chosen}
+        verdicts = {board.id: board_verdict(
+            prepared, board, compress, front_end=impulse.on_board(
+                board, tuple(prepared.model.op_names()))[1] if impulse else None)
+            for board in chosen}
     inspection = inspection_of(prepared, verdicts)
     for message in inspection.warnings:
         reporter.warn(message)

@@ -168,6 +168,9 @@ def train_quantize_command(
         help="Training samples used to calibrate int8 ranges. \\[default: 200]")] = None,
     validation_fraction: Annotated[float | None, typer.Option(
         help="Share of the training data held out for validation. \\[default: 0.1]")] = None,
+    clip_ms: Annotated[float | None, typer.Option(
+        help="WAV folders: every clip is padded with zeros, or cut, at its end to this many "
+        "milliseconds; emit-firmware's ring buffer holds as much. \\[default: 1000]")] = None,
     seed: Annotated[int | None, typer.Option(
         help="Seed for splits, initialisation and shuffling. \\[default: 42]")] = None,
     force: Annotated[bool | None, typer.Option(
@@ -240,6 +243,13 @@ def inspect_command(
         help="Judge the boards by the model emit-firmware --compress would store: auto "
         "(look-up-table weights where they save flash for little arena), always (wherever "
         "they save flash and fit) or off.")] = "auto",
+    features: Annotated[str | None, typer.Option(
+        help="audio: judge the library with the audio front end embedded (its arena, ring "
+        "buffer and graph counted), as emit-firmware --features audio emits it.",
+        show_default=False)] = None,
+    config: Annotated[Path | None, typer.Option(
+        help="TOML file with \\[features.audio] and \\[streaming] tables, for --features.",
+        show_default=False)] = None,
 ) -> None:
     """Describe a .tflite without TensorFlow: quantization, inputs, outputs, per-op MACs and
     TFLM support, arena, flash, the weights that store as look-up tables, and per board the
@@ -257,7 +267,8 @@ def inspect_command(
         from edgetf.analyze.inspect_view import render_inspection
 
         inspection = inspect_file(model, boards=(board,) if board else None,
-                                  compress=compress, reporter=reporter)
+                                  compress=compress, reporter=reporter, features=features,
+                                  config=config)
         if as_json:
             typer.echo(json.dumps(inspection.to_dict()))
         else:

@@ -50,6 +50,15 @@ def emit_firmware_command(
     force: Annotated[bool, typer.Option(
         "--force", help="Replace a non-empty --out folder, and emit even when the model "
         "does not fit the board's flash or RAM.")] = False,
+    features: Annotated[str | None, typer.Option(
+        help="audio: embed the audio front end, so that the library takes raw int16 samples "
+        "(<name>_classify, <name>_push_samples); the model must take its int8 frames. none: "
+        "the model alone. \\[default: the run's front end when --from names a run trained "
+        "from WAV clips, else none]", show_default=False)] = None,
+    config: Annotated[Path | None, typer.Option(
+        help="TOML file: \\[features.audio] (the front end's parameters, for --features "
+        "audio) and \\[streaming] (run_every_ms, average_window_ms, detection_threshold, "
+        "suppression_ms, minimum_count).", show_default=False)] = None,
     output_format: Annotated[str, typer.Option(
         "--format", help="platformio: a PlatformIO project (the library in "
         "lib/<name>_inferencing/). arduino-zip: <name>_inferencing.zip for the Arduino IDE "
@@ -83,7 +92,7 @@ def emit_firmware_command(
         result = emit_firmware(EmitOptions(
             board=board, out=out, model=model, from_run=from_run, name=name, labels=labels,
             golden=golden, compress=compress, force=force, format=output_format,
-            runtime=runtime), reporter)
+            runtime=runtime, features=features, config=config), reporter)
         spec = result.spec
         footprint = spec.footprint
         reporter.info(

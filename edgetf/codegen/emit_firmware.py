@@ -27,6 +27,8 @@ from edgetf.base.progress import Reporter
 from edgetf.codegen.arduino_zip import arduino_zip_files, check_arduino_board
 from edgetf.codegen.c_names import c_identifier
 from edgetf.codegen.golden import golden_vectors
+from edgetf.codegen.impulse import Impulse, impulse_for, report_front_end
+from edgetf.codegen.impulse import run_features as run_features_record
 from edgetf.codegen.library_name import model_file_name, run_folder_name
 from edgetf.codegen.project import ProjectSpec, generate_project
 from edgetf.codegen.runtime_choice import (
@@ -60,6 +62,11 @@ class EmitOptions:
     force: bool = False
     format: str = "platformio"
     runtime: str = "tflm"
+    features: str | None = None
+    """``audio``: embed the front end (the run's, or ``config``'s); ``none``: the model only.
+    None: the run's front end, if it was trained from audio."""
+    config: Path | None = None
+    """TOML with ``[features.audio]`` and ``[streaming]`` tables."""
 
 
 #: ``--format``: the PlatformIO project, or the library as an Arduino IDE zip.
@@ -84,6 +91,8 @@ class _Inputs:
     labels: tuple[str, ...]
     labels_source: str
     samples: np.ndarray | None
+    clips: np.ndarray | None = None
+    run_features: dict | None = None
 
 
 def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> EmitResult:
@@ -105,11 +114,12 @@ def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> Emi
     inputs = _read_inputs(options)
     prepared = prepare_model(inputs.model_bytes, inputs.model_file, golden=options.golden,
                              samples=inputs.samples, reporter=reporter)
+    impulse = _impulse(options, prepared, inputs, reporter)
     result = build_project(
         prepared, board, name=inputs.name, model_file=inputs.model_file,
         labels=inputs.labels, labels_source=inputs.labels_source, samples=inputs.samples,
         golden=options.golden, compress=options.compress, force=options.force,
-        runtime=options.runtime, reporter=reporter)
+        runtime=options.runtime, reporter=reporter, impulse=impulse)
     if options.format == "arduino-zip":
         result.files = arduino_zip_files(result.spec, result.files)
     with reporter.stage(f"write {len(result.files)} files to {options.out}"):
@@ -126,7 +136,8 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
                   model_file: str = "model", labels: tuple[str, ...] = (),
                   labels_source: str = "", samples: np.ndarray | None = None,
                   golden: int = DEFAULT_COUNT, compress: str = "auto", force: bool = False,
-                  runtime: str = "tflm", reporter: Reporter | None = None) -> EmitResult:
+                  runtime: str = "tflm", reporter: Reporter | None = None,
+                  impulse: Impulse | None = None) -> EmitResult:
     """The project's files for ``model_bytes`` (or a model already prepared with
     :func:`~edgetf.targets.prepared.prepare_model`, whose golden vectors are then used)
     on ``board_id``, without touching the disk: the board's verdict
@@ -143,7 +154,8 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
 
     Raises :class:`FirmwareError` for models TFLM cannot run, that the board's TFLM
     gets wrong, or that do not fit the board (``force`` turns the last two into
-    warnings).
+    warnings). ``impulse``: a front end embedded with the model
+    (:mod:`edgetf.codegen.impulse`), its RAM and flash counted in the verdict.
     """
     reporter = reporter or Reporter(quiet=True)
     warnings_before = len(reporter.warnings)
@@ -152,13 +164,22 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
         model_bytes, model_file, golden=golden, samples=samples, reporter=reporter)
     model_file = prepared.source
     _hint_int8_sibling(prepared, reporter)
-    verdict = board_verdict(prepared, board, compress, reporter=reporter)
+    front_end = impulse.on_board(board, tuple(prepared.model.op_names())) \
+        if impulse is not None else None
+    verdict = board_verdict(prepared, board, compress, reporter=reporter,
+                            front_end=front_end[1] if front_end else None)
+    if front_end is not None:
+        report_front_end(front_end[1], reporter)
     check_runtime(runtime)
     # The name is only ever used with a suffix (<name>_inferencing, <name>_model), so a
     # trailing "_" (from "final)" or a keyword such as "int_") would make a reserved "__".
     c_name = c_identifier(name).rstrip("_") or "model"
     compiled = None
-    if runtime == "compiled" and not prepared.problems and not prepared.measure_error:
+    if runtime == "compiled" and impulse is not None:
+        # The front end's signal ops run in TFLM's interpreter, so the library keeps it.
+        reporter.warn("--runtime compiled: the front end runs on TFLM's interpreter, so the "
+                      "model keeps the TFLM runtime too")
+    elif runtime == "compiled" and not prepared.problems and not prepared.measure_error:
         compiled = choose_compiled(prepared, board, c_name, reporter)
         if compiled is not None:  # it runs none of the board's TFLM kernels (nor lacks one)
             verdict = replace(verdict, limitations=(), missing_kernels=())
@@ -191,8 +212,19 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
         labels_source=labels_source, arena=arena, golden=vectors,
         compatibility=prepared.compatibility, footprint=footprint,
         warnings=tuple(reporter.warnings[warnings_before:]),
-        no_golden_reason=no_golden_reason, compiled=compiled)
+        no_golden_reason=no_golden_reason, compiled=compiled, impulse=impulse,
+        front_end_arena=front_end[0].arena if front_end else None,
+        front_end_load=front_end[1] if front_end else None)
     return EmitResult(spec, generate_project(spec), warnings=list(spec.warnings))
+
+
+def _impulse(options: EmitOptions, prepared: PreparedModel, inputs: _Inputs,
+             reporter: Reporter) -> Impulse | None:
+    """The front end to embed with the model, if any (:mod:`edgetf.codegen.impulse`)."""
+    if prepared.problems:
+        return None  # refused below with the model's own reason
+    return impulse_for(prepared, options.features, options.config, inputs.run_features,
+                       inputs.clips, options.golden, reporter)
 
 
 def _hint_int8_sibling(prepared: PreparedModel, reporter: Reporter) -> None:
@@ -295,7 +327,7 @@ def _read_inputs(options: EmitOptions) -> _Inputs:
     """The model, labels and samples, from ``--model``/``--labels`` or a run folder."""
     if options.model is not None and options.from_run is not None:
         raise ConfigError("pass either --model or --from, not both")
-    samples = None
+    samples = clips = run_features = None
     labels: tuple[str, ...] = ()
     labels_source = ""
     if options.from_run is not None:
@@ -310,7 +342,8 @@ def _read_inputs(options: EmitOptions) -> _Inputs:
         if (run / "labels.txt").is_file() and options.labels is None:
             labels, labels_source = _read_labels(run / "labels.txt"), "labels.txt of the run"
         if (run / "samples.npz").is_file():
-            samples = _read_samples(run / "samples.npz")
+            samples, clips = _read_samples(run / "samples.npz")
+        run_features = run_features_record(run)
         default_name = run_folder_name(run)
     elif options.model is not None:
         model_path = Path(options.model)
@@ -321,7 +354,7 @@ def _read_inputs(options: EmitOptions) -> _Inputs:
     if options.labels is not None:
         labels, labels_source = _read_labels(Path(options.labels)), Path(options.labels).name
     return _Inputs(_read_model(model_path), str(model_path), options.name or default_name,
-                   labels, labels_source, samples)
+                   labels, labels_source, samples, clips, run_features)
 
 
 def _read_labels(path: Path) -> tuple[str, ...]:
@@ -341,10 +374,14 @@ def _read_labels(path: Path) -> tuple[str, ...]:
     return tuple(line.rstrip("\r") for line in lines)
 
 
-def _read_samples(path: Path) -> np.ndarray | None:
+def _read_samples(path: Path) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``x`` (the model's test inputs) and, for a run trained from audio, ``clips`` (their
+    raw samples)."""
     try:
         with np.load(path, allow_pickle=False) as archive:
             x = read_npz_array(archive, "x", path) if "x" in archive.files else None
+            clips = read_npz_array(archive, "clips", path) if "clips" in archive.files \
+                else None
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
         raise DataError(f"{path}: cannot be read as the samples of a train-quantize run "
                         f"({error}); run train-quantize again or delete the file") from None
@@ -354,4 +391,7 @@ def _read_samples(path: Path) -> np.ndarray | None:
     if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
         raise DataError(f"{path}: 'x' holds NaN or inf, which no golden vector can be made "
                         "from; run train-quantize again or delete the file")
-    return x
+    if clips is not None and (clips.dtype != np.int16 or clips.ndim != 2):
+        raise DataError(f"{path}: 'clips' should be int16 samples (clips x samples), not "
+                        f"{clips.dtype} {clips.shape}; run train-quantize again")
+    return x, clips

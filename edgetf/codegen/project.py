@@ -26,6 +26,7 @@ from edgetf._version import __version__
 from edgetf.codegen.c_array import c_float_literal, c_values, model_array_header, model_array_source
 from edgetf.codegen.c_names import c_include_guard
 from edgetf.codegen.golden import GoldenVectors
+from edgetf.codegen.impulse import FEATURES_OUTPUT, STREAM_OUTPUT, Impulse
 from edgetf.codegen.render import render
 from edgetf.codegen.resources import firmware_sources
 from edgetf.compiled.emitters import CompiledLibrary
@@ -33,7 +34,7 @@ from edgetf.targets.board_arena import ArenaPlan
 from edgetf.targets.board_compatibility import EDGETF_SIGNAL_REGISTRATIONS
 from edgetf.targets.board_compression import BoardModel
 from edgetf.targets.boards import Board
-from edgetf.targets.firmware_contract import EDGETF_TYPES, partition_plan
+from edgetf.targets.firmware_contract import EDGETF_TYPES, FrontEndLoad, partition_plan
 from edgetf.targets.footprint import Footprint
 from edgetf.tflite.compatibility import Compatibility
 from edgetf.tflite.model import Tensor, TfliteModel
@@ -85,6 +86,11 @@ class ProjectSpec:
     def runtime(self) -> str:
         return "compiled" if self.compiled is not None else "tflm"
 
+    impulse: Impulse | None = None
+    """The front end embedded with the model (raw samples in), if any."""
+    front_end_arena: ArenaPlan | None = None
+    front_end_load: FrontEndLoad | None = None
+
     @property
     def library(self) -> str:
         return f"{self.name}_inferencing"
@@ -122,6 +128,8 @@ def generate_project(spec: ProjectSpec) -> dict[str, bytes]:
     else:  # the program instead: const data and the kernel calls
         text[f"{edgetf_dir}/compiled_program.cc"] = spec.compiled.source
     runtime_files = firmware_sources(spec.runtime)
+    if spec.impulse is not None:
+        text.update(_front_end_files(spec, context, edgetf_dir))
     # The board's framework adds its own files (targets/frameworks.py); the library's
     # CMakeLists.txt (ESP-IDF) lists the library's sources.
     context["sources"] = sorted(
@@ -177,6 +185,7 @@ def _context(spec: ProjectSpec) -> dict:
         "golden": _golden(golden, model, spec.no_golden_reason),
         "partitions": partition_plan(spec.board, spec.footprint.flash_bytes),
         "warnings": list(spec.warnings),
+        "impulse": _impulse(spec),
         "sample_period_ms": SAMPLE_PERIOD_MS,
         "main_stack_bytes": MAIN_STACK_BYTES,
     }
@@ -242,4 +251,45 @@ def _golden(golden: GoldenVectors | None, model: TfliteModel, no_golden_reason: 
         "tflm_version": golden.tflm_version,
         "needs_limits": "numeric_limits" in values_text or (
             sample is not None and not np.all(np.isfinite(sample))),
+    }
+
+
+def _impulse(spec: ProjectSpec) -> dict | None:
+    """The front end's facts for the templates (None: the model alone)."""
+    impulse = spec.impulse
+    if impulse is None:
+        return None
+    c = impulse.front_end.config
+    n = len(impulse.clips)
+    return {
+        "array": f"{spec.name}_front_end", "graph_bytes": len(impulse.graph.data),
+        "sample_rate": c.sample_rate, "window_samples": c.window_samples,
+        "stride_samples": c.stride_samples, "channels": c.channels,
+        "window_ms": f"{c.window_ms:g}", "stride_ms": f"{c.stride_ms:g}",
+        "clip_samples": impulse.clip_samples, "clip_frames": impulse.clip_frames,
+        "clip_ms": f"{impulse.clip_samples * 1000 / c.sample_rate:g}",
+        "labels": impulse.labels, "run_every_frames": impulse.run_every_frames,
+        "history": impulse.history, "streaming": impulse.streaming,
+        "threshold_q": impulse.threshold_q,
+        "arena": spec.front_end_arena, "load": spec.front_end_load,
+        "ops": [_op(name, spec.board) for name in impulse.graph.model.op_names()],
+        "golden_count": n, "golden_source": impulse.golden_source,
+        "golden_clips": c_values(impulse.clips.reshape(-1)) if n else "",
+        "golden_features": c_values(impulse.features.reshape(-1)) if n else "",
+        "golden_outputs": c_values(impulse.outputs.reshape(-1)) if n else "",
+        "features_output": FEATURES_OUTPUT, "stream_output": STREAM_OUTPUT,
+    }
+
+
+def _front_end_files(spec: ProjectSpec, context: dict, edgetf_dir: str) -> dict[str, str]:
+    impulse = context["impulse"]
+    return {
+        f"{edgetf_dir}/front_end_metadata.h": render(
+            "library/front_end_metadata.h.j2", guard=c_include_guard("front_end_metadata.h"),
+            **context),
+        f"{edgetf_dir}/front_end_resolver.h": render(
+            "library/front_end_resolver.h.j2", guard=c_include_guard("front_end_resolver.h"),
+            **context),
+        f"{edgetf_dir}/front_end_data.cc": model_array_source(
+            spec.impulse.graph.data, impulse["array"], "front_end_metadata.h"),
     }

@@ -34,6 +34,15 @@ _ONLY_IN = {
     "edgetf/edgetf_lut_decode_tflm.cc": "tflm",
     "edgetf/edgetf_lut_decode_tflm.h": "tflm",
     "edgetf/edgetf_compiled_runtime.cc": "compiled",
+    # The signal ops (edgetf's own, for boards whose TFLM lacks them) and the front end
+    # run on TFLM's interpreter: a library with a front end keeps the TFLM runtime.
+    "edgetf/edgetf_signal.cc": "tflm",
+    "edgetf/edgetf_signal.h": "tflm",
+    "edgetf/edgetf_signal_tflm.cc": "tflm",
+    "edgetf/edgetf_signal_tflm.h": "tflm",
+    "edgetf/edgetf_impulse.cc": "tflm",
+    "edgetf/edgetf_impulse.h": "tflm",
+    "edgetf/edgetf_recognize.h": "tflm",
 }
 
 

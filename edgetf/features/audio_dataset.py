@@ -17,12 +17,31 @@ drawn from 0 to 0.1 (``noise_gain``) in 80 % of copies (``noise_fraction``).
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
+
 import numpy as np
 
 from edgetf.base.errors import DataError
 from edgetf.data.audio_folder import AudioFolder, read_audio_folder
 from edgetf.data.datasets import Dataset
 from edgetf.features.audio import AudioFrontEnd, audio_features, audio_front_end
+
+
+@dataclass(frozen=True)
+class AudioDataset(Dataset):
+    """A :class:`Dataset` that also keeps what the board needs to compute its features:
+    the test clips' raw samples (the firmware's raw-sample golden vectors), the front end
+    and the clip length."""
+
+    test_clips: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int16))
+    front_end: AudioFrontEnd | None = None
+    clip_ms: float = 1000
+
+    def features_record(self) -> dict:
+        """What a run records (``report.json``'s ``features``) so that ``emit-firmware``
+        embeds the same front end with a ring buffer of the same clip length."""
+        return {"kind": "audio", "clip_ms": self.clip_ms,
+                "config": asdict(self.front_end.config) if self.front_end else {}}
 
 
 def load_audio_dataset(folder, front_end: AudioFrontEnd | None = None, *,
@@ -55,9 +74,11 @@ def load_audio_dataset(folder, front_end: AudioFrontEnd | None = None, *,
     def features(clips: np.ndarray) -> np.ndarray:
         return (audio_features(clips, front_end) / np.float32(128))[..., np.newaxis]
 
-    return Dataset(str(folder), features(train_clips), train_y,
-                   features(found.clips[sets["validation"]]), found.y[sets["validation"]],
-                   features(found.clips[sets["test"]]), found.y[sets["test"]], found.labels)
+    test_clips = found.clips[sets["test"]]
+    return AudioDataset(str(folder), features(train_clips), train_y,
+                        features(found.clips[sets["validation"]]), found.y[sets["validation"]],
+                        features(test_clips), found.y[sets["test"]], found.labels,
+                        test_clips=test_clips, front_end=front_end, clip_ms=clip_ms)
 
 
 def augmented(clips: np.ndarray, found: AudioFolder, rng: np.random.Generator,

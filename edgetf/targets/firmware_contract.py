@@ -10,6 +10,7 @@ anything is generated; :mod:`edgetf.codegen` writes the firmware from the same f
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -124,3 +125,56 @@ def no_inputs_or_outputs(model: TfliteModel) -> str:
     """How many inputs and outputs the main subgraph has, when one of them is none."""
     return (f"its main subgraph has {len(model.main.inputs)} inputs and "
             f"{len(model.main.outputs)} outputs")
+
+
+#: Raw-sample golden clips (a library with a front end) take at most this much flash.
+MAX_RAW_GOLDEN_BYTES = 64 * 1024
+#: The front end's interpreter, resolver and stream counters in static RAM (32-bit
+#: sizeof(tflite::MicroInterpreter) is about 200 bytes; a resolver of 20 ops about 300).
+FRONT_END_OBJECTS_BYTES = 640
+
+
+@dataclass(frozen=True)
+class FrontEndLoad:
+    """What a front end adds to a library (firmware/edgetf/edgetf_impulse.cc), per board:
+    RAM for its arena, objects, the window being filled, the ring of a clip's frames, the
+    scores and the recognizer's history; flash for its graph and raw golden vectors."""
+
+    arena_bytes: int
+    window_bytes: int
+    ring_bytes: int
+    recognizer_bytes: int
+    graph_bytes: int
+    code_bytes: int
+    """The signal kernels' code, for ops the model itself does not use."""
+    golden_bytes: int
+    problems: tuple[str, ...] = ()
+    """Why the board's TFLM cannot run the front end (missing signal kernels): the
+    verdict refuses the library, even with ``--force``."""
+
+    @property
+    def ram_bytes(self) -> int:
+        return (self.arena_bytes + FRONT_END_OBJECTS_BYTES + self.window_bytes
+                + self.ring_bytes + self.recognizer_bytes)
+
+    @property
+    def flash_bytes(self) -> int:
+        return self.graph_bytes + self.code_bytes + self.golden_bytes
+
+    def to_dict(self) -> dict:
+        return {"front_end_arena_bytes": self.arena_bytes, "ring_bytes": self.ring_bytes,
+                "window_bytes": self.window_bytes, "recognizer_bytes": self.recognizer_bytes,
+                "objects_bytes": FRONT_END_OBJECTS_BYTES, "ram_bytes": self.ram_bytes,
+                "graph_bytes": self.graph_bytes, "code_bytes": self.code_bytes,
+                "golden_bytes": self.golden_bytes,
+                "flash_bytes": self.flash_bytes}
+
+
+def front_end_load(arena_bytes: int, window_samples: int, clip_frames: int, channels: int,
+                   labels: int, history: int, graph_bytes: int, code_bytes: int,
+                   golden_bytes: int, problems: tuple[str, ...] = ()) -> FrontEndLoad:
+    """The front end's RAM and flash as the runtime allocates them: int16 window, int8
+    ring, int8 + float scores per label, ``history`` x (labels + 4) recognizer bytes."""
+    return FrontEndLoad(arena_bytes, 2 * window_samples, clip_frames * channels,
+                        5 * labels + history * (labels + 4), graph_bytes, code_bytes,
+                        golden_bytes, problems)

@@ -22,7 +22,7 @@ from edgetf.targets.board_compatibility import (
 )
 from edgetf.targets.board_compression import BoardModel, board_model
 from edgetf.targets.boards import Board
-from edgetf.targets.firmware_contract import demo_ram, partition_plan
+from edgetf.targets.firmware_contract import FrontEndLoad, demo_ram, partition_plan
 from edgetf.targets.footprint import Footprint, estimate_footprint
 from edgetf.targets.latency import LatencyEstimate, decoded_bytes, estimate_latency
 from edgetf.targets.prepared import PreparedModel
@@ -137,14 +137,17 @@ class Verdict:
 
 
 def board_verdict(prepared: PreparedModel, board: Board, compress: str = "auto", *,
-                  reporter: Reporter | None = None) -> Verdict:
+                  reporter: Reporter | None = None,
+                  front_end: FrontEndLoad | None = None) -> Verdict:
     """Judge ``prepared`` on ``board``, storing it as ``--compress`` ``compress`` would.
 
     The board's arena is planned from the model's host figure; with ``"auto"`` the
     weights that pay are stored as look-up tables and taken back while the model would
     not fit, each candidate measured at most once (:meth:`PreparedModel.run_device`);
     the stored model's outputs are compared with the model's under TFLM. ``reporter``
-    shows the compression as a stage; nothing is printed or warned here.
+    shows the compression as a stage; nothing is printed or warned here. ``front_end``:
+    the RAM and flash a front end adds to the library (its arena, ring buffer, graph),
+    counted in the footprint.
     """
     reporter = reporter or Reporter(quiet=True)
     model = prepared.model
@@ -152,8 +155,8 @@ def board_verdict(prepared: PreparedModel, board: Board, compress: str = "auto",
     measurement = prepared.measurement
     host = host_figure(model, measurement.bytes, measurement.method, measurement.note)
     plain_arena = plan_board_arena(model, board, *host)
-    golden = prepared.golden_bytes
-    extra_ram = demo_ram(model)
+    golden = prepared.golden_bytes + (front_end.flash_bytes if front_end else 0)
+    extra_ram = demo_ram(model) + (front_end.ram_bytes if front_end else 0)
 
     def footprint_of(candidate: TfliteModel, arena: ArenaPlan) -> Footprint:
         return estimate_footprint(candidate, board, arena.bytes, extra_flash=golden,
@@ -190,7 +193,8 @@ def board_verdict(prepared: PreparedModel, board: Board, compress: str = "auto",
                         "the compressed model's outputs differ from the model's under TFLM, "
                         "which LUT compression must never do")
     footprint = footprint_of(stored.model, stored.arena)
-    limitations = tuple(board_limitations(model, board))
+    front_end_problems = front_end.problems if front_end else ()
+    limitations = (*board_limitations(model, board), *front_end_problems)
     problems = (*(p.description for p in prepared.problems), *limitations)
     if problems:
         latency = LatencyEstimate(board.id, None, None, None, f"no estimate: {problems[0]}")
@@ -201,7 +205,7 @@ def board_verdict(prepared: PreparedModel, board: Board, compress: str = "auto",
                    tuple(board_warnings(model, kind, board)), stored, device_error,
                    device_out, golden, footprint, latency,
                    partition_plan(board, footprint.flash_bytes),
-                   tuple(board_missing_kernels(model, board)))
+                   (*board_missing_kernels(model, board), *front_end_problems))
 
 
 def device_figures(verdict: Verdict) -> dict:

@@ -52,6 +52,7 @@ class TrainQuantizeOptions:
     learning_rate: float = 1e-3
     calibration_samples: int = 200
     validation_fraction: float = 0.1
+    clip_ms: float = 1000.0  # WAV folders: each clip padded with zeros or cut at its end
     seed: int = 42
     force: bool = False
     boards: tuple[str, ...] | None = None  # the boards whose TFLM must run it; None: all
@@ -106,6 +107,9 @@ class TrainQuantizeOptions:
             raise ConfigError(
                 f"--validation-fraction {self.validation_fraction} is outside (0, 0.5)"
             )
+        if not 0 < self.clip_ms <= 60_000:
+            raise ConfigError(f"--clip-ms {self.clip_ms:g} should be above 0 and at most 60000 "
+                              "(one minute), e.g. --clip-ms 1000")
         self._check_time_series()
         return self
 

@@ -32,6 +32,9 @@ from edgetf.data.builtin_models import (
     outputs_probabilities,
 )
 from edgetf.data.datasets import Dataset, load_dataset
+from edgetf.features.streaming import StreamingConfig
+from edgetf.targets.firmware_contract import DEFAULT_COUNT
+from edgetf.targets.front_end import front_end_on_board, raw_golden_bytes, raw_golden_count
 from edgetf.targets.prepared import PreparedModel, prepare_model
 from edgetf.targets.verdict import board_verdict, device_figures
 from edgetf.tflite.model import TfliteModel
@@ -86,7 +89,8 @@ def train_quantize(options: TrainQuantizeOptions,
         if Path(options.data).is_dir():  # WAV clips per label: features by the TFLM front end
             from edgetf.features.audio_dataset import load_audio_dataset
 
-            data = load_audio_dataset(options.data, seed=options.seed)
+            data = load_audio_dataset(options.data, clip_ms=options.clip_ms,
+                                      seed=options.seed)
         elif options.time_series:  # sensor windows: features by the spectral front end
             data, front_end = _load_time_series(options)
         else:
@@ -156,13 +160,18 @@ def train_quantize(options: TrainQuantizeOptions,
         **({"distillation": distillation} if distillation is not None else {}),
         **({"front_end": front_end_report(front_end)} if front_end is not None else {}),
         "options": options.to_dict(),
+        # The front end the features came from: emit-firmware embeds it (features.audio_dataset).
+        **({"features": data.features_record()} if hasattr(data, "features_record") else {}),
         "warnings": reporter.warnings,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
     })
     result = TrainQuantizeResult(
         int8_model, float_tflite, model, data.labels, report, timings=timings,
         samples={"x": data.x_test[:SAMPLE_COUNT].astype("float32"),
-                 "y": data.y_test[:SAMPLE_COUNT]},
+                 "y": data.y_test[:SAMPLE_COUNT],
+                 # Raw clips (audio): the firmware's golden vectors start from samples.
+                 **({"clips": data.test_clips[:SAMPLE_COUNT]}
+                    if getattr(data, "test_clips", None) is not None else {})},
         front_end=front_end.model if front_end is not None else None, prepared=prepared)
     if options.out:
         result.out = write_run(result, Path(options.out), options.force)
@@ -328,8 +337,10 @@ def _measure(int8_model: bytes, parsed: TfliteModel | None, float_model: bytes, 
              layer_names: list[str], reporter: Reporter, boards
              ) -> tuple[dict, PreparedModel]:
     """Everything the report says about the int8 model, measured on the model itself; each
-    board's figures are its verdict's, the very numbers emit-firmware and inspect show.
-    ``parsed``: ``int8_model`` already read (None: read here), never read again."""
+    board's figures are its verdict's, the very numbers emit-firmware and inspect show
+    (with the front end of a model trained from audio counted, as emit-firmware --from
+    embeds it). ``parsed``: ``int8_model`` already read (None: read here), never read
+    again."""
     prepared = prepare_model(int8_model, "model.tflite", parsed=parsed)  # measured once
     parsed = prepared.model
     comparison = compare_interpreters(int8_model, data.x_test, data.y_test, parsed=parsed)
@@ -338,15 +349,34 @@ def _measure(int8_model: bytes, parsed: TfliteModel | None, float_model: bytes, 
                       "and the arena estimated from the flatbuffer")
     arena = prepared.measurement
     layers = weight_stats(parsed, layer_names)
+    loads = _front_end_loads(data, prepared, boards)  # a model trained from audio
     return {
         "accuracy": comparison.to_dict(),
         "layers": [stats.to_dict() for stats in layers],
         "sizes": sizes(int8_model, parsed, float_model, layers),
         "ops": list(parsed.op_names()),
         "arena": {"bytes": arena.bytes, "method": arena.method, "note": arena.note},
-        "device": {board.id: device_figures(board_verdict(prepared, board))
-                   for board in boards},
+        "device": {board.id: device_figures(board_verdict(
+            prepared, board, front_end=loads.get(board.id))) for board in boards},
     }, prepared
+
+
+def _front_end_loads(data: Dataset, prepared, boards) -> dict:
+    """For a model trained from audio: what its front end adds on each board, as
+    ``emit-firmware --from`` embeds it (default ``--golden`` and ``[streaming]``)."""
+    front_end = getattr(data, "front_end", None)
+    if front_end is None:
+        return {}
+    c = front_end.config
+    clip_samples = int(data.clip_ms * c.sample_rate / 1000)
+    frames, labels = c.frames(clip_samples), data.num_classes
+    golden = raw_golden_bytes(raw_golden_count(DEFAULT_COUNT, clip_samples), clip_samples,
+                              frames, c.channels, labels)
+    graph = prepare_model(front_end.model, "the audio front end", golden=0)
+    return {board.id: front_end_on_board(
+        graph, board, window_samples=c.window_samples, clip_frames=frames,
+        channels=c.channels, labels=labels, history=StreamingConfig().history_size(c.stride_ms),
+        golden_bytes=golden, model_ops=tuple(prepared.model.op_names()))[1] for board in boards}
 
 
 def write_run(result: TrainQuantizeResult, out: Path, force: bool) -> Path:

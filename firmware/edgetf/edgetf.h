@@ -31,7 +31,8 @@ typedef enum {
   EDGETF_ERROR_TYPE = -7,            /* the call does not fit the tensor's type */
   EDGETF_ERROR_NO_GOLDEN = -8,       /* the library holds no golden vectors */
   EDGETF_ERROR_MODEL_MISMATCH = -9,  /* the model array and model_metadata.h disagree */
-  EDGETF_ERROR_OUT_OF_MEMORY = -10   /* a heap arena could not be allocated */
+  EDGETF_ERROR_OUT_OF_MEMORY = -10,  /* a heap arena could not be allocated */
+  EDGETF_ERROR_FRONT_END = -11       /* the front end's graph failed (init or Invoke) */
 } edgetf_status;
 
 /* Tensor element types; the values are TFLM's TfLiteType values. */
@@ -52,6 +53,27 @@ typedef struct {
   float score;            /* its dequantized value */
   uint32_t microseconds;  /* time spent in Invoke (0 when no clock is available) */
 } edgetf_result;
+
+/* What <name>_classify reports (libraries with a front end): the shape of Edge Impulse's
+ * run_classifier result. `scores` points into the library's own buffer of `score_count`
+ * dequantized scores, valid until the next classify or push_samples call. */
+typedef struct {
+  int label_index;            /* index of the highest score */
+  const char* label;          /* its label, or NULL when the library has no label for it */
+  float score;                /* its dequantized value */
+  const float* scores;        /* every label's score */
+  size_t score_count;
+  uint32_t dsp_microseconds;  /* time spent in the front end (0 without a clock) */
+  uint32_t microseconds;      /* time spent in the model's Invoke */
+} edgetf_classification;
+
+/* A keyword <name>_push_samples reported. */
+typedef struct {
+  int label_index;  /* the label heard */
+  const char* label;
+  float score;      /* its score averaged over the recognizer's window, dequantized */
+  uint32_t time_ms; /* stream time of the report: samples pushed since the last reset */
+} edgetf_detection;
 
 /* The first disagreement found by the last <name>_self_test. */
 typedef struct {
@@ -81,6 +103,7 @@ static inline const char* edgetf_status_text(int status) {
     case EDGETF_ERROR_NO_GOLDEN: return "the library holds no golden vectors";
     case EDGETF_ERROR_MODEL_MISMATCH: return "the model array and model_metadata.h disagree";
     case EDGETF_ERROR_OUT_OF_MEMORY: return "the arena could not be allocated on the heap";
+    case EDGETF_ERROR_FRONT_END: return "the front end's graph failed to allocate or run";
     default: return status > 0 ? "outputs differ from the golden vectors" : "unknown error";
   }
 }

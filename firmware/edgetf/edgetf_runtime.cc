@@ -41,6 +41,9 @@
 #include "model_metadata.h"
 #include "model_types.h"
 #include "op_resolver.h"
+#if EDGETF_HAS_FRONT_END
+#include "edgetf_impulse.h"
+#endif
 
 #ifndef EDGETF_SELF_TEST_TOLERANCE
 // Largest difference, in quantization steps, that still counts as equal for integer
@@ -213,11 +216,23 @@ int CountDifferences(int v, std::size_t o) {
 
 }  // namespace
 
+namespace edgetf {
+inline namespace EDGETF_LIBRARY_NS {
+// For edgetf_impulse.cc (a library with a front end runs this model on its frames).
+tflite::MicroInterpreter* ModelInterpreter() { return g_interpreter; }
+uint32_t Micros() { return NowMicros(); }
+}  // namespace EDGETF_LIBRARY_NS
+}  // namespace edgetf
+
 extern "C" {
 
 int EDGETF_API(init)(void) {
   if (g_interpreter != nullptr) return EDGETF_OK;
   tflite::InitializeTarget();
+#if EDGETF_HAS_FRONT_END
+  const int front_end = edgetf::ImpulseInit();
+  if (front_end != EDGETF_OK) return front_end;
+#endif
   const tflite::Model* model = tflite::GetModel(EDGETF_MODEL_ARRAY);
   if (model->version() != TFLITE_SCHEMA_VERSION) {
     MicroPrintf("edgetf: the model has schema version %d, this TFLM supports %d",
@@ -275,7 +290,13 @@ int EDGETF_API(init)(void) {
 int EDGETF_API(self_test)(void) {
   if (g_interpreter == nullptr) return EDGETF_ERROR_NOT_INITIALIZED;
   g_has_mismatch = false;
-  if (golden::kVectorCount == 0) return EDGETF_ERROR_NO_GOLDEN;
+#if EDGETF_HAS_FRONT_END
+  // Raw-sample vectors too: front end, then model, as one clip and as a stream.
+  const int front_end_vectors = edgetf::ImpulseGoldenCount();
+#else
+  const int front_end_vectors = 0;
+#endif
+  if (golden::kVectorCount == 0 && front_end_vectors == 0) return EDGETF_ERROR_NO_GOLDEN;
   int differences = 0;
   for (int v = 0; v < golden::kVectorCount; ++v) {
     // Golden outputs were recorded from a freshly reset interpreter (variable tensors,
@@ -291,6 +312,13 @@ int EDGETF_API(self_test)(void) {
     for (std::size_t o = 0; o < md::kOutputCount; ++o) differences += CountDifferences(v, o);
   }
   g_interpreter->Reset();
+#if EDGETF_HAS_FRONT_END
+  const int front_end = edgetf::ImpulseSelfTest(golden::kVectorCount, &g_mismatch,
+                                                &g_has_mismatch);
+  g_interpreter->Reset();
+  if (front_end < 0) return front_end;
+  differences += front_end;
+#endif
   return differences;
 }
 

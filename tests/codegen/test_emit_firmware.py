@@ -87,9 +87,9 @@ def test_project_layout_per_framework(projects, board):
                   "edgetf.h", "edgetf_library.h", "edgetf_runtime.cc", "edgetf_demo.cc",
                   "edgetf_lut_decode.h", "edgetf_lut_decode.cc", "edgetf_lut_decode_tflm.h",
                   "edgetf_lut_decode_tflm.cc", "edgetf_signal.h", "edgetf_signal.cc",
-                  "edgetf_signal_tflm.h", "edgetf_signal_tflm.cc",
-                  "model_types.h", "model_data.h", "model_data.cc", "model_metadata.h",
-                  "op_resolver.h", "golden_vectors.h"))}
+                  "edgetf_signal_tflm.h", "edgetf_signal_tflm.cc", "edgetf_impulse.h",
+                  "edgetf_impulse.cc", "edgetf_recognize.h", "model_types.h", "model_data.h",
+                  "model_data.cc", "model_metadata.h", "op_resolver.h", "golden_vectors.h"))}
     espidf = {"CMakeLists.txt", "src/CMakeLists.txt", "src/idf_component.yml",
               "sdkconfig.defaults", f"{lib}/CMakeLists.txt", f"{lib}/idf_component.yml"}
     expected = common | espidf if BOARDS[board].framework.id == "espidf" else common
@@ -173,7 +173,10 @@ def test_portable_sources_include_only_tflm_and_the_standard_library(projects):
             # file, so that each library finds its own copy when several are on the
             # include path (several models in one firmware).
             own = posixpath.normpath(posixpath.join(posixpath.dirname(path), header))
+            # front_end_*.h: generated only for a library with a front end (edgetf_impulse.cc
+            # includes them under EDGETF_HAS_FRONT_END; tests/codegen/test_impulse.py).
             assert (header.startswith("tensorflow/lite/") or (quote == '"' and own in files)
+                    or header in ("front_end_metadata.h", "front_end_resolver.h")
                     or re.fullmatch(r"c[a-z]+|[a-z]+\.h|new|limits|chrono", header)), (
                 f"{path} includes {header}")
             assert header not in ("Arduino.h", "esp_timer.h")
@@ -614,7 +617,8 @@ def test_emit_is_deterministic(models, tmp_path):
         trees.append({path.relative_to(tmp_path / out).as_posix(): path.read_bytes()
                       for path in sorted((tmp_path / out).rglob("*")) if path.is_file()})
     assert trees[0] == trees[1]
-    assert len(trees[0]) == 30  # 22 + the four edgetf_lut_decode* and four edgetf_signal*
+    # 22 + the four edgetf_lut_decode*, four edgetf_signal* and three impulse files
+    assert len(trees[0]) == 33
 
 
 def test_existing_output_is_untouched_without_force(models, tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from edgetf.codegen.emit_firmware import EmitOptions, emit_firmware
 from edgetf.features.audio import audio_features
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflm.interpreter import run_tflm, tflm_available
@@ -26,6 +27,22 @@ def test_tone_folder_trains_and_the_device_frames_are_the_model_input(tmp_path):
     assert x.shape == (1, 49, 40, 1) and x.dtype == "int8"
     assert x.quantization.scales == (1 / 128,) and x.quantization.zero_points == (0,)
     assert result.report["accuracy"]["int8_tflm"] >= 0.75  # measured: 0.92 (12 test clips)
+    # The run records its front end and clip length, and keeps raw test clips for the
+    # firmware's golden vectors (emit-firmware --from embeds the front end).
+    assert result.report["features"]["kind"] == "audio"
+    assert result.report["features"]["clip_ms"] == 1000
+    assert result.report["features"]["config"]["channels"] == 40
+    with np.load(out / "samples.npz") as samples:
+        assert samples["clips"].dtype == np.int16 and samples["clips"].shape[1] == 16000
+        np.testing.assert_array_equal(audio_features(samples["clips"]) / np.float32(128),
+                                      samples["x"][..., 0])
+    # The per-board figures count the front end as emit-firmware --from embeds it.
+    emitted = emit_firmware(EmitOptions(board="esp32", out=tmp_path / "fw", from_run=out))
+    device = result.report["device"]
+    assert emitted.spec.front_end_load is not None
+    assert device["esp32"]["ram_bytes"] == emitted.spec.footprint.ram_bytes
+    assert device["esp32"]["flash_bytes"] == emitted.spec.footprint.flash_bytes
+    assert "the audio front end" in device["nano33ble"]["why_not"]
     # raw samples -> edgetf's front end in TFLM -> the int8 model in TFLM, nothing between
     clips = np.stack([tone(400, 1.0, 0.3), tone(3500, 1.0, 0.3)])
     frames = audio_features(clips)
