@@ -8,5 +8,6 @@ that it can be checked bit for bit against the TFLM interpreter (:mod:`.tflm_ten
 reads every tensor of a TFLM run in a child process). :mod:`.memory_plan` places the
 activations and kernel scratch in one static buffer; :mod:`.emit_c` writes a first C
 program over CMSIS-NN from both, :mod:`.emit_esp_nn` the same program as C++ over ESP-NN
-(not wired into ``emit-firmware``).
+(not wired into ``emit-firmware``). :mod:`.figures` gives both runtimes' arenas of a model on
+a board (compiled plan, its lower bound, TFLM's) for ``inspect``, ``tune`` and the benchmark.
 """
