@@ -13,6 +13,10 @@ them, so that a number two commands show is the same number.
   scratch); no placement of the same buffers is smaller.
 - **The TFLM arena**: what the TFLM runtime declares on the board (the board verdict's,
   :mod:`edgetf.targets.verdict`, when the caller has it).
+- **The RAM and flash** under the compiled runtime (:func:`compiled_footprint`): the
+  board's footprint formula with the compiled arena, placed as the board places an arena;
+  flash still counts the model's uncompressed flatbuffer and TFLM's code for its ops, an
+  upper bound until the compiled library's own flash is measured.
 - **The refusal**: why the compiled runtime cannot run the model on the board (the op
   :func:`~edgetf.compiled.program.compile_program` has no kernel for, a planner table that
   lacks an op, a board whose kernel library has no emitter): the model then stays on the
@@ -26,10 +30,13 @@ from dataclasses import asdict, dataclass
 
 from edgetf.compiled.memory_plan import MemoryPlan, plan_memory
 from edgetf.compiled.program import UnsupportedOpError, compile_program
-from edgetf.targets.board_arena import host_figure, plan_board_arena
+from edgetf.targets.board_arena import arena_place, host_figure, plan_board_arena
 from edgetf.targets.boards import ARENA_ALIGNMENT, Board
+from edgetf.targets.firmware_contract import demo_ram
+from edgetf.targets.footprint import Footprint, estimate_footprint
 from edgetf.targets.planner.plan import plan_arena
 from edgetf.targets.planner.tables import TABLES
+from edgetf.targets.verdict import Verdict
 from edgetf.tflite.model import TfliteModel
 from edgetf.tflm.estimate import estimate_arena
 
@@ -153,3 +160,18 @@ def compiled_figures(model: TfliteModel, board: Board, tflm_arena_bytes: int | N
                    f"for the {board.id}; use the TFLM runtime")
     return CompiledFigures(compiled_arena_bytes(plan), plan.lower_bound, refusal=refusal,
                            plan_bytes=plan.size, **base)
+
+
+def compiled_footprint(verdict: Verdict, figures: CompiledFigures) -> Footprint | None:
+    """The board's RAM and flash for the verdict's model under the compiled runtime (None
+    where it cannot run the model): the compiled arena, where the board would place an
+    arena of that size, plus what the library adds (golden vectors, demo buffers); flash
+    counts the model uncompressed (the program reads its plain int8 weights) and TFLM's
+    code for its ops, an upper bound (no interpreter is linked)."""
+    if figures.arena_bytes is None or figures.refusal is not None:
+        return None
+    place, _ = arena_place(verdict.board, figures.arena_bytes)
+    return estimate_footprint(verdict.prepared.model, verdict.board, figures.arena_bytes,
+                              extra_flash=verdict.golden_bytes,
+                              extra_ram=demo_ram(verdict.prepared.model),
+                              arena_in_psram=place == "psram")

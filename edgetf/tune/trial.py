@@ -103,7 +103,7 @@ def run_trial(trial, plan: Plan, companion=None) -> Outcome:
             result = train_quantize(options, reporter)
         trial.set_user_attr("warnings", reporter.warnings)
         accuracy, interpreter = validation_accuracy(result.int8_model, plan.data)
-        figures = board_figures(result.int8_model, plan.board)
+        figures = board_figures(result.int8_model, plan.board, plan.options.runtime)
         state = "complete"
     except Exception as error:
         raise_if_swallowed()  # a Ctrl-C that TensorFlow turned into another error
