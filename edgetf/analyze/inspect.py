@@ -5,7 +5,9 @@ refuses (hybrid, ops TFLM lacks) and the ones LiteRT's stricter checks reject: a
 description is never refused, only a file that is not a TFLite model. Each board's
 verdict is :func:`edgetf.targets.verdict.board_verdict`'s, the function emit-firmware
 obeys (with the golden vectors it embeds by default), so the two commands never disagree
-about whether a model fits; this module only gathers and renders it.
+about whether a model fits; this module only gathers and renders it. Beside each verdict,
+the compiled runtime's figures for the board (:func:`edgetf.compiled.figures.compiled_figures`:
+its static plan, that plan's lower bound, or the op that keeps the model on TFLM).
 
 Never imports TensorFlow.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 from edgetf.base.errors import ConfigError
 from edgetf.base.progress import Reporter
 from edgetf.codegen.impulse import impulse_for
+from edgetf.compiled.figures import CompiledFigures, compiled_figures
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
 from edgetf.targets.boards import BOARDS, Board, get_board
 from edgetf.targets.firmware_contract import DEFAULT_COUNT
@@ -91,6 +94,9 @@ class Inspection:
     lut: tuple[TensorChoice, ...] = field(default=())
     """Every constant int8 tensor and what LUT storage would do with it, before any
     board's exceptions (see each board's ``stored``)."""
+    compiled: dict[str, CompiledFigures] = field(default_factory=dict)
+    """Board id -> the compiled runtime's arena, its lower bound and the TFLM runtime's
+    arena (the verdict's), or why the compiled runtime cannot run the model there."""
 
     @property
     def code_bytes(self) -> int:
@@ -137,10 +143,16 @@ class Inspection:
             "code_bytes": self.code_bytes,
             "flash_basis": FLASH_BASIS,
             "golden_bytes": self.golden_bytes,
-            "boards": {board_id: v.to_dict() for board_id, v in self.boards.items()},
+            "boards": {board_id: {**v.to_dict(), **self._runtimes(board_id)}
+                       for board_id, v in self.boards.items()},
             "warnings": list(self.warnings),
             "lut_tensors": [t.to_dict() for t in self.lut],
         }
+
+
+    def _runtimes(self, board_id: str) -> dict:
+        figures = self.compiled.get(board_id)
+        return {} if figures is None else {"compiled": figures.to_dict()}
 
 
 def inspect_file(path: Path, *, boards: Sequence[str | Board] | None = None,
@@ -193,8 +205,11 @@ def inspect_model(data: bytes, source: str = "model", *, measure: bool = True,
 
 
 def inspection_of(prepared: PreparedModel, verdicts: dict[str, Verdict]) -> Inspection:
-    """The report of a prepared model and its boards' verdicts (nothing is computed here)."""
+    """The report of a prepared model and its boards' verdicts, with the compiled
+    runtime's figures beside each verdict's TFLM arena."""
     model = prepared.model
+    compiled = {board_id: compiled_figures(model, v.board, v.arena.bytes, prepared.source)
+                for board_id, v in verdicts.items()}
     warnings = ()
     if prepared.measure_error:
         warnings = (f"the TFLM interpreter failed on the model: {prepared.measure_error}; "
@@ -207,7 +222,7 @@ def inspection_of(prepared: PreparedModel, verdicts: dict[str, Verdict]) -> Insp
         outputs=tuple(TensorInfo.of(t) for t in model.output_tensors()),
         cost=prepared.cost, measurement=prepared.measurement,
         golden_bytes=prepared.golden_bytes, boards=verdicts, warnings=warnings,
-        lut=tuple(lut_choices(model)) if prepared.runnable else ())
+        lut=tuple(lut_choices(model)) if prepared.runnable else (), compiled=compiled)
 
 
 def _boards(boards: Sequence[str | Board] | None) -> list[Board]:

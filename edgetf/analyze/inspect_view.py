@@ -41,6 +41,12 @@ def render_inspection(inspection: Inspection, console: Console) -> None:
     if any(t.compressed for t in inspection.lut):
         say(_lut_table(inspection))
     say(_board_table(inspection))
+    if inspection.compiled:
+        say(_runtime_table(inspection))
+        refusals = dict.fromkeys(f.refusal for f in inspection.compiled.values() if f.refusal)
+        for refusal in refusals:
+            boards = ", ".join(b for b, f in inspection.compiled.items() if f.refusal == refusal)
+            line(f"compiled runtime on {boards}: {escape(refusal)}", highlight=False)
     for verdict in inspection.boards.values():
         own = [p for p in verdict.problems if p not in inspection.problems]  # said above
         for note in (*own, *verdict.warnings):
@@ -117,6 +123,26 @@ def _board_table(inspection: Inspection) -> Table:
             "[green]yes[/green]" if verdict.fits else "[red]no[/red]",
             "-" if latency is None else f"~{readable_ms(latency)}")
     return table
+
+
+def _runtime_table(inspection: Inspection) -> Table:
+    """Each board's arena under TFLM and under the compiled runtime (emit-firmware
+    --runtime), with the compiled plan's lower bound."""
+    table = Table(title="Arena by runtime, bytes (compiled: emit-firmware --runtime compiled's "
+                  "static plan; bound: the most bytes live at once; ratio: compiled/TFLM)",
+                  title_justify="left")
+    for column in ("board", "TFLM", "compiled", "bound", "ratio", "runs"):
+        table.add_column(column, justify="left" if column == "board" else "right", no_wrap=True)
+    for board_id, f in inspection.compiled.items():
+        table.add_row(board_id, f"{f.tflm_arena_bytes:,}", _bytes(f.arena_bytes),
+                      _bytes(f.lower_bound_bytes),
+                      "-" if f.ratio is None else f"{f.ratio:.2f}",
+                      "[green]yes[/green]" if f.available else "[red]no[/red]")
+    return table
+
+
+def _bytes(n: int | None) -> str:
+    return "-" if n is None else f"{n:,}"
 
 
 def _kb(n: int) -> str:

@@ -37,6 +37,11 @@ def tune_command(
     max_latency_ms: Annotated[float | None, typer.Option(
         help="Cap on the estimated latency of one inference on the board; also makes "
         "latency an objective.")] = None,
+    runtime: Annotated[str | None, typer.Option(
+        help="Whose arena --max-ram and the board's RAM hold the trials to: tflm (the "
+        "interpreter's) or compiled (the static plan of emit-firmware --runtime compiled; "
+        "a model it cannot run is judged on TFLM, as emit-firmware would keep it there). "
+        "\\[default: tflm]")] = None,
     trials: Annotated[int | None, typer.Option(
         help="New trials to run (all workers together); 0 only reports the study. "
         "\\[default: 20]")] = None,
@@ -82,7 +87,7 @@ def tune_command(
 
         options = load_tune_options(
             config, out=str(out) if out else None, board=board, data=data, max_ram=max_ram,
-            max_flash=max_flash, max_latency_ms=max_latency_ms, trials=trials,
+            max_flash=max_flash, max_latency_ms=max_latency_ms, runtime=runtime, trials=trials,
             timeout=timeout, workers=workers, storage=storage, study=study, seed=seed,
             model=model, label_column=label_column, distill_from=distill_from)
         result = tune(options, reporter)

@@ -4,6 +4,13 @@ The figures are read from the board's verdict (:func:`edgetf.targets.verdict.boa
 the one emit-firmware obeys and ``inspect --board B`` renders), so a model the tuner calls
 fitting is one emit-firmware accepts and ``inspect`` describes with the same numbers: the
 flash is the board's stored model (``emit-firmware --compress auto``) plus its ops' code.
+
+With ``--runtime compiled`` the arena is the compiled runtime's
+(:func:`edgetf.compiled.figures.compiled_figures`, the figure ``inspect`` shows beside
+TFLM's) and RAM follows from it; flash counts the model uncompressed plus its ops' TFLM
+code (an upper bound: no interpreter is linked). Where the compiled runtime cannot run a
+trial's model, emit-firmware keeps the TFLM runtime, and so do its figures (``runtime``
+says which).
 """
 
 from __future__ import annotations
@@ -12,10 +19,14 @@ from dataclasses import asdict, dataclass
 
 from edgetf.base.errors import ConfigError
 from edgetf.base.units import readable_ms
+from edgetf.compiled.figures import compiled_figures, compiled_footprint
 from edgetf.targets.boards import Board
 from edgetf.targets.footprint import RUNTIME_CODE, TFLM_CORE_CODE
 from edgetf.targets.prepared import PreparedModel, prepare_model
 from edgetf.targets.verdict import board_verdict
+
+#: ``tune --runtime``'s choices: the runtime whose arena the trials are held to.
+RUNTIMES = ("tflm", "compiled")
 
 
 @dataclass(frozen=True)
@@ -38,21 +49,45 @@ class BoardFigures:
     ram_budget: int
     board_flash_bytes: int
     flash_budget: int
+    runtime: str = "tflm"
+    """The runtime the figures are for: ``"compiled"`` only where it runs the model."""
+    tflm_arena_bytes: int | None = None
+    """The TFLM runtime's arena, beside a compiled one."""
+    lower_bound_bytes: int | None = None
+    """The compiled arena's lower bound (the most bytes live at once)."""
+    compiled_refusal: str | None = None
+    """With ``--runtime compiled``: why the model stays on the TFLM runtime."""
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def board_figures(model: bytes | PreparedModel, board: Board) -> BoardFigures:
-    """The arena, flash, latency and fit of ``model`` on ``board``: its verdict's (a
-    prepared model, such as train-quantize's, is judged without being read again)."""
+def board_figures(model: bytes | PreparedModel, board: Board, runtime: str = "tflm"
+                  ) -> BoardFigures:
+    """The arena, flash, latency and fit of ``model`` on ``board``: its verdict's, with
+    the compiled runtime's arena where ``runtime`` is ``"compiled"`` and it runs the model
+    (a prepared model, such as train-quantize's, is judged without being read again)."""
     prepared = model if isinstance(model, PreparedModel) else prepare_model(model,
                                                                             "model.tflite")
     verdict = board_verdict(prepared, board)
     footprint = verdict.footprint
+    problems = verdict.problems
+    extra: dict = {}
+    if runtime == "compiled":
+        compiled = compiled_figures(prepared.model, board, verdict.arena.bytes, prepared.source)
+        own = compiled_footprint(verdict, compiled)
+        if own is None or prepared.measure_error:
+            extra = {"compiled_refusal": compiled.refusal or prepared.measure_error}
+        else:
+            # No TFLM kernel runs, so the board's TFLM limitations do not apply; LUT
+            # weights are not used, so neither does their check.
+            footprint, problems = own, tuple(p.description for p in prepared.problems)
+            extra = {"runtime": "compiled", "tflm_arena_bytes": verdict.arena.bytes,
+                     "lower_bound_bytes": compiled.lower_bound_bytes}
+    fits = not problems and footprint.ram_ok and footprint.flash_ok
     why_not = None
-    if verdict.problems:
-        why_not = verdict.problems[0]
+    if problems:
+        why_not = problems[0]
     elif not footprint.ram_ok:
         why_not = (f"RAM ~{footprint.ram_bytes:,} B is over the board's "
                    f"{footprint.ram_budget:,} B")
@@ -60,13 +95,14 @@ def board_figures(model: bytes | PreparedModel, board: Board) -> BoardFigures:
         why_not = (f"flash ~{footprint.flash_bytes:,} B is over the board's "
                    f"{footprint.flash_budget:,} B")
     return BoardFigures(
-        board=board.id, arena_bytes=verdict.arena.bytes,
+        board=board.id, arena_bytes=footprint.arena_bytes,
         # The model as emit-firmware stores it on this board (look-up-table weights where
         # they pay) plus the TFLM code of its ops, DECODE included.
         flash_bytes=footprint.model_bytes + footprint.code_bytes,
-        latency_ms=verdict.latency.latency_ms, fits_board=verdict.fits, why_not=why_not,
+        latency_ms=verdict.latency.latency_ms, fits_board=fits, why_not=why_not,
         ram_bytes=footprint.ram_bytes, ram_budget=footprint.ram_budget,
-        board_flash_bytes=footprint.flash_bytes, flash_budget=footprint.flash_budget)
+        board_flash_bytes=footprint.flash_bytes, flash_budget=footprint.flash_budget,
+        **extra)
 
 
 @dataclass(frozen=True)

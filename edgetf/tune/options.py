@@ -21,7 +21,7 @@ from edgetf.train.options import (
     coerce_config_value,
     read_toml,
 )
-from edgetf.tune.figures import Caps
+from edgetf.tune.figures import RUNTIMES, Caps
 
 DEFAULT_STUDY = "edgetf-tune"
 
@@ -39,6 +39,8 @@ class TuneOptions:
     max_ram: int | None = None
     max_flash: int | None = None
     max_latency_ms: float | None = None
+    runtime: str = "tflm"
+    """Whose arena the trials are held to: the TFLM runtime's or the compiled one's."""
     trials: int = 20
     timeout: float | None = None  # seconds after which no new trial starts
     workers: int = 1
@@ -59,6 +61,9 @@ class TuneOptions:
             raise ConfigError(f"--board is required: the board to fit, one of "
                               f"{', '.join(BOARDS)}")
         get_board(self.board)
+        if self.runtime not in RUNTIMES:
+            raise ConfigError(f"--runtime {self.runtime!r} is not one of {', '.join(RUNTIMES)};"
+                              " e.g. --runtime compiled")
         self.caps().check()
         if self.trials < 0:
             raise ConfigError(f"--trials {self.trials} must be at least 0 (0: only report "
@@ -111,7 +116,9 @@ class TuneOptions:
                 "model": self.model, "distill_from": self.distill_from, "seed": self.seed,
                 "max_ram": self.max_ram, "max_flash": self.max_flash,
                 "max_latency_ms": self.max_latency_ms,
-                "train": {key: self.train[key] for key in sorted(self.train)}}
+                "train": {key: self.train[key] for key in sorted(self.train)},
+                # Only when not the default, so that studies from before --runtime resume.
+                **({"runtime": self.runtime} if self.runtime != "tflm" else {})}
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -121,8 +128,8 @@ TUNE_FIELDS = tuple(f.name for f in dataclasses.fields(TuneOptions) if f.name no
                     ("train", "space"))
 _TYPES = {"out": str, "board": str, "data": str, "model": str, "label_column": str,
           "distill_from": str, "max_ram": int, "max_flash": int, "max_latency_ms": float,
-          "trials": int, "timeout": float, "workers": int, "storage": str, "study": str,
-          "seed": int}
+          "runtime": str, "trials": int, "timeout": float, "workers": int, "storage": str,
+          "study": str, "seed": int}
 
 
 def load_tune_options(config: str | Path | None = None, **overrides) -> TuneOptions:

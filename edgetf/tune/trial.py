@@ -105,7 +105,8 @@ def run_trial(trial, plan: Plan, companion=None) -> Outcome:
         trial.set_user_attr("warnings", reporter.warnings)
         accuracy, interpreter = validation_accuracy(result.int8_model, plan.data,
                                                     result.prepared)
-        figures = board_figures(result.prepared or result.int8_model, plan.board)
+        figures = board_figures(result.prepared or result.int8_model, plan.board,
+                                plan.options.runtime)
         state = "complete"
     except Exception as error:
         raise_if_swallowed()  # a Ctrl-C that TensorFlow turned into another error

@@ -225,6 +225,7 @@ def _write_best(plan: Plan, chosen: TrialRow, out: Path, reporter: Reporter) -> 
         comparison.litert_accuracy
     summary = {
         "trial": chosen.number, "study": plan.options.study, "board": plan.board.id,
+        "runtime": plan.options.runtime,
         "caps": {"max_ram": plan.caps.max_ram, "max_flash": plan.caps.max_flash,
                  "max_latency_ms": plan.caps.max_latency_ms},
         "choices": chosen.choices, "description": describe_choices(chosen.choices),

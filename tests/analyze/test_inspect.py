@@ -22,10 +22,14 @@ from edgetf.analyze.inspect import inspect_file, inspect_model
 from edgetf.base.errors import FirmwareError
 from edgetf.cli.app import app
 from edgetf.codegen.emit_firmware import build_project
+from edgetf.compiled.memory_plan import plan_memory
 from edgetf.targets.boards import BOARDS
 from edgetf.targets.latency import kernels_for
+from edgetf.targets.planner.plan import plan_arena
+from edgetf.targets.planner.tables import TABLES
+from edgetf.tflite.reader import read_tflite
 from edgetf.tflm.interpreter import tflm_available
-from tests.conftest import error_line
+from tests.conftest import error_line, shared_model_path
 from tests.tiny_models import SEED, convert, tiny_models
 
 runner = CliRunner()
@@ -231,6 +235,44 @@ def test_verdict_flips_exactly_at_the_budget(models, budget):
         assert verdict.fits is ok
         other = "flash" if budget == "ram" else "ram"
         assert getattr(verdict, f"{other}_ok") is True
+
+
+# --- both runtimes --------------------------------------------------------------------
+
+
+def test_each_boards_compiled_arena_is_the_static_plan_with_its_kernels_scratch(models):
+    inspection = inspect_model(models["cnn"], "cnn.tflite", measure=False)
+    model = read_tflite(models["cnn"])
+    plans = {}
+    for board_id, verdict in inspection.boards.items():
+        board = BOARDS[board_id]
+        result = plan_arena(model, TABLES[board.arena_table])  # that board's kernel table
+        plan = plan_memory(model, {u.index: u.scratch for u in result.ops if u.scratch})
+        figures = inspection.to_dict()["boards"][board_id]["compiled"]
+        assert figures["refusal"] is None and figures["available"]
+        assert figures["arena_bytes"] == max(plan.size, 16) and plan.size % 16 == 0
+        assert figures["lower_bound_bytes"] == plan.lower_bound <= plan.size
+        assert figures["tflm_arena_bytes"] == verdict.arena.bytes > plan.size
+        assert figures["table"] == board.arena_table
+        plans[board_id] = plan.size
+    # The S3's SIMD convolution asks for scratch the ESP32's plain kernels do not.
+    assert plans["esp32s3"] > plans["esp32"]
+
+
+def test_an_op_the_compiled_runtime_lacks_is_named_per_board(tmp_path):
+    path = tmp_path / "pad0.tflite"
+    path.write_bytes(shared_model_path("pad0.tflite").read_bytes())
+    result = runner.invoke(app, ["inspect", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    for verdict in json.loads(result.stdout)["boards"].values():
+        figures = verdict["compiled"]
+        assert figures["available"] is False and figures["arena_bytes"] is None
+        assert "op 0 is PAD" in figures["refusal"]
+        assert figures["tflm_arena_bytes"] == verdict["arena_bytes"]
+    result = runner.invoke(app, ["inspect", str(path), "--board", "nano33ble"],
+                           env={"COLUMNS": "200"})
+    assert "Arena by runtime" in result.stdout
+    assert "compiled runtime on nano33ble: " in result.stdout and "PAD" in result.stdout
 
 
 # --- the command -----------------------------------------------------------------------
