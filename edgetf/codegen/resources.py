@@ -33,6 +33,10 @@ _ONLY_IN = {
     "edgetf/edgetf_lut_decode.h": "tflm",
     "edgetf/edgetf_lut_decode_tflm.cc": "tflm",
     "edgetf/edgetf_lut_decode_tflm.h": "tflm",
+    # The signal ops registered as TFLM operators (op_resolver.h, TFLM's kernel API): the
+    # compiled program has no signal op and no op resolver.
+    "edgetf/edgetf_signal_tflm.cc": "tflm",
+    "edgetf/edgetf_signal_tflm.h": "tflm",
     "edgetf/edgetf_compiled_runtime.cc": "compiled",
 }
 
