@@ -6,9 +6,7 @@ as ``const`` data. :mod:`.oracle` runs that program in numpy integers exactly as
 int8 reference kernels do (:mod:`.kernels`, :mod:`.softmax`, :mod:`.fixed_point`), so
 that it can be checked bit for bit against the TFLM interpreter (:mod:`.tflm_tensors`
 reads every tensor of a TFLM run in a child process). :mod:`.memory_plan` places the
-activations and kernel scratch in one static buffer; :mod:`.emit_c` writes the C
-program over CMSIS-NN from both, calling TFLM's reference kernels (:mod:`.reference_calls`)
-for what CMSIS-NN lacks; :mod:`.emitters` picks the emitter a board's kernel library names
-(``emit-firmware --runtime compiled``); :mod:`.emit_esp_nn` writes the same program as
-C++ over ESP-NN.
+activations and kernel scratch in one static buffer; :mod:`.emit_c` (CMSIS-NN, with TFLM's
+reference kernels of :mod:`.reference_calls` for what it lacks) and :mod:`.emit_esp_nn`
+(ESP-NN) write the C program from both; :mod:`.emitters` picks the board's one.
 """
