@@ -66,7 +66,7 @@ def emit_firmware_command(
         "example; nano33ble only.")] = "platformio",
     runtime: Annotated[str, typer.Option(
         help="tflm: the model's flatbuffer run by TFLM's interpreter. compiled: the model as "
-        "one C function calling the board's kernel library (CMSIS-NN on the nano33ble), "
+        "one C function calling the board's kernel library (CMSIS-NN, ESP-NN on the ESP boards), "
         "const weights and parameters, the arena a static plan (smaller), same C API and "
         "golden vectors; a model with an op it lacks keeps tflm, saying which.")] = "tflm",
 ) -> None:

@@ -34,8 +34,9 @@ _ONLY_IN = {
     "edgetf/edgetf_lut_decode_tflm.cc": "tflm",
     "edgetf/edgetf_lut_decode_tflm.h": "tflm",
     "edgetf/edgetf_compiled_runtime.cc": "compiled",
-    # The signal ops (edgetf's own, for boards whose TFLM lacks them) and the front end
-    # run on TFLM's interpreter: a library with a front end keeps the TFLM runtime.
+    # The signal ops (edgetf's own, for boards whose TFLM lacks them, registered through
+    # op_resolver.h) and the front end run on TFLM's interpreter: the compiled program has
+    # no signal op and no op resolver, and a library with a front end keeps TFLM.
     "edgetf/edgetf_signal.cc": "tflm",
     "edgetf/edgetf_signal.h": "tflm",
     "edgetf/edgetf_signal_tflm.cc": "tflm",

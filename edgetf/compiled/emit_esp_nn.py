@@ -9,10 +9,11 @@ Each call gets the arguments esp-tflite-micro 1.4.0's ``kernels/esp_nn/*.cc`` gi
 and softmax call). Where those kernels call TFLM instead of ESP-NN, so does the program,
 through TFLM's header-only reference kernels (``tensorflow/lite/kernels/internal/
 reference/``): dilated convolutions, broadcasting ADD and MUL, QUANTIZE and DEQUANTIZE.
-That is why the source is C++; its entry points are ``extern "C"`` and the same as
-:func:`edgetf.compiled.emit_c.emit_c`'s (``edgetf_compiled_run``, ``edgetf_compiled_input``,
-``edgetf_compiled_output``, ``edgetf_compiled_arena_bytes``), so either source links into
-the same wrapper.
+That is why the source is C++; its entry points are ``extern "C"`` and those every
+emitter defines (:mod:`.emitters`: ``<prefix>_compiled_arena_bytes()``,
+``<prefix>_compiled_input/_output(arena, i)``, ``<prefix>_compiled_run(arena)``, the
+caller owning the arena), so it links into the same runtime
+(``firmware/edgetf/edgetf_compiled_runtime.cc``) as the CMSIS-NN program.
 
 What esp-nn 5f0a807 and esp-tflite-micro 9fee33d do that their documentation does not say
 (read in their sources), and how the program copes:
@@ -88,7 +89,7 @@ def _scratch_at(step: Step, plan: MemoryPlan, scratch: dict[int, tuple[int, ...]
     buffers = plan.scratch_offsets().get(step.op_index, ())
     sizes = scratch.get(step.op_index, ())
     if buffers and sizes:
-        return f"edgetf_compiled_arena + {buffers[0]}", int(sizes[0])
+        return f"arena + {buffers[0]}", int(sizes[0])
     return "0", 0
 
 
@@ -206,11 +207,13 @@ def _step(step: Step, graph: Subgraph, plan: MemoryPlan, offsets: dict[int, int]
 
 
 def emit_esp_nn(program: Program, graph: Subgraph, plan: MemoryPlan,
-                scratch: dict[int, tuple[int, ...]] | None = None, title: str = "model") -> str:
+                scratch: dict[int, tuple[int, ...]] | None = None, title: str = "model",
+                prefix: str = "edgetf") -> str:
     """The C++ source of ``program`` over ESP-NN (and TFLM's reference kernels where
     esp-tflite-micro uses them), its buffers placed by ``plan`` (made with the same
     ``scratch``: op index -> the byte sizes the board's ESP-NN kernel asks for, as
-    the planner's esp-tflite-micro table gives them)."""
+    the planner's esp-tflite-micro table of the board's chip gives them). It defines the
+    ``<prefix>_compiled_*`` functions of :mod:`.emitters`."""
     scratch = scratch or {}
     offsets = plan.tensor_offsets()
     arrays = _Arrays(graph)
@@ -218,7 +221,8 @@ def emit_esp_nn(program: Program, graph: Subgraph, plan: MemoryPlan,
     steps = [_step(s, graph, plan, offsets, scratch, arrays, reference)
              for s in program.steps]
     return _environment().get_template("esp_nn_program.cc.j2").render(
-        title=title.replace("*/", "* /"), arrays=arrays.items, plan_size=max(plan.size, 16),
+        title=title.replace("*/", "* /"), prefix=prefix, arrays=arrays.items,
+        plan_size=max(plan.size, 16),
         steps=steps, input_offsets=[offsets[i] for i in program.inputs],
         output_offsets=[offsets[i] for i in program.outputs],
         headers=[_REFERENCE_HEADERS[k] for k in sorted(reference)])

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from edgetf.base.errors import EdgetfError
 from edgetf.compiled.emit_c import emit_c
+from edgetf.compiled.emit_esp_nn import emit_esp_nn
 from edgetf.compiled.memory_plan import MemoryPlan, plan_memory
 from edgetf.compiled.program import VIEW_OPS, Program, compile_program
 from edgetf.targets.boards import Board
@@ -37,7 +38,7 @@ Emitter = Callable[..., str]
 #: The compiled kernel library's name -> its emitter; ``None``: not written yet.
 EMITTERS: dict[str, Emitter | None] = {
     "cmsis-nn": emit_c,
-    "esp-nn": None,  # edgetf/compiled/emit_esp_nn.py (in progress on its own branch)
+    "esp-nn": emit_esp_nn,
 }
 
 

@@ -5,8 +5,9 @@ Where CMSIS-NN is absent (CI), the whole library is compiled by the host's g++ a
 the declarations of CMSIS-NN's kernels (cmsis_nn_stubs/) and linked with definitions that
 compute TFLM's reference arithmetic (cmsis_nn_stubs/reference_kernels.c, written in
 these tests): its ``<name>_self_test()`` must then reproduce the golden vectors the TFLM
-interpreter recorded in Python. The real kernels were checked on the Cortex-M4 rig
-(docs/compiled-runtime.md)."""
+interpreter recorded in Python. The ESP boards' library is built the same way against
+ESP-NN stand-ins (esp_nn_stubs/). The real kernels were checked on the Cortex-M4 and
+ESP32 rigs (docs/compiled-runtime.md)."""
 
 from __future__ import annotations
 
@@ -22,11 +23,19 @@ from typer.testing import CliRunner
 from edgetf.base.progress import Reporter
 from edgetf.cli.app import app
 from edgetf.codegen.emit_firmware import build_project
+from edgetf.compiled.emitters import compile_library
+from edgetf.compiled.memory_plan import plan_memory
+from edgetf.targets.boards import get_board
+from edgetf.targets.planner.plan import plan_arena
+from edgetf.targets.planner.tables import TABLES
+from edgetf.tflite.reader import read_tflite
 from tests.compiled.op_models import op_models
 from tests.conftest import error_line, shared_model_path
 
 GXX, GCC = shutil.which("g++"), shutil.which("gcc")
 STUBS = Path(__file__).resolve().parent / "cmsis_nn_stubs"
+ESP_STUBS = STUBS.parent / "esp_nn_stubs"
+CMSIS_INCLUDE = "third_party/cmsis_nn/Include"
 needs_compilers = pytest.mark.skipif(GXX is None or GCC is None,
                                      reason="no host C/C++ compiler: the build check needs one")
 
@@ -126,11 +135,72 @@ def test_an_op_the_kernels_lack_keeps_the_tflm_runtime_naming_it():
     assert notes[0].endswith("this library uses the TFLM runtime")
 
 
-def test_a_board_without_an_emitter_keeps_the_tflm_runtime_saying_why():
+@pytest.fixture(scope="module")
+def esp32_sine():
     data = shared_model_path("hello_world_int8.tflite").read_bytes()
-    result = build_project(data, "esp32", name="sine", runtime="compiled")
-    assert result.spec.runtime == "tflm"
-    assert any("esp-nn emitter is not written yet" in w for w in result.warnings)
+    return build_project(data, "esp32", name="sine", runtime="compiled")
+
+
+def test_the_esp32_gets_the_compiled_runtime_over_esp_nn(esp32_sine):
+    """The ESP-IDF component lists the program among its sources; esp-nn's headers come
+    from the esp-nn component the library's manifest depends on."""
+    spec = esp32_sine.spec
+    assert spec.runtime == "compiled" and spec.compiled.kernels == "esp-nn"
+    assert not [w for w in esp32_sine.warnings if w.startswith("--runtime compiled:")]
+    lib = "lib/sine_inferencing"
+    program = esp32_sine.files[f"{lib}/src/edgetf/compiled_program.cc"].decode()
+    assert '#include "esp_nn.h"' in program and "esp_nn_fully_connected_s8(" in program
+    assert 'extern "C" int sine_compiled_run(uint8_t *arena)' in program
+    listed = esp32_sine.files[f"{lib}/CMakeLists.txt"].decode()
+    assert '"src/edgetf/compiled_program.cc"' in listed
+    assert '"src/edgetf/edgetf_compiled_runtime.cc"' in listed
+    assert "edgetf_runtime.cc" not in listed
+    assert "espressif/esp-nn" in esp32_sine.files[f"{lib}/idf_component.yml"].decode()
+
+
+@pytest.mark.parametrize(("board", "table"), [
+    ("esp32", "esp-tflite-micro-1.4.0-esp-nn-esp32"),
+    ("esp32s3", "esp-tflite-micro-1.4.0-esp-nn-esp32s3"),
+    ("esp32s3-psram", "esp-tflite-micro-1.4.0-esp-nn-esp32s3")])
+def test_each_esp_chip_plans_the_scratch_its_esp_nn_asks_for(board, table):
+    """The plan's kernel scratch is that of the board's chip (the S3's SIMD convolutions
+    ask for scratch the plain ESP32's do not)."""
+    model = read_tflite(shared_model_path("person_detect.tflite").read_bytes())
+    library = compile_library(model, get_board(board), prefix="m", title="m")
+    asked = {u.index: tuple(u.scratch) for u in plan_arena(model, TABLES[table]).ops
+             if u.scratch}
+    assert library.plan == plan_memory(model, asked)
+    assert library.kernels == "esp-nn"
+
+
+@needs_compilers
+def test_the_esp32_compiled_library_reproduces_the_golden_vectors(esp32_sine, tmp_path):
+    """The ESP-NN library as emitted, built by the host compiler against the ESP-NN
+    stand-ins (esp_nn_stubs/): its self-test finds no difference from TFLM's golden
+    vectors with the declared arena; 16 bytes less, init refuses."""
+    _write(esp32_sine.files, tmp_path)
+    src = tmp_path / "lib/sine_inferencing/src"
+    (tmp_path / "main.cc").write_text(_harness("sine_inferencing", "sine"))
+    objects = []
+    for source, include in ((ESP_STUBS / "esp_nn_reference.c", STUBS / CMSIS_INCLUDE),
+                            (STUBS / "reference_kernels.c", STUBS)):
+        objects.append(str(tmp_path / f"{source.stem}.o"))
+        _check([GCC, "-std=c99", "-O1", "-fwrapv", "-c", f"-I{ESP_STUBS}", f"-I{include}",
+                str(source), "-o", objects[-1]])
+    flags = ["-std=c++17", "-O1", "-fwrapv", "-Wall", "-Wextra", "-Werror", f"-I{ESP_STUBS}",
+             f"-I{src}"]
+    runtime = src / "edgetf/edgetf_compiled_runtime.cc"
+    for source in [tmp_path / "main.cc", *(p for p in sorted(src.rglob("*.cc"))
+                                           if p != runtime)]:
+        objects.append(str(tmp_path / f"{source.name}.o"))
+        _check([GXX, *flags, "-c", str(source), "-o", objects[-1]])
+    compiled = esp32_sine.spec.compiled
+    for name, defines, expected in (
+            ("declared", [], f"self_test 0 arena {compiled.plan.size}"),
+            ("short", [f"-DEDGETF_ARENA_BYTES={compiled.arena_bytes - 16}"], "init -3")):
+        _check([GXX, *flags, *defines, str(runtime), *objects, "-o", str(tmp_path / name)])
+        run = subprocess.run([str(tmp_path / name)], capture_output=True, text=True)
+        assert run.stdout.strip() == expected, run.stdout
 
 
 def test_the_cli_flag(tmp_path):

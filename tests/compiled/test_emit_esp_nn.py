@@ -30,6 +30,7 @@ CC = shutil.which("cc") or shutil.which("gcc")
 CXX = shutil.which("c++") or shutil.which("g++")
 HERE = Path(__file__).resolve().parent
 STUBS, CMSIS = HERE / "esp_nn_stubs", HERE / "cmsis_nn_stubs"
+CMSIS_INCLUDE = CMSIS / "third_party/cmsis_nn/Include"
 needs_cc = pytest.mark.skipif(CC is None or CXX is None,
                               reason="no C and C++ compilers: compile checks need them")
 ESP32 = "esp-tflite-micro-1.4.0-esp-nn-esp32"
@@ -52,7 +53,8 @@ def kernels(tmp_path_factory) -> list[Path]:
         obj = out / (source.stem + ".o")
         build = subprocess.run(
             [CC, "-std=c99", "-O1", "-fwrapv", "-Wall", "-Wextra", "-Werror", f"-I{STUBS}",
-             f"-I{CMSIS}", "-c", str(source), "-o", str(obj)], capture_output=True, text=True)
+             f"-I{CMSIS_INCLUDE}", "-c", str(source), "-o", str(obj)],
+            capture_output=True, text=True)
         assert build.returncode == 0, build.stderr
         objects.append(obj)
     return objects
@@ -64,16 +66,19 @@ def _runner(source: str, in_bytes: int, out_bytes: int, kernels: list[Path],
     exit status the run's result."""
     (tmp_path / "program.cc").write_text(source)
     (tmp_path / "main.cc").write_text(
-        "#include <cstdio>\n"
-        'extern "C" void *edgetf_compiled_input(int index);\n'
-        'extern "C" void *edgetf_compiled_output(int index);\n'
-        'extern "C" int edgetf_compiled_run(void);\n'
+        "#include <cstddef>\n#include <cstdint>\n#include <cstdio>\n"
+        'extern "C" size_t m_compiled_arena_bytes(void);\n'
+        'extern "C" void *m_compiled_input(uint8_t *arena, int index);\n'
+        'extern "C" void *m_compiled_output(uint8_t *arena, int index);\n'
+        'extern "C" int m_compiled_run(uint8_t *arena);\n'
+        "alignas(16) static uint8_t arena[1 << 20];\n"
         "int main() {\n"
-        f"    if (std::fread(edgetf_compiled_input(0), 1, {in_bytes}, stdin) != {in_bytes})"
+        "    if (m_compiled_arena_bytes() > sizeof arena) return 91;\n"
+        f"    if (std::fread(m_compiled_input(arena, 0), 1, {in_bytes}, stdin) != {in_bytes})"
         " return 90;\n"
-        "    const int rc = edgetf_compiled_run();\n"
+        "    const int rc = m_compiled_run(arena);\n"
         "    if (rc) return rc;\n"
-        f"    std::fwrite(edgetf_compiled_output(0), 1, {out_bytes}, stdout);\n"
+        f"    std::fwrite(m_compiled_output(arena, 0), 1, {out_bytes}, stdout);\n"
         "    return 0;\n}\n")
     build = subprocess.run(
         [CXX, "-std=c++17", "-O1", "-fwrapv", "-Wall", "-Wextra", "-Werror", f"-I{STUBS}",
@@ -89,7 +94,7 @@ def _check_against_oracle(data: bytes, kernels, tmp_path: Path, samples: int = 3
     source, output = graph.tensors[program.inputs[0]], graph.tensors[program.outputs[0]]
     in_type, out_type = _DTYPES[source.dtype], _DTYPES[output.dtype]
     out_bytes = prod(output.shape) * np.dtype(out_type).itemsize
-    runner = _runner(emit_esp_nn(program, graph, plan, scratch),
+    runner = _runner(emit_esp_nn(program, graph, plan, scratch, prefix="m"),
                      prod(source.shape) * np.dtype(in_type).itemsize, out_bytes, kernels,
                      tmp_path)
     rng = np.random.default_rng(SEED)
@@ -130,8 +135,8 @@ def test_a_plan_with_less_scratch_than_the_kernels_ask_for_refuses_to_run(kernel
     assert not scratch
     graph = model.main
     source = graph.tensors[program.inputs[0]]
-    runner = _runner(emit_esp_nn(program, graph, plan, scratch), prod(source.shape), 6,
-                     kernels, tmp_path)
+    runner = _runner(emit_esp_nn(program, graph, plan, scratch, prefix="m"),
+                     prod(source.shape), 6, kernels, tmp_path)
     run = subprocess.run([str(runner)], input=bytes(prod(source.shape)), capture_output=True)
     softmax = [s.op for s in program.steps].index("SOFTMAX") + 1
     assert run.returncode == softmax and run.stdout == b""
