@@ -89,3 +89,16 @@ def test_the_filter_bank_weighs_bins_outside_its_range_zero(kwargs):
                 outside += 1
                 assert bank.weights[first + j] == bank.unweights[first + j] == 0
     assert outside > 0  # the bank does read such bins
+
+
+def test_the_nano_accepts_and_plans_the_audio_front_end():
+    from edgetf.features.audio import audio_front_end
+    from edgetf.targets.board_compatibility import board_missing_kernels
+    from edgetf.targets.boards import BOARDS
+    from edgetf.targets.planner import plan_arena
+    from edgetf.targets.planner.tables import TABLES
+
+    model = read_tflite(audio_front_end().model)
+    assert board_missing_kernels(model, BOARDS["nano33ble"]) == []
+    # Every op has a Chirale 2.0.0 entry: planned, not the host figure's fallback.
+    assert plan_arena(model, TABLES["chirale-2.0.0-cmsis-nn"]).total > 0

@@ -233,6 +233,9 @@ REFERENCE_KERNELS: dict[str, Kernel] = {
     "DIV": _k("div.cc", "TfLiteDivParams", "OpDataDiv", _inputs_then_outputs(0, 1)),
     "MAXIMUM": _k("maximum_minimum.cc", None, None, None),
     "MINIMUM": _k("maximum_minimum.cc", None, None, None),
+    # The audio front end's int8 table: gather.cc GatherPrepare (input, positions,
+    # output; no Init), ParseGather's TfLiteGatherParams.
+    "GATHER": _k("gather.cc", "TfLiteGatherParams", None, _inputs_then_outputs(0, 1)),
     # The spectral front end's: sub.cc SubInit (OpDataSub), sub_common.cc SubPrepare
     # (input1, input2, output); transpose.h's TransposeContext (input, perm, output;
     # no Init, ParseTranspose allocates nothing); elementwise.cc GenericPrepare for LOG
