@@ -102,3 +102,17 @@ def test_the_nano_accepts_and_plans_the_audio_front_end():
     assert board_missing_kernels(model, BOARDS["nano33ble"]) == []
     # Every op has a Chirale 2.0.0 entry: planned, not the host figure's fallback.
     assert plan_arena(model, TABLES["chirale-2.0.0-cmsis-nn"]).total > 0
+
+
+@pytest.mark.skipif(not tflm_available(), reason="tflite-micro not installed")
+def test_the_plan_of_the_audio_front_end_is_the_measured_arena():
+    # GATHER's Prepare keeps a persistent copy of its output's dims: without it in the
+    # plan, the front end's was 16 bytes short (on the host and on the Cortex-M4 rig).
+    from edgetf.features.audio import audio_front_end
+    from edgetf.targets.planner import plan_arena
+    from edgetf.targets.planner.tables import TABLES
+    from edgetf.tflm.interpreter import measure_arena
+
+    model = audio_front_end().model
+    assert plan_arena(read_tflite(model), TABLES["reference-64"]).total == measure_arena(
+        model).bytes

@@ -30,6 +30,7 @@ from edgetf.targets.planner.kernels import (
 )
 from edgetf.targets.planner.kernels_reference import (
     FIRMWARE_OBJECTS,
+    _gather,
     _inputs_then_outputs,
     _softmax,
     _svdf,
@@ -321,7 +322,7 @@ CHIRALE_KERNELS: dict[str, Kernel] = {
     "CAST": _k("cast.cpp", "TfLiteCastParams", None, _inputs_then_outputs(0)),
     "MAXIMUM": _k("maximum_minimum.cpp", None, None, None),
     "MINIMUM": _k("maximum_minimum.cpp", None, None, None),
-    "GATHER": _k("gather.cpp", "TfLiteGatherParams", None, _inputs_then_outputs(0, 1)),
+    "GATHER": _k("gather.cpp", "TfLiteGatherParams", None, _gather),  # the same calls
     # Nor TFLM's signal library: edgetf's own (firmware/edgetf/edgetf_signal_tflm.cc).
     **EDGETF_SIGNAL_KERNELS,
 }
