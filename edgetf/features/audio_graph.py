@@ -2,18 +2,27 @@
 samples in, one frame of int8 features out.
 
 The graph is the one TFLM's micro_speech example converts from TensorFlow
-(``audio_preprocessor_int8.tflite``), op for op, so that anything that runs that model
-runs this one, with the same state kept between invocations (the noise estimate and PCAN
-smoothing live in the kernels: one interpreter per stream, reset between clips)::
+(``audio_preprocessor_int8.tflite``), with the same state kept between invocations (the
+noise estimate and PCAN smoothing live in the kernels: one interpreter per stream, reset
+between clips), and the same bytes out, but two of its steps rewritten so that
+Chirale 2.0.0 (the Nano's TFLM, whose CAST cannot write uint32 and whose ADD and DIV
+take no int32) runs it too, one graph for every board::
 
     SignalWindow -> RESHAPE -> SignalFftAutoScale -> SignalRfft -> SignalEnergy
-    -> CAST, STRIDED_SLICE, CONCATENATION, CAST (zero the bins outside the filter bank)
     -> SignalFilterBank -> SignalFilterBankSquareRoot
     -> SignalFilterBankSpectralSubtraction (noise_reduction) -> SignalPCAN (pcan)
-    -> SignalFilterBankLog -> CAST, MUL, ADD, DIV, ADD, MINIMUM, MAXIMUM, CAST (int8)
+    -> SignalFilterBankLog -> CAST, MINIMUM, MAXIMUM, GATHER (int8)
 
-The last step is micro_speech's int8 scaling of the log-mel values (0 to about 670):
-``clamp((v * 256 + 333) // 666 - 128, -128, 127)``, 666 being ``round(25.6 * 26)``.
+- micro_speech zeroes the energy bins outside the filter bank (CAST, STRIDED_SLICE,
+  CONCATENATION, CAST back to uint32); edgetf does not: SignalFilterBank multiplies
+  every bin outside ``[start_index, end_index)`` it reads by a zero weight and unweight
+  (audio_tables.filter_bank), so those bins never reach the output.
+- micro_speech's int8 scaling of the log-mel values (0 to about 670),
+  ``clamp((v * 256 + 333) // 666 - 128, -128, 127)`` in int32 CAST, MUL, ADD, DIV, ADD,
+  MINIMUM, MAXIMUM, CAST (666 being ``round(25.6 * 26)``), is here a clamp of ``v`` to
+  ``0 .. 663`` and a lookup in a 664-byte table of that formula; both tails give the
+  same int8 for each of the 65,536 int16 inputs in the TFLM interpreter
+  (tests/features/test_audio_int8_tail.py).
 """
 
 from __future__ import annotations
@@ -64,7 +73,6 @@ def audio_graph(config: AudioConfig, *, source: str = "the config") -> bytes:
     energy = w.tensor("signal_energy", (spectrum,), "uint32")
     w.custom("SignalEnergy", [rfft], [energy],
              {"end_index": bank.end_index, "start_index": bank.start_index})
-    energy = _zero_outside(w, energy, spectrum, bank.start_index, bank.end_index)
 
     mel = w.tensor("signal_filter_bank", (c.channels,), "uint64")
     tables = [w.constant(f"filter_bank_{name}", getattr(bank, name)) for name in
@@ -110,42 +118,30 @@ def _spectral_subtraction_options(c: AudioConfig) -> dict:
     }
 
 
-def _zero_outside(w: ModelWriter, energy: int, spectrum: int, start: int, end: int) -> int:
-    """SignalEnergy leaves the bins outside [start, end) as they were; zero them."""
-    as_int = w.tensor("energy_int32", (spectrum,), "int32")
-    w.builtin("CAST", [energy], [as_int])
-    kept = w.tensor("energy_kept", (end - start,), "int32")
-    w.builtin("STRIDED_SLICE", [as_int, *(w.constant(name, np.array([v], np.int32)) for
-                                           name, v in (("begin", start), ("end", end),
-                                                       ("strides", 1)))], [kept])
-    whole = w.tensor("energy_zeroed", (spectrum,), "int32")
-    w.builtin("CONCATENATION", [w.constant("zeros_head", np.zeros(start, np.int32)), kept,
-                                w.constant("zeros_tail", np.zeros(spectrum - end, np.int32))],
-              [whole], axis=0)
-    back = w.tensor("energy_uint32", (spectrum,), "uint32")
-    w.builtin("CAST", [whole], [back])
-    return back
+def int8_table() -> np.ndarray:
+    """micro_speech's scaling of each log-mel value ``v`` in ``0 .. len - 1`` to int8; every
+    ``v`` below 0 gives the first entry (-128), every one above the last (127)."""
+    v = np.arange(1 << 15, dtype=np.int64)
+    scaled = np.clip((v * _VALUE_SCALE + _VALUE_DIV // 2) // _VALUE_DIV - 128, -128, 127)
+    return scaled[:int(np.argmax(scaled == 127)) + 1].astype(np.int8)
 
 
 def _to_int8(w: ModelWriter, log: int, channels: int) -> int:
-    """micro_speech's scaling of log-mel values to the model's int8 input."""
-    def scalar(name: str, value: int) -> int:
-        return w.constant(name, np.array(value, np.int32))
+    """micro_speech's scaling of log-mel values to the model's int8 input, as a clamp and
+    a table lookup: int32 MINIMUM, MAXIMUM and int8 GATHER run on every board's TFLM,
+    where micro_speech's int32 ADD and DIV do not run on Chirale 2.0.0."""
+    table = int8_table()
 
-    def step(op: str, name: str, a: int, b: int, **options) -> int:
+    def step(op: str, name: str, a: int, b: int) -> int:
         out = w.tensor(name, (channels,), "int32")
-        w.builtin(op, [a, b], [out], **options)
+        w.builtin(op, [a, b], [out])
         return out
 
     value = w.tensor("log_int32", (channels,), "int32")
     w.builtin("CAST", [log], [value])
-    value = step("MUL", "scaled", value, scalar("value_scale", _VALUE_SCALE))
-    value = step("ADD", "rounded", value, scalar("half_div", _VALUE_DIV // 2))
-    value = step("DIV", "divided", value, scalar("value_div", _VALUE_DIV))
-    low = scalar("minus_128", -128)
-    value = step("ADD", "centred", value, low)
-    value = step("MINIMUM", "clipped_high", value, scalar("plus_127", 127))
-    value = step("MAXIMUM", "clipped", value, low)
+    value = step("MINIMUM", "clipped_high", value,
+                 w.constant("last_index", np.array(len(table) - 1, np.int32)))
+    value = step("MAXIMUM", "clipped", value, w.constant("zero", np.array(0, np.int32)))
     out = w.tensor("features", (channels,), "int8")
-    w.builtin("CAST", [value], [out])
+    w.builtin("GATHER", [w.constant("int8_table", table), value], [out], axis=0)
     return out

@@ -39,6 +39,7 @@ _OPTION_TABLES: dict[str, tuple[int, tuple[tuple[str, str, object], ...]]] = {
     "MUL": (21, (("fused_activation_function", "Int8", 0),)),
     "SUB": (28, (("fused_activation_function", "Int8", 0), ("pot_scale_int16", "Bool", True))),
     "DIV": (29, (("fused_activation_function", "Int8", 0),)),
+    "GATHER": (23, (("axis", "Int32", 0), ("batch_dims", "Int32", 0))),
     "FULLY_CONNECTED": (8, (("fused_activation_function", "Int8", 0), ("weights_format", "Int8", 0),
                             ("keep_num_dims", "Bool", False),
                             ("asymmetric_quantize_inputs", "Bool", False),

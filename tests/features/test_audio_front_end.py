@@ -45,11 +45,15 @@ def test_tables_equal_micro_speech_constants():
         assert ref[name].dtype == table.dtype and np.array_equal(ref[name], table), name
 
 
-def test_graph_has_micro_speech_ops_in_order():
+def test_graph_has_micro_speech_ops_in_order_but_the_chirale_gaps():
+    # micro_speech's zeroing of the bins outside the bank (ops 5-8) is left out, its int32
+    # tail (CAST, MUL, ADD, DIV, ADD, MINIMUM, MAXIMUM, CAST) is a clamp and a lookup.
     ours = read_tflite(audio_front_end().model)
     ref = read_tflite(_reference())
     names = [[(op.name, op.custom_code) for op in m.main.operators] for m in (ours, ref)]
-    assert names[0] == names[1]
+    assert [n for n, _ in names[1][5:9]] == ["CAST", "STRIDED_SLICE", "CONCATENATION", "CAST"]
+    assert names[0][:-4] == names[1][:5] + names[1][9:-8]
+    assert [n for n, _ in names[0][-4:]] == ["CAST", "MINIMUM", "MAXIMUM", "GATHER"]
     for m in (ours, ref):
         assert [(t.shape, t.dtype) for t in m.input_tensors()] == [((1, 480), "int16")]
         assert [(t.shape, t.dtype) for t in m.output_tensors()] == [((40,), "int8")]

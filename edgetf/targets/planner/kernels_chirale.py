@@ -30,6 +30,7 @@ from edgetf.targets.planner.kernels import (
 )
 from edgetf.targets.planner.kernels_reference import (
     FIRMWARE_OBJECTS,
+    _gather,
     _inputs_then_outputs,
     _softmax,
     _svdf,
@@ -315,6 +316,13 @@ CHIRALE_KERNELS: dict[str, Kernel] = {
     "SHAPE": _k("shape.cpp", "TfLiteShapeParams", None, lambda op: None),
     "PACK": _k("pack.cpp", "TfLitePackParams", None, lambda op: None),
     kernels_decode.NAME: kernels_decode.EDGETF_DECODE,
+    # The audio front end's tail: cast.cpp Prepare (input, output; no Init);
+    # maximum_minimum.cpp: neither Init nor Prepare; gather.cpp Prepare (input,
+    # positions, output; no Init). ParseCast and ParseGather allocate their params.
+    "CAST": _k("cast.cpp", "TfLiteCastParams", None, _inputs_then_outputs(0)),
+    "MAXIMUM": _k("maximum_minimum.cpp", None, None, None),
+    "MINIMUM": _k("maximum_minimum.cpp", None, None, None),
+    "GATHER": _k("gather.cpp", "TfLiteGatherParams", None, _gather),  # the same calls
     # Nor TFLM's signal library: edgetf's own (firmware/edgetf/edgetf_signal_tflm.cc).
     **EDGETF_SIGNAL_KERNELS,
 }

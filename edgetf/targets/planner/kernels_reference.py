@@ -34,7 +34,7 @@ from math import prod
 
 from edgetf.targets.planner import kernels_decode
 from edgetf.targets.planner.constant_inputs import TFLM_90B983C
-from edgetf.targets.planner.kernels import Kernel, KernelTable, OpContext
+from edgetf.targets.planner.kernels import Kernel, KernelTable, OpContext, int_array_bytes
 from edgetf.targets.planner.kernels_signal import SIGNAL_KERNELS
 from edgetf.targets.planner.layouts import HOST_64_WHEEL
 
@@ -50,6 +50,17 @@ def _inputs_then_outputs(*inputs: int, outputs: tuple[int, ...] = (0,)):
         for o in outputs:
             op.temp_output(o)
     return prepare
+
+
+def _gather(op: OpContext) -> None:
+    """gather.cc GatherPrepare (no Init): input, positions and output as temporaries,
+    then, while they are live, CreateWritableTensorDimsWithCopy's persistent copy of the
+    output's dims (a TfLiteIntArray of its rank), written at once; counted clear of the
+    temporaries (without it the plan of the audio front end was 16 bytes short)."""
+    for i in (0, 1):
+        op.temp_input(i)
+    op.temp_output(0)
+    op.persistent_on_temps(int_array_bytes(op.layout, len(op.output(0).shape)), 0)
 
 
 def _conv_like(quantized_dimension: int):
@@ -233,6 +244,8 @@ REFERENCE_KERNELS: dict[str, Kernel] = {
     "DIV": _k("div.cc", "TfLiteDivParams", "OpDataDiv", _inputs_then_outputs(0, 1)),
     "MAXIMUM": _k("maximum_minimum.cc", None, None, None),
     "MINIMUM": _k("maximum_minimum.cc", None, None, None),
+    # The audio front end's int8 table: gather.cc GatherPrepare, see _gather.
+    "GATHER": _k("gather.cc", "TfLiteGatherParams", None, _gather),
     # The spectral front end's: sub.cc SubInit (OpDataSub), sub_common.cc SubPrepare
     # (input1, input2, output); transpose.h's TransposeContext (input, perm, output;
     # no Init, ParseTranspose allocates nothing); elementwise.cc GenericPrepare for LOG

@@ -74,6 +74,7 @@ _COMMON: dict[str, tuple[int, int]] = {
     "TfLiteSVDFParams": (12, 4),
     "TfLiteUnidirectionalSequenceLSTMParams": (16, 4),
     "TfLiteCastParams": (8, 4), "TfLiteDivParams": (4, 4),
+    "TfLiteGatherParams": (8, 4),  # int axis, batch_dims
     "OpDataDiv": (28, 4),  # div.cc
     # TFLM's signal library, signal/micro/kernels/*.cc (see kernels_signal).
     "TFLMSignalWindowParams": (8, 4), "TFLMSignalEnergyParams": (8, 4),
@@ -232,6 +233,7 @@ _CHIRALE_2023_M4: dict[str, tuple[int, int]] = {
     "TfLiteTransposeConvParams": (16, 4), "TfLiteLeakyReluParams": (4, 4),
     "TfLiteShapeParams": (4, 4), "TfLitePackParams": (8, 4),
     "TfLiteSVDFParams": (8, 4), "TfLiteUnidirectionalSequenceLSTMParams": (16, 4),
+    "TfLiteCastParams": (8, 4), "TfLiteGatherParams": (8, 4),  # two enums; two ints
     # edgetf's own TFLM_DECODE (firmware/edgetf/edgetf_lut_decode.h): one per output.
     "EdgetfLutPlan": (8, 4),
     # edgetf's own signal kernels (firmware/edgetf/edgetf_signal*.{h,cc}): each options
