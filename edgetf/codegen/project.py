@@ -173,8 +173,11 @@ def _context(spec: ProjectSpec) -> dict:
         "ops": [_op(name, spec.board) for name in stored_model.op_names()],
         "own_decode": spec.board.decode_kernel == "edgetf" and DECODE_OP in
         stored_model.op_names(),
+        # edgetf's signal kernels, for the model's own signal ops or its front end's.
         "own_signal": spec.board.signal_kernels == "edgetf" and any(
-            is_signal_op(name) for name in stored_model.op_names()),
+            is_signal_op(name) for name in (
+                *stored_model.op_names(),
+                *(spec.impulse.graph.model.op_names() if spec.impulse else ()))),
         "stored": spec.stored,
         "runtime": spec.runtime,
         "compiled": spec.compiled,

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from edgetf.base.errors import ConfigError, FirmwareError
+from edgetf.base.errors import ConfigError
 from edgetf.base.progress import Reporter
 from edgetf.cli.app import app
 from edgetf.codegen.emit_firmware import build_project
@@ -184,9 +184,15 @@ def test_a_model_that_does_not_take_the_frames_is_one_line(tmp_path):
     assert not (tmp_path / "fw").exists()
 
 
-def test_the_nano_refuses_the_front_end_with_the_boards_reason(prepared, impulse):
-    with pytest.raises(FirmwareError, match="the audio front end: .*Signal.*Nano"):
-        build_project(prepared, "nano33ble", name=NAME, impulse=impulse)
+def test_the_nano_runs_the_front_end_on_edgetfs_signal_kernels(prepared, impulse):
+    """Chirale 2.0.0 has no signal kernels: the front end's resolver registers edgetf's,
+    and op_resolver.h compiles them in (EDGETF_OWN_SIGNAL) although the model has none."""
+    files = build_project(prepared, "nano33ble", name=NAME, impulse=impulse).files
+    resolver = next(v for k, v in files.items() if k.endswith("front_end_resolver.h")).decode()
+    op_resolver = next(v for k, v in files.items() if k.endswith("/op_resolver.h")).decode()
+    assert '#include "op_resolver.h"' in resolver
+    assert 'AddCustom("SignalRfft", edgetf::SignalRfftRegistration())' in resolver
+    assert "#define EDGETF_OWN_SIGNAL 1" in op_resolver
 
 
 def test_a_run_trained_from_audio_brings_its_front_end_and_clip_length(tmp_path, model_bytes):
@@ -230,7 +236,7 @@ def test_the_docs_streaming_table_is_the_defaults():
     assert streaming_config(tomllib.loads(block)["streaming"]) == streaming_config()
 
 
-def test_inspect_counts_the_front_end_and_gives_the_nanos_reason(prepared, impulse):
+def test_inspect_counts_the_front_end_on_every_board(prepared, impulse):
     from edgetf.analyze.inspect import inspect_file
     from edgetf.targets.boards import get_board
     from edgetf.targets.verdict import board_verdict
@@ -243,4 +249,4 @@ def test_inspect_counts_the_front_end_and_gives_the_nanos_reason(prepared, impul
     # golden clips are flash, not RAM: inspect embeds none, emit-firmware's are the same RAM
     assert inspection.boards["esp32"].footprint.ram_bytes - plain == load.ram_bytes
     nano = inspection.boards["nano33ble"]
-    assert not nano.fits and any("the audio front end" in p for p in nano.problems)
+    assert nano.fits and not nano.problems
