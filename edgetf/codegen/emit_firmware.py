@@ -37,6 +37,7 @@ from edgetf.codegen.runtime_choice import (
     compiled_arena,
     report_saving,
 )
+from edgetf.compiled.figures import footprint_with_arena
 from edgetf.data.datasets import read_npz_array
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
 from edgetf.targets.boards import Board, get_board
@@ -182,7 +183,9 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     elif runtime == "compiled" and not prepared.problems and not prepared.measure_error:
         compiled = choose_compiled(prepared, board, c_name, reporter)
         if compiled is not None:  # it runs none of the board's TFLM kernels (nor lacks one)
-            verdict = replace(verdict, limitations=(), missing_kernels=())
+            # and fits, or not, with its own arena (the figure inspect and tune show)
+            verdict = replace(verdict, limitations=(), missing_kernels=(),
+                              footprint=footprint_with_arena(verdict, compiled.arena_bytes))
     _refuse_or_warn(verdict, force, reporter)
     stored, arena = verdict.stored, verdict.arena
     vectors = None

@@ -24,13 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from edgetf.base.errors import EdgetfError
+from edgetf.compiled.board_plan import board_scratch, compiled_arena_bytes
 from edgetf.compiled.emit_c import emit_c
 from edgetf.compiled.emit_esp_nn import emit_esp_nn
 from edgetf.compiled.memory_plan import MemoryPlan, plan_memory
 from edgetf.compiled.program import VIEW_OPS, Program, compile_program
 from edgetf.targets.boards import Board
-from edgetf.targets.planner.plan import plan_arena
-from edgetf.targets.planner.tables import TABLES
 from edgetf.tflite.model import TfliteModel
 
 Emitter = Callable[..., str]
@@ -60,21 +59,8 @@ class CompiledLibrary:
 
     @property
     def arena_bytes(self) -> int:
-        """What the library declares: the plan, at least 16 bytes, a multiple of 16."""
-        return max(-(-self.plan.size // 16) * 16, 16)
-
-
-def _scratch(model: TfliteModel, board: Board, source: str) -> dict[int, tuple[int, ...]]:
-    """Op index -> the scratch its kernel asks for, from the board's planner table."""
-    table = TABLES.get(board.arena_table)
-    if table is None:
-        raise CompiledUnavailable(f"{source}: the {board.id} has no arena planner table, "
-                                  "which the compiled runtime sizes kernel scratch with")
-    result = plan_arena(model, table)
-    if not result.complete:
-        raise CompiledUnavailable(f"{source}: the {board.id}'s planner table lacks an op of "
-                                  "the model, so the kernels' scratch is unknown")
-    return {u.index: tuple(u.scratch) for u in result.ops if u.scratch}
+        """What the library declares (:func:`~.board_plan.compiled_arena_bytes`)."""
+        return compiled_arena_bytes(self.plan)
 
 
 def _const_bytes(program: Program, model: TfliteModel) -> int:
@@ -107,7 +93,7 @@ def compile_library(model: TfliteModel, board: Board, *, prefix: str, title: str
         raise CompiledUnavailable(f"the compiled runtime is not available for the {board.id}: "
                                   f"{what}")
     program = compile_program(model, source)
-    scratch = _scratch(model, board, source)
+    scratch = board_scratch(model, board, source)
     plan = plan_memory(model, scratch)
     text = emitter(program, model.main, plan, scratch, title=title, prefix=prefix)
     return CompiledLibrary(kernels, text, program, plan, _const_bytes(program, model))

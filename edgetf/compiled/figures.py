@@ -28,23 +28,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from edgetf.compiled.memory_plan import MemoryPlan, plan_memory
+from edgetf.compiled.board_plan import board_scratch, compiled_arena_bytes
+from edgetf.compiled.emitters import EMITTERS
+from edgetf.compiled.memory_plan import plan_memory
 from edgetf.compiled.program import UnsupportedOpError, compile_program
 from edgetf.targets.board_arena import arena_place, host_figure, plan_board_arena
-from edgetf.targets.boards import ARENA_ALIGNMENT, Board
+from edgetf.targets.boards import Board
 from edgetf.targets.firmware_contract import demo_ram
 from edgetf.targets.footprint import Footprint, estimate_footprint
-from edgetf.targets.planner.plan import plan_arena
-from edgetf.targets.planner.tables import TABLES
 from edgetf.targets.verdict import Verdict
 from edgetf.tflite.model import TfliteModel
 from edgetf.tflm.estimate import estimate_arena
-
-#: A board's kernel library (:attr:`Board.kernels`) -> the module that writes the compiled
-#: program over it. A board whose library is not here gets the figures with a refusal
-#: saying that its program is not emitted yet.
-EMITTED_KERNELS = {"CMSIS-NN": "edgetf.compiled.emit_c",
-                   "ESP-NN": "edgetf.compiled.emit_esp_nn"}
 
 #: What the planner or the program builder raise on a graph they cannot follow (a damaged
 #: model the reader let through): a refusal, never a traceback.
@@ -52,10 +46,6 @@ _GRAPH_FAILURES = (ArithmeticError, LookupError, AttributeError, TypeError, Valu
 
 #: Within this share of the lower bound, a plan counts as optimal (issue 21's target).
 LOWER_BOUND_SLACK = 0.05
-
-
-class NoScratchTable(UnsupportedOpError):
-    """The board's planner table is missing or lacks an op: its kernels' scratch is unknown."""
 
 
 @dataclass(frozen=True)
@@ -103,29 +93,6 @@ class CompiledFigures:
                 "near_lower_bound": self.near_lower_bound}
 
 
-def compiled_arena_bytes(plan: MemoryPlan) -> int:
-    """The arena a compiled library declares for ``plan``: its size rounded up to 16
-    bytes, at least 16 (a C array cannot be empty)."""
-    return max(-(-plan.size // ARENA_ALIGNMENT) * ARENA_ALIGNMENT, ARENA_ALIGNMENT)
-
-
-def board_scratch(model: TfliteModel, board: Board, source: str = "model"
-                  ) -> dict[int, tuple[int, ...]]:
-    """Op index -> the scratch sizes ``board``'s kernels ask for, from its planner table.
-    Raises :class:`NoScratchTable` where the board has no table or it lacks an op."""
-    table = TABLES.get(board.arena_table)
-    if table is None:
-        raise NoScratchTable(f"{source}: the {board.id} has no arena planner table, which "
-                             "the compiled runtime sizes kernel scratch with; use the TFLM "
-                             "runtime")
-    result = plan_arena(model, table)
-    if not result.complete:
-        raise NoScratchTable(f"{source}: the {table.name} table lacks "
-                             f"{', '.join(result.unknown_ops)}, so the kernels' scratch is "
-                             "unknown; use the TFLM runtime")
-    return {u.index: tuple(u.scratch) for u in result.ops if u.scratch}
-
-
 def tflm_arena(model: TfliteModel, board: Board) -> int:
     """The arena the TFLM runtime declares on ``board`` without a TFLM measurement (the
     board's plan, or, where its table lacks an op, the reference-64 plan or the
@@ -155,7 +122,7 @@ def compiled_figures(model: TfliteModel, board: Board, tflm_arena_bytes: int | N
         return CompiledFigures(None, None, refusal=f"{source}: the compiled runtime could not "
                                f"follow the graph ({error}); use the TFLM runtime", **base)
     refusal = None
-    if board.kernels not in EMITTED_KERNELS:
+    if EMITTERS.get(board.compiled_kernels or "") is None:
         refusal = (f"{source}: the compiled program over {board.kernels} is not yet emitted "
                    f"for the {board.id}; use the TFLM runtime")
     return CompiledFigures(compiled_arena_bytes(plan), plan.lower_bound, refusal=refusal,
@@ -164,14 +131,20 @@ def compiled_figures(model: TfliteModel, board: Board, tflm_arena_bytes: int | N
 
 def compiled_footprint(verdict: Verdict, figures: CompiledFigures) -> Footprint | None:
     """The board's RAM and flash for the verdict's model under the compiled runtime (None
-    where it cannot run the model): the compiled arena, where the board would place an
-    arena of that size, plus what the library adds (golden vectors, demo buffers); flash
-    counts the model uncompressed (the program reads its plain int8 weights) and TFLM's
-    code for its ops, an upper bound (no interpreter is linked)."""
+    where it cannot run the model); see :func:`footprint_with_arena`."""
     if figures.arena_bytes is None or figures.refusal is not None:
         return None
-    place, _ = arena_place(verdict.board, figures.arena_bytes)
-    return estimate_footprint(verdict.prepared.model, verdict.board, figures.arena_bytes,
+    return footprint_with_arena(verdict, figures.arena_bytes)
+
+
+def footprint_with_arena(verdict: Verdict, arena_bytes: int) -> Footprint:
+    """The verdict's footprint with a compiled arena of ``arena_bytes``, placed where the
+    board would place an arena of that size, plus what the library adds (golden vectors,
+    demo buffers); flash counts the model uncompressed (the program reads its plain int8
+    weights) and TFLM's code for its ops, an upper bound (no interpreter is linked).
+    ``emit-firmware --runtime compiled`` checks the fit with it too."""
+    place, _ = arena_place(verdict.board, arena_bytes)
+    return estimate_footprint(verdict.prepared.model, verdict.board, arena_bytes,
                               extra_flash=verdict.golden_bytes,
                               extra_ram=demo_ram(verdict.prepared.model),
                               arena_in_psram=place == "psram")

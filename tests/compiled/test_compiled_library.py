@@ -233,3 +233,18 @@ def test_the_python_api_option(tmp_path):
     assert firmware.runtime == "compiled"
     assert firmware.arena_bytes == firmware.result.spec.compiled.arena_bytes
     assert "lib/hello_world_int8_inferencing/src/edgetf/compiled_program.cc" in firmware.files
+
+
+@pytest.mark.parametrize("board", ["nano33ble", "esp32", "esp32s3"])
+def test_inspect_shows_the_arena_emit_firmware_declares(board):
+    """One number, two commands: inspect's compiled arena is the arena the compiled
+    library declares, and the fit emit-firmware checks uses it."""
+    from edgetf.analyze.inspect import inspect_file
+
+    path = shared_model_path("person_detect.tflite")
+    shown = inspect_file(path, boards=(board,)).compiled[board]
+    emitted = build_project(path.read_bytes(), board, name="person", runtime="compiled",
+                            golden=0).spec
+    assert emitted.runtime == "compiled"
+    assert shown.arena_bytes == emitted.arena.bytes
+    assert emitted.footprint.arena_bytes == emitted.arena.bytes < shown.tflm_arena_bytes
