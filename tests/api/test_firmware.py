@@ -100,3 +100,16 @@ def test_what_cannot_be_emitted_is_refused_and_nothing_written(keras_model, tmp_
     with pytest.raises(edgetf.EdgetfError, match="data= holds"):
         edgetf.emit_firmware(keras_model, board="esp32", out=out, data=np.array([]))
     assert not out.exists()
+
+
+def test_a_pytorch_program_without_the_torch_extra_names_it(tmp_path):
+    import importlib.util
+
+    from edgetf.base.tf_import import MissingExtraError
+
+    if importlib.util.find_spec("torch") is not None:
+        pytest.skip("torch is installed here; tests/api/test_torch.py converts PyTorch models")
+    with pytest.raises(MissingExtraError, match=r"pip install 'edgetf\[torch\]'$"):
+        edgetf.emit_firmware(tmp_path / "model.pt2", board="esp32", out=tmp_path / "fw",
+                             data=np.zeros((4, 1, 8, 8)))
+    assert not (tmp_path / "fw").exists()
