@@ -132,8 +132,7 @@ def _tflite_of(model, data, reporter: Reporter) -> tuple[bytes, str]:
                                   seed=SEED), UNNAMED_FILE
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(model, torch.nn.Module):
-        calibration = _calibration(data, "a PyTorch model")
-        return _from_torch(model, calibration[:1], data, reporter), UNNAMED_FILE
+        return _from_torch(model, None, data, reporter), UNNAMED_FILE
     raise ConfigError(
         f"model is a {type(model).__name__}; pass a .tflite path, .tflite bytes, a .pt2 path, "
         "a Keras model built with tf_keras or a PyTorch nn.Module (with data= for "
@@ -141,9 +140,13 @@ def _tflite_of(model, data, reporter: Reporter) -> tuple[bytes, str]:
 
 
 def _from_torch(module, example, data, reporter: Reporter) -> bytes:
-    from edgetf.train.torch_convert import torch_to_int8_tflite
+    """A module (``example`` None: traced with the first calibration input) or a program's."""
+    from edgetf.train.torch_convert import channels_first, torch_to_int8_tflite
 
     calibration = _calibration(data, "a PyTorch model")
+    if isinstance(data, (str, Path)) or hasattr(data, "x_train"):  # edgetf's: channel-last
+        calibration = channels_first(calibration)
+    example = calibration[:1] if example is None else example
     with reporter.stage("convert the PyTorch model to full int8"):
         return torch_to_int8_tflite(module, example, calibration,
                                     samples=CALIBRATION_SAMPLES, seed=SEED)

@@ -37,6 +37,13 @@ def torch_to_int8_tflite(module, example, calibration: np.ndarray, *, samples: i
     """Full-integer ``.tflite`` of ``module`` (an ``nn.Module``, in eval mode), traced with
     ``example`` (one input batch) and calibrated on ``samples`` rows drawn (seeded) from
     ``calibration``, both in the module's own layout."""
+    return torch_to_tflite(module, example, calibration, samples=samples, seed=seed)[1]
+
+
+def torch_to_tflite(module, example, calibration: np.ndarray, *, samples: int = 200,
+                    seed: int = 42) -> tuple[bytes, bytes]:
+    """The float ``.tflite`` litert-torch converts ``module`` to, and its full-int8 one (see
+    :func:`torch_to_int8_tflite`)."""
     if samples < 1:
         raise ConversionError("calibration samples must be at least 1; the default is 200")
     require_extra("torch", "converting a PyTorch model")
@@ -68,7 +75,13 @@ def torch_to_int8_tflite(module, example, calibration: np.ndarray, *, samples: i
         raise ConversionError(
             f"ai-edge-quantizer left {', '.join(sorted(kinds))} inputs or outputs, not int8; "
             "TFLM firmware needs a full-int8 model")
-    return int8
+    return float_model, int8
+
+
+def channels_first(x: np.ndarray) -> np.ndarray:
+    """edgetf's data sets are channel-last (NHWC); PyTorch modules take NCHW."""
+    x = np.asarray(x, dtype=np.float32)
+    return x.transpose(0, 3, 1, 2).copy() if x.ndim == 4 else x
 
 
 def _eval(module):

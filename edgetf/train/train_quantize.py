@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,43 +32,25 @@ from edgetf.data.builtin_models import (
     outputs_probabilities,
 )
 from edgetf.data.datasets import Dataset, load_dataset
-from edgetf.targets.prepared import prepare_model
-from edgetf.targets.verdict import board_verdict, device_figures
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflm.agreement import compare_interpreters
 from edgetf.train.convert import per_channel_fully_connected, to_float_tflite, to_int8_tflite
-from edgetf.train.options import TrainQuantizeOptions
-from edgetf.train.report import sizes
+from edgetf.train.options import TrainQuantizeOptions, is_torch_program
+from edgetf.train.run_result import SAMPLE_COUNT, TrainQuantizeResult, measure
 from edgetf.train.steps import STEPS, StepContext
-from edgetf.train.weight_stats import weight_stats
+from edgetf.train.torch_run import train_quantize_torch
 
 DEFAULT_EPOCHS = 20
-#: Test samples kept in ``samples.npz`` for the firmware's golden vectors.
-SAMPLE_COUNT = 8
-
-
-@dataclass
-class TrainQuantizeResult:
-    """What a run produced; ``report`` is exactly what ``report.json`` holds."""
-
-    int8_model: bytes
-    float_model: bytes
-    keras_model: object
-    labels: tuple[str, ...]
-    report: dict
-    out: Path | None = None
-    timings: dict = field(default_factory=dict)
-    samples: dict = field(default_factory=dict)
-    """A few labelled test samples (``x`` float32, ``y``), written as ``samples.npz``:
-    ``emit-firmware --from`` turns them into the firmware's golden vectors."""
 
 
 def train_quantize(options: TrainQuantizeOptions,
                    reporter: Reporter | None = None) -> TrainQuantizeResult:
     """Run the whole pipeline; write ``options.out`` (if set) only when all of it succeeded."""
     options.check()
-    options.check_model_path()
     reporter = reporter or Reporter(quiet=True)
+    if is_torch_program(options.model):  # a PyTorch program: converted as trained
+        return train_quantize_torch(options, reporter)
+    options.check_model_path()
     if options.out:
         check_destination(Path(options.out), options.force)
     if options.distill_from:
@@ -127,7 +109,7 @@ def train_quantize(options: TrainQuantizeOptions,
     int8_model, fully_connected = _convert_for_boards(model, data, options, reporter)
     timings["convert"] = _lap(clock, timings)
     with reporter.stage("evaluate under LiteRT and the TFLM interpreter, measure the arena"):
-        report = _measure(int8_model, float_tflite, data, layer_names, reporter,
+        report = measure(int8_model, float_tflite, data, layer_names, reporter,
                           options.board_records())
     timings["evaluate"] = _lap(clock, timings)
     report["accuracy"] = {**accuracy, **report["accuracy"]}
@@ -278,29 +260,6 @@ def _check_values(layers: list[dict], steps, reporter: Reporter) -> None:
 def _recompile(model, training: Training) -> None:
     """Stripped models lose their compile state; recompile so Keras can evaluate them."""
     training.fit(model, epochs=0, learning_rate=1e-3, description="")
-
-
-def _measure(int8_model: bytes, float_model: bytes, data: Dataset, layer_names: list[str],
-             reporter: Reporter, boards) -> dict:
-    """Everything the report says about the int8 model, measured on the model itself; each
-    board's figures are its verdict's, the very numbers emit-firmware and inspect show."""
-    prepared = prepare_model(int8_model, "model.tflite")  # parsed and measured once
-    parsed = prepared.model
-    comparison = compare_interpreters(int8_model, data.x_test, data.y_test)
-    if comparison.tflm_accuracy is None:
-        reporter.warn("tflite-micro is not installed on this platform: TFLM accuracy skipped "
-                      "and the arena estimated from the flatbuffer")
-    arena = prepared.measurement
-    layers = weight_stats(parsed, layer_names)
-    return {
-        "accuracy": comparison.to_dict(),
-        "layers": [stats.to_dict() for stats in layers],
-        "sizes": sizes(int8_model, float_model, layers),
-        "ops": list(parsed.op_names()),
-        "arena": {"bytes": arena.bytes, "method": arena.method, "note": arena.note},
-        "device": {board.id: device_figures(board_verdict(prepared, board))
-                   for board in boards},
-    }
 
 
 def write_run(result: TrainQuantizeResult, out: Path, force: bool) -> Path:

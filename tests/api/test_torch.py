@@ -1,22 +1,28 @@
-"""PyTorch models in (the ``torch`` extra): a small CNN trained on digits here keeps its
-accuracy within a point under TFLM in full int8, and emits firmware for every board; a
-MobileNetV2-style inverted-residual block converts to full int8 and runs in TFLM.
+"""PyTorch models in (the ``torch`` extra): a small CNN trained on digits here, saved as a
+``torch.export`` program, goes through ``train-quantize --model digits.pt2`` with its int8
+accuracy under TFLM within a point of the float PyTorch model's, and emits firmware for
+every board; ``edgetf.emit_firmware`` with the ``nn.Module`` gives the CLI's project byte for
+byte; a MobileNetV2-style inverted-residual block converts to full int8 and runs in TFLM.
 
-Runs where the ``torch`` extra is installed (``pip install ".[torch]"``, about 6 GB of
-PyTorch and CUDA libraries, which CI's budget leaves out); skips elsewhere.
+CI installs the extra (``pip install torch==2.13.0`` first, a CPU build, then
+``.[dev,torch]``); these tests skip only where it is not installed.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("litert_torch")
-pytest.importorskip("ai_edge_quantizer")
+torch = pytest.importorskip("torch", reason="the torch extra is not installed")
+pytest.importorskip("litert_torch", reason="the torch extra is not installed")
+pytest.importorskip("ai_edge_quantizer", reason="the torch extra is not installed")
 
 import edgetf  # noqa: E402
 from edgetf.base.errors import ConfigError  # noqa: E402
+from edgetf.cli.app import app  # noqa: E402
 from edgetf.data.datasets import load_dataset  # noqa: E402
 from edgetf.targets.boards import BOARDS  # noqa: E402
 from edgetf.tflite.quantization import dequantize, quantize  # noqa: E402
@@ -63,48 +69,96 @@ def trained(digits):
     return model.eval()
 
 
-def _tflm_accuracy(tflite: bytes, x_nhwc: np.ndarray, y: np.ndarray) -> float:
-    model = read_tflite(tflite)
-    tensor = model.input_tensors()[0]
-    (scores,) = run_tflm(tflite, [quantize(x_nhwc.astype(np.float32), tensor)])
-    return float((np.asarray(scores).reshape(len(y), -1).argmax(1) == y).mean())
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_a_digits_cnn_keeps_its_accuracy_in_int8_under_tflm_on_every_board(
-        digits, trained, tmp_path):
-    data, x_train, x_test = digits
+def _cli(*args: str) -> str:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["-q", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def run(digits, trained, tmp_path_factory):
+    """``train-quantize --model digits.pt2``: the program converted, measured and written."""
+    _, x_train, _ = digits
+    folder = tmp_path_factory.mktemp("torch")
+    program = folder / "digits.pt2"
+    torch.export.save(torch.export.export(trained, (torch.from_numpy(x_train[:1]),)), program)
+    _cli("train-quantize", "--data", "digits", "--model", str(program),
+         "--out", str(folder / "run"))
+    return folder
+
+
+def test_a_digits_cnn_keeps_its_accuracy_in_int8_under_tflm(digits, trained, run):
+    data, _, x_test = digits
+    report = json.loads((run / "run" / "report.json").read_text())
+    accuracy = report["accuracy"]
     with torch.no_grad():
         float_accuracy = float((trained(torch.from_numpy(x_test)).argmax(1).numpy()
                                 == data.y_test).mean())
-    assert float_accuracy > 0.9
-    figures = {}
-    for board in BOARDS:
-        made = edgetf.emit_firmware(trained, board=board, out=tmp_path / board, data=x_train)
-        figures[board] = made
-        assert made.quantization == "int8" and made.fits, board
-        assert (tmp_path / board / "platformio.ini").is_file()
-    tflite = figures["esp32"].tflite
-    assert all(made.tflite == tflite for made in figures.values())  # deterministic
+    assert accuracy["float_torch"] == pytest.approx(float_accuracy) and float_accuracy > 0.9
+    assert abs(accuracy["int8_tflm"] - float_accuracy) <= 0.01, accuracy
+    assert abs(accuracy["int8_litert"] - float_accuracy) <= 0.01, accuracy
+    assert report["model"]["framework"] == "pytorch" and report["steps"] == []
+    tflite = (run / "run" / "model.tflite").read_bytes()
     model = read_tflite(tflite)
     assert [t.dtype for t in (*model.input_tensors(), *model.output_tensors())] == ["int8"] * 2
     assert list(model.input_tensors()[0].shape) == [1, 8, 8, 1]  # channel-last in
-    int8_accuracy = _tflm_accuracy(tflite, data.x_test, data.y_test)
-    assert abs(int8_accuracy - float_accuracy) <= 0.01, (int8_accuracy, float_accuracy)
+    assert set(report["device"]) == set(BOARDS)
+    # The run folder holds the program in place of model.keras, and the float conversion.
+    assert (run / "run" / "model.pt2").read_bytes() == (run / "digits.pt2").read_bytes()
+    assert read_tflite((run / "run" / "model_float.tflite").read_bytes()).input_tensors()[
+        0].dtype == "float32"
 
 
-def test_a_torch_export_file_gives_the_same_model(trained, digits, tmp_path):
-    """The same ops and the same TFLM outputs (the flatbuffers differ in names only)."""
-    data, x_train, _ = digits
-    path = tmp_path / "digits.pt2"
-    torch.export.save(torch.export.export(trained, (torch.from_numpy(x_train[:1]),)), path)
-    from_file = edgetf.emit_firmware(path, board="esp32", out=tmp_path / "a", data=x_train)
-    from_module = edgetf.emit_firmware(trained, board="esp32", out=tmp_path / "b",
-                                       data=x_train)
-    models = [read_tflite(made.tflite) for made in (from_file, from_module)]
-    assert models[0].op_names() == models[1].op_names()
-    x = quantize(data.x_test[:50], models[0].input_tensors()[0])
-    outputs = [np.asarray(run_tflm(made.tflite, [x])[0]) for made in (from_file, from_module)]
-    assert np.array_equal(*outputs)
+def test_the_run_emits_firmware_for_every_board(run):
+    for board in BOARDS:
+        _cli("emit-firmware", "--from", str(run / "run"), "--board", board,
+             "--out", str(run / "fw" / board))
+        project = run / "fw" / board
+        assert (project / "platformio.ini").is_file(), board
+        assert any(project.rglob("*golden*")), board  # samples.npz became golden vectors
+
+
+def test_the_module_gives_the_clis_project_byte_for_byte(trained, run, tmp_path,
+                                                         monkeypatch):
+    """``edgetf.emit_firmware(nn.Module, data="digits")`` converts as train-quantize does
+    the program: the same model, hence the project ``emit-firmware --model`` writes."""
+    monkeypatch.chdir(tmp_path)
+    # Objects are "model" (model.tflite): the CLI is given that name, as for Keras objects.
+    Path("model.tflite").write_bytes((run / "run" / "model.tflite").read_bytes())
+    _cli("emit-firmware", "--model", "model.tflite", "--board", "esp32", "--out", "from-cli",
+         "--name", "model")
+    made = edgetf.emit_firmware(trained, board="esp32", out="from-module", data="digits")
+    expected = _tree(tmp_path / "from-cli")
+    assert "platformio.ini" in expected and len(expected) > 20
+    assert _tree(tmp_path / "from-module") == expected
+    assert made.quantization == "int8" and made.fits
+    assert made.tflite == Path("model.tflite").read_bytes()
+    # The program file itself, from Python, converts to the same model too.
+    from_program = edgetf.emit_firmware(run / "digits.pt2", board="esp32", out="from-program",
+                                        data="digits")
+    assert from_program.tflite == made.tflite
+
+
+def test_steps_that_do_not_apply_to_a_program_are_refused(run, tmp_path):
+    from typer.testing import CliRunner
+
+    program = str(run / "digits.pt2")
+    for flags, flag in ((["--prune", "0.5"], "--prune"), (["--cluster", "16"], "--cluster"),
+                        (["--qat"], "--qat"), (["--epochs", "3"], "--epochs")):
+        result = CliRunner().invoke(app, ["train-quantize", "--data", "digits", "--model",
+                                          program, *flags, "--out", str(tmp_path / "r")])
+        assert result.exit_code != 0
+        line = result.output.strip()
+        assert line.startswith(f"error: {flag} does not apply to a PyTorch program"), line
+        assert "Traceback" not in result.output and "\n" not in line
+    assert not (tmp_path / "r").exists()
 
 
 class InvertedResidual(torch.nn.Module):
