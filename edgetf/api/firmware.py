@@ -141,12 +141,18 @@ def _tflite_of(model, data, reporter: Reporter) -> tuple[bytes, str]:
 
 def _from_torch(module, example, data, reporter: Reporter) -> bytes:
     """A module (``example`` None: traced with the first calibration input) or a program's."""
-    from edgetf.train.torch_convert import channels_first, torch_to_int8_tflite
+    from edgetf.train.torch_convert import (
+        channels_first,
+        exported_module,
+        torch_to_int8_tflite,
+    )
 
     calibration = _calibration(data, "a PyTorch model")
     if isinstance(data, (str, Path)) or hasattr(data, "x_train"):  # edgetf's: channel-last
         calibration = channels_first(calibration)
-    example = calibration[:1] if example is None else example
+    if example is None:  # converted as its .pt2 would be (the same bytes)
+        example = calibration[:1]
+        module = exported_module(module, example)
     with reporter.stage("convert the PyTorch model to full int8"):
         return torch_to_int8_tflite(module, example, calibration,
                                     samples=CALIBRATION_SAMPLES, seed=SEED)

@@ -59,7 +59,8 @@ def torch_to_tflite(module, example, calibration: np.ndarray, *, samples: int = 
         module = _eval(litert_torch.to_channel_last_io(module, args=[0]))
         example = example.permute(0, 2, 3, 1).contiguous()
         representative = representative.transpose(0, 2, 3, 1).copy()
-    with captured_native_stderr() as log:
+    # litert-torch 0.10 prints its progress ("[START] LiteRT-Torch Convert > ...") on stdout.
+    with captured_native_stderr() as log, contextlib.redirect_stdout(io.StringIO()):
         try:
             float_model = bytes(litert_torch.convert(module, (example,)).model_content())
         except Exception as error:  # litert-torch raises many types, all mean "refused"
@@ -82,6 +83,22 @@ def channels_first(x: np.ndarray) -> np.ndarray:
     """edgetf's data sets are channel-last (NHWC); PyTorch modules take NCHW."""
     x = np.asarray(x, dtype=np.float32)
     return x.transpose(0, 3, 1, 2).copy() if x.ndim == 4 else x
+
+
+def exported_module(module, example: np.ndarray):
+    """``module`` as ``torch.export`` saves it and reads it back (in memory): the module a
+    ``.pt2`` file gives. litert-torch names tensors after the module path
+    (``DigitsNet_wrapped/...Linear_fc``), which a saved program no longer carries, so an
+    ``nn.Module`` converted directly differs from its own ``.pt2`` in names; through this it
+    converts to the same bytes."""
+    require_extra("torch", "converting a PyTorch model")
+    import torch
+
+    buffer = io.BytesIO()
+    example = torch.as_tensor(np.asarray(example, dtype=np.float32))
+    torch.export.save(torch.export.export(_eval(module), (example,)), buffer)
+    buffer.seek(0)
+    return torch.export.load(buffer).module()
 
 
 def _eval(module):
