@@ -60,6 +60,8 @@ def train_quantize_torch(options: TrainQuantizeOptions, reporter: Reporter):
         report = measure(int8_model, float_tflite, data, [], reporter, options.board_records())
     timings["evaluate"] = time.perf_counter() - clock - sum(timings.values())
     report["accuracy"] = {"float_torch": float_accuracy, **report["accuracy"]}
+    for number, row in enumerate(report["layers"]):  # litert-torch's names are the wrapper's
+        row["layer"] = f"{row['op'].lower()}_{number}"
     report["boards"] = [board.id for board in options.board_records()]
     has_dense = "FULLY_CONNECTED" in report["ops"]
     report["fully_connected"] = {"weights": "per tensor" if has_dense else "none"}
