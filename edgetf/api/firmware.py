@@ -1,10 +1,13 @@
 """``edgetf.emit_firmware(model, board=..., out=..., data=...)``: any model to a project.
 
-``model`` may be a ``.tflite`` path, ``.tflite`` bytes or a Keras (``tf_keras``) model
-object. Objects are converted as ``train-quantize`` converts (full int8: int8 weights,
+``model`` may be a ``.tflite`` path, ``.tflite`` bytes, a Keras (``tf_keras``) model
+object, a PyTorch ``nn.Module`` or a ``torch.export`` file (``.pt2``). Keras objects are
+converted as ``train-quantize`` converts (full int8: int8 weights,
 activations, input and output, 200 calibration samples drawn with seed 42 from ``data``),
 then everything goes through :func:`edgetf.codegen.emit_firmware.build_project`, as the
-CLI's ``emit-firmware --model`` does. TensorFlow is imported only to convert an object.
+CLI's ``emit-firmware --model`` does. PyTorch models go through
+:func:`edgetf.train.torch_convert.torch_to_int8_tflite` (the ``torch`` extra). TensorFlow
+and PyTorch are imported only to convert.
 """
 
 from __future__ import annotations
@@ -115,6 +118,11 @@ def emit_firmware(model, *, board: str, out: str | Path, data=None, name: str | 
 
 def _tflite_of(model, data, reporter: Reporter) -> tuple[bytes, str]:
     """The ``.tflite`` bytes of ``model`` and the file name they are known by."""
+    if isinstance(model, (str, Path)) and Path(model).suffix.lower() == ".pt2":
+        from edgetf.data.torch_files import load_exported_program
+
+        module, example = load_exported_program(Path(model))
+        return _from_torch(module, example, data, reporter), Path(model).stem + ".tflite"
     if isinstance(model, (str, Path)):
         _refuse_data(data, "a .tflite file")
         return read_model_file(Path(model), "model"), str(model)
@@ -128,9 +136,32 @@ def _tflite_of(model, data, reporter: Reporter) -> tuple[bytes, str]:
         with reporter.stage("convert the Keras model to full int8"):
             return to_int8_tflite(model, calibration, samples=CALIBRATION_SAMPLES,
                                   seed=SEED), UNNAMED_FILE
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(model, torch.nn.Module):
+        return _from_torch(model, None, data, reporter), UNNAMED_FILE
     raise ConfigError(
-        f"model is a {type(model).__name__}; pass a .tflite path, .tflite bytes or a Keras "
-        "model built with tf_keras (with data= for calibration)")
+        f"model is a {type(model).__name__}; pass a .tflite path, .tflite bytes, a .pt2 path, "
+        "a Keras model built with tf_keras or a PyTorch nn.Module (with data= for "
+        "calibration)")
+
+
+def _from_torch(module, example, data, reporter: Reporter) -> bytes:
+    """A module (``example`` None: traced with the first calibration input) or a program's."""
+    from edgetf.train.torch_convert import (
+        channels_first,
+        exported_module,
+        torch_to_int8_tflite,
+    )
+
+    calibration = _calibration(data, "a PyTorch model")
+    if isinstance(data, (str, Path)) or hasattr(data, "x_train"):  # edgetf's: channel-last
+        calibration = channels_first(calibration)
+    if example is None:  # converted as its .pt2 would be (the same bytes)
+        example = calibration[:1]
+        module = exported_module(module, example)
+    with reporter.stage("convert the PyTorch model to full int8"):
+        return torch_to_int8_tflite(module, example, calibration,
+                                    samples=CALIBRATION_SAMPLES, seed=SEED)
 
 
 def _is_keras_model(model) -> bool:

@@ -34,6 +34,12 @@ EXTRAS: dict[str, dict[str, str]] = {
         "sklearn": "scikit-learn",
         "optuna": "optuna",
     },
+    "torch": {
+        "torch": "torch",
+        "litert_torch": "litert-torch",
+        "ai_edge_quantizer": "ai-edge-quantizer",
+        "ai_edge_litert": "ai-edge-litert",
+    },
 }
 
 

@@ -79,8 +79,9 @@ def train_quantize_command(
         "converted so, and both conversions' accuracy reported. \\[default: every board]",
         show_default=False)] = None,
     model: Annotated[str | None, typer.Option(
-        help="Built-in architecture (tiny-cnn, mlp, ds-cnn) or a .keras / .h5 / SavedModel "
-        "to fine-tune. \\[default: tiny-cnn for images, mlp for vectors]")] = None,
+        help="Built-in architecture (tiny-cnn, mlp, ds-cnn), a .keras / .h5 / SavedModel "
+        "to fine-tune, or a PyTorch torch.export program (.pt2, the torch extra), converted "
+        "as trained. \\[default: tiny-cnn for images, mlp for vectors]")] = None,
     label_column: Annotated[str | None, typer.Option(
         help="CSV column holding the class. \\[default: label]")] = None,
     features: Annotated[str | None, typer.Option(
@@ -209,7 +210,8 @@ def train_quantize_command(
         result = train_quantize(options, reporter)
         if not reporter.quiet:
             render_summary(result.report, reporter.console)
-            reporter.info(f"wrote {result.out}/ (model.tflite, model_float.tflite, model.keras, "
+            source = "model.keras" if result.keras_model is not None else "model.pt2"
+            reporter.info(f"wrote {result.out}/ (model.tflite, model_float.tflite, {source}, "
                           f"labels.txt, samples.npz, report.json)")
             boards = result.report["boards"]
             others = f" (or {', '.join(boards[1:])})" if len(boards) > 1 else ""

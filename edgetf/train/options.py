@@ -282,6 +282,32 @@ class TrainQuantizeOptions:
         return dataclasses.asdict(self)
 
 
+#: The options that change the model before conversion: refused for a PyTorch program.
+#: (``qat`` is on by default: refused only when asked for, by :func:`load_options`.)
+MODEL_STEPS = ("low_rank", "low_rank_energy", "prune", "prune_structure", "cluster",
+               "cluster_per_channel", "weight_bits", "binary_weights", "distill_from",
+               "epochs", "fine_tune_epochs", "learning_rate")
+
+
+def is_torch_program(model: str | None) -> bool:
+    """``--model`` names a ``torch.export`` file."""
+    return bool(model) and Path(model).suffix.lower() == ".pt2"
+
+
+def refuse_model_steps(options: TrainQuantizeOptions, qat_given: bool = False) -> None:
+    """Raise :class:`ConfigError` naming the first step that does not apply to a program."""
+    defaults = TrainQuantizeOptions()
+    given = [name for name in MODEL_STEPS if getattr(options, name) != getattr(defaults, name)]
+    if qat_given:
+        given.insert(0, "qat")
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        raise ConfigError(
+            f"{flag} does not apply to a PyTorch program ({options.model}): edgetf converts it "
+            f"as trained, to full int8 by post-training calibration; compress or fine-tune it "
+            f"in PyTorch before torch.export, and drop {flag}")
+
+
 FIELD_NAMES = tuple(field.name for field in dataclasses.fields(TrainQuantizeOptions))
 
 
@@ -301,7 +327,10 @@ def load_options(config: str | Path | None = None, *, require_data: bool = False
     unknown = sorted(set(values) - set(FIELD_NAMES))
     if unknown:
         raise ConfigError(f"unknown option(s) {', '.join(unknown)}")
-    return TrainQuantizeOptions(**values).check()
+    options = TrainQuantizeOptions(**values).check()
+    if is_torch_program(options.model):  # qat is on by default: refused only when asked for
+        refuse_model_steps(options, qat_given=values.get("qat") is True)
+    return options
 
 
 def read_toml(path: Path) -> dict:

@@ -79,8 +79,11 @@ def render_summary(report: dict, console: Console) -> None:
         if "student_alone_accuracy" in distillation:
             summary.add_row("student alone (float, Keras)",
                             _pct(distillation["student_alone_accuracy"]))
-    summary.add_row("float accuracy (Keras)" + (", distilled" if distillation else ""),
-                    _pct(accuracy["float_keras"]))
+    if "float_torch" in accuracy:  # a PyTorch program (train-quantize --model model.pt2)
+        summary.add_row("float accuracy (PyTorch)", _pct(accuracy["float_torch"]))
+    else:
+        summary.add_row("float accuracy (Keras)" + (", distilled" if distillation else ""),
+                        _pct(accuracy["float_keras"]))
     if accuracy.get("compressed_float_keras") is not None:
         summary.add_row("float accuracy after compression (Keras)",
                         _pct(accuracy["compressed_float_keras"]))

@@ -100,3 +100,18 @@ def test_what_cannot_be_emitted_is_refused_and_nothing_written(keras_model, tmp_
     with pytest.raises(edgetf.EdgetfError, match="data= holds"):
         edgetf.emit_firmware(keras_model, board="esp32", out=out, data=np.array([]))
     assert not out.exists()
+
+
+def test_a_pytorch_program_without_the_torch_extra_names_it(tmp_path, monkeypatch):
+    """Where the torch extra is missing (CI has it: the lookup is told it is not there)."""
+    import importlib.util
+
+    from edgetf.base.tf_import import EXTRAS, MissingExtraError
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None
+                        if name in EXTRAS["torch"] else find_spec(name, *args))
+    with pytest.raises(MissingExtraError, match=r"pip install 'edgetf\[torch\]'$"):
+        edgetf.emit_firmware(tmp_path / "model.pt2", board="esp32", out=tmp_path / "fw",
+                             data=np.zeros((4, 1, 8, 8)))
+    assert not (tmp_path / "fw").exists()

@@ -1,0 +1,89 @@
+"""What a ``train-quantize`` run produced, and the measurements its report holds: shared by
+the Keras pipeline (:mod:`edgetf.train.train_quantize`) and PyTorch programs
+(:mod:`edgetf.train.torch_run`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edgetf.base.progress import Reporter
+from edgetf.data.datasets import Dataset
+from edgetf.features.streaming import StreamingConfig
+from edgetf.targets.firmware_contract import DEFAULT_COUNT
+from edgetf.targets.front_end import front_end_on_board, raw_golden_bytes, raw_golden_count
+from edgetf.targets.prepared import PreparedModel, prepare_model
+from edgetf.targets.verdict import board_verdict, device_figures
+from edgetf.tflite.model import TfliteModel
+from edgetf.tflm.agreement import compare_interpreters
+from edgetf.train.report import sizes
+from edgetf.train.weight_stats import weight_stats
+
+#: Test samples kept in ``samples.npz`` for the firmware's golden vectors.
+SAMPLE_COUNT = 8
+
+
+@dataclass
+class TrainQuantizeResult:
+    """What a run produced; ``report`` is exactly what ``report.json`` holds."""
+
+    int8_model: bytes
+    float_model: bytes
+    keras_model: object
+    labels: tuple[str, ...]
+    report: dict
+    out: Path | None = None
+    timings: dict = field(default_factory=dict)
+    samples: dict = field(default_factory=dict)
+    """A few labelled test samples (``x`` float32, ``y``), written as ``samples.npz``:
+    ``emit-firmware --from`` turns them into the firmware's golden vectors."""
+    front_end: bytes | None = None
+    """The feature front end's graph (``front_end.tflite``), when the data was raw."""
+    prepared: PreparedModel | None = field(default=None, repr=False)
+    """``int8_model`` read and measured (once): later steps judge boards from it."""
+
+
+def measure(int8_model: bytes, parsed: TfliteModel | None, float_model: bytes, data: Dataset,
+             layer_names: list[str], reporter: Reporter, boards
+             ) -> tuple[dict, PreparedModel]:
+    """Everything the report says about the int8 model, measured on the model itself; each
+    board's figures are its verdict's, the very numbers emit-firmware and inspect show
+    (with the front end of a model trained from audio counted, as emit-firmware --from
+    embeds it). ``parsed``: ``int8_model`` already read (None: read here), never read
+    again."""
+    prepared = prepare_model(int8_model, "model.tflite", parsed=parsed)  # measured once
+    parsed = prepared.model
+    comparison = compare_interpreters(int8_model, data.x_test, data.y_test, parsed=parsed)
+    if comparison.tflm_accuracy is None:
+        reporter.warn("tflite-micro is not installed on this platform: TFLM accuracy skipped "
+                      "and the arena estimated from the flatbuffer")
+    arena = prepared.measurement
+    layers = weight_stats(parsed, layer_names)
+    loads = _front_end_loads(data, prepared, boards)  # a model trained from audio
+    return {
+        "accuracy": comparison.to_dict(),
+        "layers": [stats.to_dict() for stats in layers],
+        "sizes": sizes(int8_model, parsed, float_model, layers),
+        "ops": list(parsed.op_names()),
+        "arena": {"bytes": arena.bytes, "method": arena.method, "note": arena.note},
+        "device": {board.id: device_figures(board_verdict(
+            prepared, board, front_end=loads.get(board.id))) for board in boards},
+    }, prepared
+
+
+def _front_end_loads(data: Dataset, prepared, boards) -> dict:
+    """For a model trained from audio: what its front end adds on each board, as
+    ``emit-firmware --from`` embeds it (default ``--golden`` and ``[streaming]``)."""
+    front_end = getattr(data, "front_end", None)
+    if front_end is None:
+        return {}
+    c = front_end.config
+    clip_samples = int(data.clip_ms * c.sample_rate / 1000)
+    frames, labels = c.frames(clip_samples), data.num_classes
+    golden = raw_golden_bytes(raw_golden_count(DEFAULT_COUNT, clip_samples), clip_samples,
+                              frames, c.channels, labels)
+    graph = prepare_model(front_end.model, "the audio front end", golden=0)
+    return {board.id: front_end_on_board(
+        graph, board, window_samples=c.window_samples, clip_frames=frames,
+        channels=c.channels, labels=labels, history=StreamingConfig().history_size(c.stride_ms),
+        golden_bytes=golden, model_ops=tuple(prepared.model.op_names()))[1] for board in boards}
