@@ -94,5 +94,5 @@ def test_installed_wheel_emits_the_same_project_outside_the_source_tree(wheel, t
 
     emit_firmware(EmitOptions(board="esp32", out=tmp_path / "here", model=work / "tiny.tflite"))
     installed, here = _tree(work / "fw"), _tree(tmp_path / "here")
-    assert installed.keys() == here.keys() and len(installed) == 26
+    assert installed.keys() == here.keys() and len(installed) == 33
     assert installed == here

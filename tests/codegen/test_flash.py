@@ -31,7 +31,7 @@ print("fake pio says hello")
 sys.stderr.write(os.environ.get("FAKE_PIO_STDERR", ""))  # what PlatformIO says of a failure
 if os.environ.get("FAKE_PIO_SIGINT"):  # what Ctrl-C does: the whole group gets SIGINT
     os.kill(os.getppid(), signal.SIGINT)
-    time.sleep(0.5)
+    time.sleep(3)  # the parent handles it meanwhile, however loaded the machine is
 sys.exit(int(os.environ.get("FAKE_PIO_EXIT", "0")))
 """
 
