@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # before anything imports TensorFlow
@@ -31,6 +32,17 @@ def shared_model_names() -> list[str]:
     """Names of the shared ``.tflite`` files, for parametrizing (empty where absent)."""
     return sorted(p.stem for p in SHARED_MODELS.glob("*.tflite")) if SHARED_MODELS.is_dir() \
         else []
+
+
+@pytest.fixture(autouse=True)
+def python_ctrl_c():
+    """Every test starts with Python's own SIGINT handler. Under pytest-xdist a test run
+    earlier on the same worker (a library's event loop, a command's exit handler) can
+    leave another one, even SIG_IGN, which the CLI processes the Ctrl-C tests start would
+    inherit: they would then ignore the Ctrl-C the test sends."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
 
 
 @pytest.fixture

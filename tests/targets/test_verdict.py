@@ -29,7 +29,7 @@ from edgetf.targets.verdict import board_verdict
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflm.compression import compression_unavailable
 from edgetf.tflm.interpreter import tflm_available
-from edgetf.train.train_quantize import _measure
+from edgetf.train.run_result import measure
 from edgetf.tune.figures import board_figures
 from tests.conftest import shared_model_path
 
@@ -152,7 +152,7 @@ def test_train_quantize_reads_the_converted_model_once(counted):
     x = np.linspace(0, 6.28, 20, dtype=np.float32).reshape(-1, 1)
     split = SimpleNamespace(x_test=x, y_test=np.zeros(len(x), dtype=np.int64))
     parsed = read_tflite(data, source="the converted model")  # as the conversion does
-    report, prepared = _measure(data, parsed, float_model, split, [], Reporter(quiet=True),
+    report, prepared = measure(data, parsed, float_model, split, [], Reporter(quiet=True),
                                 [get_board("nano33ble"), get_board("esp32")])
     assert prepared.model is parsed and set(report["device"]) == {"nano33ble", "esp32"}
     assert parses[_digest(data)] == 1 and max(parses.values()) == 1
