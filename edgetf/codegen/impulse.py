@@ -30,6 +30,7 @@ import numpy as np
 
 from edgetf.base.errors import ConfigError, DataError, FirmwareError
 from edgetf.base.progress import Reporter
+from edgetf.base.toml_file import read_toml
 from edgetf.features.audio import AudioFrontEnd, audio_features, audio_front_end
 from edgetf.features.streaming import StreamingConfig, streaming_config
 from edgetf.targets.boards import Board
@@ -40,9 +41,9 @@ from edgetf.targets.verdict import Verdict
 from edgetf.tflm.interpreter import run_tflm, tflm_available
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover
-    import tomli as tomllib
+    pass
 
 #: Values of ``emit-firmware --features``: ``none`` emits the model alone.
 FEATURE_KINDS = ("audio", "none")
@@ -213,7 +214,7 @@ def impulse_for(prepared: PreparedModel, features: str | None, config: Path | No
     ``--config`` (its ``[features.audio]`` and ``[streaming]`` tables) and the run's record."""
     document, source = None, "the config"
     if config is not None:
-        document, source = _read_toml(Path(config)), str(config)
+        document, source = read_toml(Path(config)), str(config)
     if features is None and config is not None and run_record is None and \
             "features" in (document or {}):
         raise ConfigError(f"{config}: has a [features] table but --features was not given; "
@@ -237,13 +238,3 @@ def report_front_end(load: FrontEndLoad, reporter: Reporter) -> None:
                   f"vectors: flash +{load.flash_bytes:,} B (counted in the board's verdict)")
 
 
-def _read_toml(path: Path) -> dict:
-    """``--config``'s document; a missing or invalid file is one line (as train-quantize's)."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found; check the --config path") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read the config file ({error})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML ({error}); fix the syntax") from None

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edgetf.base.errors import ConfigError
+from edgetf.base.toml_file import read_toml
 from edgetf.compress.binary import MODES as BINARY_MODES
 from edgetf.data.builtin_models import ARCHITECTURES, MAX_DEPTH, is_model_path
 from edgetf.data.model_formats import check_model_path, recognise
 from edgetf.targets.boards import BOARDS, Board, get_board
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    pass
 
 
 @dataclass(frozen=True)
@@ -331,18 +332,6 @@ def load_options(config: str | Path | None = None, *, require_data: bool = False
     if is_torch_program(options.model):  # qat is on by default: refused only when asked for
         refuse_model_steps(options, qat_given=values.get("qat") is True)
     return options
-
-
-def read_toml(path: Path) -> dict:
-    """A config file's TOML document; a missing, unreadable or invalid file is one line."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found; check the --config path") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read the config file ({error})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML ({error}); fix the syntax") from None
 
 
 def _read_config(path: Path) -> dict:
