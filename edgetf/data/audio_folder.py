@@ -27,12 +27,11 @@ import numpy as np
 
 from edgetf.base.errors import DataError
 from edgetf.data.audio_wav import fit_clip, read_wav
+from edgetf.data.grouped_split import grouped_split
 
 NOISE_FOLDER = "_background_noise_"
 LISTS = {"validation": "validation_list.txt", "test": "testing_list.txt"}
 _SPEAKER = re.compile(r"^(.+?)_nohash_")
-_TEST_FOLDS = 5  # a fifth for test
-_VALIDATION_FOLDS = 10  # a tenth of the rest for validation
 
 
 @dataclass(frozen=True)
@@ -105,29 +104,4 @@ def speaker(name: str) -> str:
 
 def _seeded_split(names: list[str], y: np.ndarray, seed: int) -> np.ndarray:
     groups = np.array([speaker(n) for n in names])
-    split = np.full(len(names), "train", dtype=object)
-    test = _one_fold(y, groups, _TEST_FOLDS, seed)
-    split[test] = "test"
-    rest = np.flatnonzero(~test)
-    validation = _one_fold(y[rest], groups[rest], _VALIDATION_FOLDS, seed)
-    split[rest[validation]] = "validation"
-    return split.astype(str)
-
-
-def _one_fold(y: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
-    """A boolean mask: one fold of a stratified, grouped, seeded split; all False when
-    there are too few groups to split."""
-    import warnings
-
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    mask = np.zeros(len(y), bool)
-    n_folds = min(folds, len(set(groups)), int(np.bincount(y).max()))  # sklearn's limits
-    if n_folds < 2:
-        return mask
-    splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    with warnings.catch_warnings():  # "least populated class has only N members"
-        warnings.simplefilter("ignore", UserWarning)
-        _, held = next(splitter.split(np.zeros(len(y)), y, groups))
-    mask[held] = True
-    return mask
+    return grouped_split(y, groups, seed)

@@ -29,17 +29,15 @@ from __future__ import annotations
 
 import csv
 import math
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from edgetf.base.errors import DataError
+from edgetf.data.grouped_split import grouped_split
 
 TIMESTAMP_COLUMNS = ("timestamp", "time")
-_TEST_FOLDS = 5
-_VALIDATION_FOLDS = 10
 
 
 @dataclass(frozen=True)
@@ -192,30 +190,10 @@ def split_by_recording(path: Path | str, y: np.ndarray, recordings: np.ndarray,
                        seed: int = 42) -> np.ndarray:
     """``"train"`` / ``"validation"`` / ``"test"`` per window, each recording in one set,
     stratified by label, seeded; a DataError names ``path`` when a set would be empty."""
-    split = np.full(len(y), "train", dtype=object)
-    test = _one_fold(y, recordings, _TEST_FOLDS, seed)
-    split[test] = "test"
-    rest = np.flatnonzero(~test)
-    split[rest[_one_fold(y[rest], recordings[rest], _VALIDATION_FOLDS, seed)]] = "validation"
+    split = grouped_split(y, recordings, seed)
     empty = [name for name in ("train", "validation", "test") if not (split == name).any()]
     if empty:
         raise DataError(f"{path}: too few recordings to fill the {' and '.join(empty)} set"
                         f" ({len(set(recordings))} recordings; each stays in one set); add"
                         " recordings, e.g. at least 3 per label")
     return split.astype(str)
-
-
-def _one_fold(y: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
-    """One fold of a stratified, grouped, seeded split; all False when too few groups."""
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    mask = np.zeros(len(y), bool)
-    n_folds = min(folds, len(set(groups)), int(np.bincount(y).max()))
-    if n_folds < 2:
-        return mask
-    splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    with warnings.catch_warnings():  # "least populated class has only N members"
-        warnings.simplefilter("ignore", UserWarning)
-        _, held = next(splitter.split(np.zeros(len(y)), y, groups))
-    mask[held] = True
-    return mask
