@@ -282,14 +282,16 @@ def inspect_command(
 @app.command("validate")
 def validate_command(
     model: Annotated[Path, typer.Option(
-        help="The int8 .tflite to check (e.g. runs/digits/model.tflite).")],
+        help="The int8 .tflite to check (e.g. runs/digits/model.tflite), or the run folder "
+        "holding it.")],
     reference: Annotated[Path | None, typer.Option(
         help="Its float version: a .tflite (e.g. runs/digits/model_float.tflite) or a Keras "
         "model. Needed for the drop and the output error.")] = None,
     data: Annotated[str, typer.Option(
-        help="Labelled data, as for train-quantize: 'digits', FILE.npz or FILE.csv (its "
-        "test split is used); or an .npz holding only x, unlabelled samples (agreement and "
-        "output error only).")] = "digits",
+        help="Labelled data, as for train-quantize: 'digits', FILE.npz, FILE.csv or a "
+        "folder of WAV clips (its test split is used; a folder needs a model trained from "
+        "audio); or an .npz holding only x, unlabelled samples (agreement and output error "
+        "only).")] = "digits",
     label_column: Annotated[str | None, typer.Option(
         help="CSV column holding the class. \\[default: label]")] = None,
     max_drop: Annotated[float | None, typer.Option(
@@ -299,6 +301,12 @@ def validate_command(
         help="Also write a self-contained HTML page (tables, confusion matrix, per-class "
         "accuracy, output error histogram), e.g. validation.html; written even when the "
         "gate fails.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        help="TOML file whose [streaming] table sets the keyword recognizer (as for "
+        "emit-firmware); audio clips only. \\[default: the recognizer's defaults]")] = None,
+    stream_minutes: Annotated[float, typer.Option(
+        help="Audio clips: minutes of background stream for the false activations per "
+        "hour (0: no streaming figures).")] = 10.0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object on stdout instead of tables.")] = False,
 ) -> None:
@@ -319,7 +327,8 @@ def validate_command(
 
         result = validate(ValidateOptions(model=model, reference=reference, data=data,
                                           label_column=label_column, max_drop=max_drop,
-                                          report=report),
+                                          report=report, config=config,
+                                          stream_minutes=stream_minutes),
                           reporter)
         if as_json:
             typer.echo(json.dumps(result.to_dict()))
