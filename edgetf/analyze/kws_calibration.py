@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, replace
 
 from edgetf.analyze.kws_streams import KwsStreams, Stream
 from edgetf.features.audio import AudioFrontEnd
-from edgetf.features.stream_runs import StreamModel, recognize, stream_runs
+from edgetf.features.stream_runs import StreamModel, StreamRuns, recognize, stream_runs
 from edgetf.features.streaming import Detection, StreamingConfig
 
 #: Thresholds of the sweep, with the config's own added.
@@ -70,12 +70,19 @@ def calibrate(streams: KwsStreams, front_end: AudioFrontEnd, model: StreamModel,
               thresholds: tuple[float, ...] = THRESHOLDS) -> dict:
     """The sweep as a JSON-ready record: the streams, the recognizer's settings and one
     row per threshold (``rows``), the config's threshold's row as ``at_threshold``."""
-    stride = front_end.config.stride_ms
-    runs = {
-        "background": [stream_runs(s.samples, front_end, model, config)
-                       for s in streams.background],
-        "keywords": [stream_runs(s.samples, front_end, model, config)
-                     for s in streams.keywords]}
+    runs = {"background": [stream_runs(s.samples, front_end, model, config)
+                           for s in streams.background],
+            "keywords": [stream_runs(s.samples, front_end, model, config)
+                         for s in streams.keywords]}
+    return sweep(streams, runs, model, config, front_end.config.stride_ms, clip_ms,
+                 thresholds)
+
+
+def sweep(streams: KwsStreams, runs: dict[str, list[StreamRuns]], model: StreamModel,
+          config: StreamingConfig, stride_ms: float, clip_ms: float,
+          thresholds: tuple[float, ...] = THRESHOLDS) -> dict:
+    """:func:`calibrate` from the model runs of each stream (``runs["background"]`` and
+    ``runs["keywords"]``, one :class:`StreamRuns` per stream, in order)."""
     lag = int(clip_ms) + config.average_window_ms
     rows = []
     for threshold in sorted({*thresholds, config.detection_threshold}):
@@ -85,7 +92,7 @@ def calibrate(streams: KwsStreams, front_end: AudioFrontEnd, model: StreamModel,
         for name, pieces in (("background", streams.background),
                              ("keywords", streams.keywords)):
             for stream, stream_run in zip(pieces, runs[name], strict=True):
-                total += count(recognize(stream_run, model, swept, stride, q), stream,
+                total += count(recognize(stream_run, model, swept, stride_ms, q), stream,
                                streams.keyword_labels, name == "background", lag)
         rows.append(_row(threshold, q, total, streams))
     at = next(r for r in rows if r["threshold"] == config.detection_threshold)

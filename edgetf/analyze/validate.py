@@ -90,12 +90,18 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
             clips = read_clips(options.data, run)
             x, y, labels = held_out_inputs(clips, run, options.data)
     else:
+        if not Path(options.data).exists() and audio_run(model_file) is not None:
+            raise DataError(f"{options.data}: no such folder; {model_file} was trained from"
+                            " audio clips: pass their folder (one subfolder of WAV files per"
+                            " label)")
         if options.config is not None:
             raise ConfigError("--config sets the streaming recognizer, which validate runs on"
                               " a folder of audio clips only; pass --data FOLDER or drop it")
         x, y, labels = _load_data(options)
     classes = len(labels) if labels else int(np.prod(model.output_tensors()[0].shape))
     _check_shapes(model, model_file, x.shape[1:], classes)
+    if run is not None:  # frames laid out as the model takes them (the board copies bytes)
+        x = x.reshape((len(x), *model.input_tensors()[0].shape[1:]))
     with reporter.stage(f"run {model_file} under LiteRT and TFLM on {len(x)} samples"):
         comparison = compare_interpreters(model_bytes, x, y, parsed=model)
         int8_raw = comparison.litert_raw
