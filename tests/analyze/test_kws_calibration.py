@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from edgetf.analyze.kws_calibration import count, sweep
 from edgetf.analyze.kws_streams import KwsStreams, Stream, build_streams, slot_ms
+from edgetf.analyze.report_charts import MARGIN_TOP, threshold_chart
 from edgetf.base.errors import ModelError
 from edgetf.cli.app import app
 from edgetf.data.audio_folder import read_audio_folder
@@ -255,3 +256,24 @@ def test_validate_on_an_audio_run_gives_accuracy_and_the_threshold_sweep(tmp_pat
     page = report.read_text()
     assert 'id="streaming"' in page and 'id="thresholds"' in page
     assert "false activations per hour" in page
+
+
+def test_the_threshold_chart_places_both_series_inside_its_canvas():
+    rows = [{"threshold": t, "false_activations_per_hour": fa, "miss_rate": miss}
+            for t, fa, miss in ((0.2, 40.0, 0.0), (0.5, 12.0, 0.25), (0.8, 0.0, 1.0))]
+    chart = threshold_chart(rows, 0.8, {"miss": "#c00", "fa": "#00c"})
+    points = {css: [r for r in chart.rects if r["css"] == f"point {css}"]
+              for css in ("miss", "fa")}
+    assert all(len(found) == 3 for found in points.values())
+    for rect in chart.rects:
+        assert 0 <= rect["x"] and rect["x"] + rect["width"] <= chart.width
+        assert 0 <= rect["y"] and rect["y"] + rect["height"] <= chart.height
+    # Higher is more: the miss rate rises and the false activations fall with the threshold.
+    assert [r["y"] for r in points["miss"]] == sorted((r["y"] for r in points["miss"]),
+                                                      reverse=True)
+    assert [r["y"] for r in points["fa"]] == sorted(r["y"] for r in points["fa"])
+    # 100 % misses at the top of the plot; 40 / h at 4/5 of a 0-50 axis.
+    top, bottom = MARGIN_TOP, points["miss"][0]["y"] + 3
+    assert points["miss"][-1]["y"] + 3 == pytest.approx(top)
+    assert points["fa"][0]["y"] + 3 == pytest.approx(bottom - 0.8 * (bottom - top), abs=0.02)
+    assert any(t["text"] == "config 0.80" for t in chart.texts)
