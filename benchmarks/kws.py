@@ -7,7 +7,10 @@ and latency estimate per board.
 The data (seeded, made here; needs ``espeak-ng`` on the PATH):
 
 - six keywords (yes, no, up, down, left, right) and an ``unknown`` label of four other
-  words (on, off, stop, go), one 1 s clip each, 16 kHz, the word starting at 100 ms;
+  words (on, off, stop, go), one 1 s clip each, 16 kHz, the word (espeak's leading and
+  trailing silence cut) at a seeded offset that ends it by 950 ms, as Speech Commands'
+  words fall anywhere in their clip (a model that only ever saw a word at one offset hears
+  it in a stream only when the stream's second puts it there);
 - voices: espeak-ng voice x variant (none, +m3, +f2) x speed (140, 175 words/min) x pitch
   (40, 60): 12 variants per voice; four voices train (en-us, en-gb-x-rp, en-029,
   en-gb-scotland), one validates (en-gb-x-gbclan) and two are held out for test
@@ -56,8 +59,10 @@ RATE = 16000
 SEED = 42
 
 
-def spoken(word: str, voice: str, speed: int, pitch: int, tmp: Path) -> np.ndarray:
-    """One word from espeak-ng, resampled to 16 kHz, in a 1 s clip starting at 100 ms."""
+def spoken(word: str, voice: str, speed: int, pitch: int, tmp: Path,
+           rng: np.random.Generator) -> np.ndarray:
+    """One word from espeak-ng, resampled to 16 kHz, in a 1 s clip at a seeded offset
+    (anywhere that ends it by 950 ms)."""
     from scipy.signal import resample_poly
 
     raw = tmp / "word.wav"
@@ -67,9 +72,11 @@ def spoken(word: str, voice: str, speed: int, pitch: int, tmp: Path) -> np.ndarr
         rate = f.getframerate()
         x = np.frombuffer(f.readframes(f.getnframes()), np.int16).astype(np.float64)
     x = resample_poly(x, RATE, rate)
+    loud = np.flatnonzero(np.abs(x) > 0.01 * np.abs(x).max())
+    part = x[loud[0]:loud[-1] + 1][: RATE - RATE // 20]  # espeak's own silences cut
+    start = int(rng.integers(RATE - RATE // 20 - len(part) + 1))
     clip = np.zeros(RATE)
-    part = x[: RATE - RATE // 10]
-    clip[RATE // 10: RATE // 10 + len(part)] = part
+    clip[start:start + len(part)] = part
     return np.clip(np.round(clip), -32768, 32767).astype(np.int16)
 
 
@@ -117,7 +124,7 @@ def make_folder(root: Path) -> dict[str, int]:
                                 label = word if word in KEYWORDS else "unknown"
                                 name = f"{label}/{speaker}_nohash_{word}.wav"
                                 write_wav(root / name, spoken(word, voice + variant, speed,
-                                                              pitch, Path(tmp)))
+                                                              pitch, Path(tmp), rng))
                                 counts[split] += 1
                                 if split in lists:
                                     lists[split].append(name)
