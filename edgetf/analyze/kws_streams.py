@@ -138,8 +138,7 @@ class _NoiseBed:
     def take(self, n: int) -> np.ndarray:
         if self.loop is None:
             return self.rng.normal(0, WHITE_NOISE_RMS * 32767, n)
-        repeats = (self.position + n) // len(self.loop) + 1
-        out = np.tile(self.loop, repeats)[self.position:self.position + n]
+        out = self.loop[(self.position + np.arange(n)) % len(self.loop)]
         self.position = (self.position + n) % len(self.loop)
         return out
 

@@ -277,3 +277,20 @@ def test_the_threshold_chart_places_both_series_inside_its_canvas():
     assert points["miss"][-1]["y"] + 3 == pytest.approx(top)
     assert points["fa"][0]["y"] + 3 == pytest.approx(bottom - 0.8 * (bottom - top), abs=0.02)
     assert any(t["text"] == "config 0.80" for t in chart.texts)
+
+
+def test_the_noise_bed_is_the_folders_recordings_at_gain_0_1_looped(tmp_path):
+    folder = tmp_path / "clips"
+    for label in ("go", "unknown"):
+        for s in range(5):
+            write_wav(folder / label / f"s{s}_nohash_0.wav", tone(700 + 900 * s, 0.5, 0.3))
+    recording = noise(2.0, 0.3, seed=3)
+    write_wav(folder / "_background_noise_" / "hiss.wav", recording)
+    found = read_audio_folder(folder, 16000, 16000, seed=42)
+    streams = build_streams(found, 16000, 16000, CONFIG, background_s=9, seed=5)
+    lead = streams.background[0].samples[:16000].astype(np.int64)  # noise alone
+    bed = np.round(recording * 0.1).astype(np.int64)
+    starts = [p for p in range(len(bed)) if bed[p] == lead[0]]
+    looped = [np.take(bed, np.arange(p, p + 16000), mode="wrap") for p in starts]
+    assert any(np.abs(candidate - lead).max() <= 1 for candidate in looped)
+    assert "1 _background_noise_ recording(s) at gain 0.1" in streams.description
