@@ -204,7 +204,7 @@ def test_streaming_validate_of_a_model_not_trained_from_audio_is_one_line(tmp_pa
     model = shared_model_path("hello_world_int8.tflite")
     result = CliRunner().invoke(app, ["validate", "--model", str(model), "--data",
                                       str(tone_clips)])
-    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
     line = error_line(result)
     assert str(tone_clips) in line and "was not trained from audio" in line
     assert "train-quantize" in line
@@ -225,7 +225,7 @@ def test_a_missing_clip_folder_is_one_line(tmp_path):
     run = _audio_run(tmp_path)
     result = CliRunner().invoke(app, ["validate", "--model", str(run), "--data",
                                       str(tmp_path / "nowhere")])
-    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
     line = error_line(result)
     assert "nowhere: no such folder" in line and "trained from audio clips" in line
 
