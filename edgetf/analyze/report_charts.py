@@ -137,3 +137,55 @@ def histogram_chart(edges: list[float], counts: list[int]) -> Chart:
     chart.text(MARGIN_LEFT + PLOT_WIDTH / 2, base + 40,
                "int8 output − reference output (dequantized)")
     return chart
+
+
+def threshold_chart(rows: list[dict], chosen: float, colours: dict[str, str]) -> Chart:
+    """Miss rate (left axis, 0-100 %) and false activations per hour (right axis, from 0)
+    against the detection threshold: the streaming calibration's trade-off, with the
+    config's threshold as a vertical line."""
+    height = 260
+    chart = Chart(MARGIN_LEFT + PLOT_WIDTH + 70, MARGIN_TOP + height + 50)
+    base = MARGIN_TOP + height
+    fa_values = [r["false_activations_per_hour"] or 0.0 for r in rows]
+    fa_top = _nice_top(max(fa_values, default=0.0))
+
+    def x_at(threshold):
+        return MARGIN_LEFT + threshold * PLOT_WIDTH
+
+    for tick in range(5):
+        y = base - tick / 4 * height
+        chart.line(MARGIN_LEFT, y, MARGIN_LEFT + PLOT_WIDTH, y, stroke="#ddd")
+        chart.text(MARGIN_LEFT - 6, y + 4, f"{25 * tick} %", anchor="end",
+                   fill=colours["miss"])
+        chart.text(MARGIN_LEFT + PLOT_WIDTH + 6, y + 4, f"{fa_top * tick / 4:.3g}",
+                   anchor="start", fill=colours["fa"])
+    for tick in range(11):
+        chart.line(x_at(tick / 10), base, x_at(tick / 10), base + 4)
+        chart.text(x_at(tick / 10), base + 18, f"{tick / 10:.1f}")
+    chart.line(x_at(chosen), MARGIN_TOP, x_at(chosen), base, stroke="#222")
+    chart.text(x_at(chosen) + 4, MARGIN_TOP + 12, f"config {chosen:.2f}", anchor="start")
+    series = {"miss": [(r["threshold"], (r["miss_rate"] or 0.0) * height) for r in rows],
+              "fa": [(r["threshold"], v / fa_top * height) for r, v in zip(rows, fa_values,
+                                                                           strict=True)]}
+    for name, points in series.items():
+        for (t0, h0), (t1, h1) in zip(points, points[1:], strict=False):
+            chart.line(x_at(t0), base - h0, x_at(t1), base - h1, stroke=colours[name])
+        for row, (t, h) in zip(rows, points, strict=True):
+            value = (f"miss rate {100 * (row['miss_rate'] or 0):.1f} %" if name == "miss"
+                     else f"{row['false_activations_per_hour'] or 0:.1f} false activations / h")
+            chart.rect(x_at(t) - 3, base - h - 3, 6, 6, colours[name],
+                       title=f"threshold {t:.2f}: {value}", css=f"point {name}")
+    chart.line(MARGIN_LEFT, base, MARGIN_LEFT + PLOT_WIDTH, base)
+    chart.text(MARGIN_LEFT + PLOT_WIDTH / 2, base + 40, "detection threshold (averaged score)")
+    chart.text(14, MARGIN_TOP + height / 2, "miss rate", rotate=-90, fill=colours["miss"])
+    chart.text(chart.width - 8, MARGIN_TOP + height / 2, "false activations / hour",
+               rotate=90, fill=colours["fa"])
+    return chart
+
+
+def _nice_top(value: float) -> float:
+    """The smallest of 1, 2, 5 x 10^k at or above ``value`` (1 for nothing)."""
+    if value <= 0:
+        return 1.0
+    decade = 10 ** math.floor(math.log10(value))
+    return next(step * decade for step in (1, 2, 5, 10) if step * decade >= value)

@@ -23,6 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
+from edgetf.analyze.validate_audio import (
+    audio_run,
+    held_out_inputs,
+    model_path,
+    read_clips,
+    recognizer_config,
+    require_audio_run,
+    streaming_figures,
+)
 from edgetf.analyze.validate_report import check_report_path, write_report
 from edgetf.analyze.validation import Validation
 from edgetf.base.errors import ConfigError, DataError, EdgetfError, ModelError
@@ -54,7 +63,8 @@ class ValidateOptions:
     max_drop: float | None = None
     report: Path | None = None
     seed: int = 42
-
+    config: Path | None = None
+    stream_minutes: float = 10.0
 
 
 def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Validation:
@@ -65,14 +75,34 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
         raise ConfigError(f"--max-drop must be >= 0 points, got {options.max_drop}")
     if options.report is not None:
         check_report_path(Path(options.report))  # fail before the long work, not after
-    model_bytes = read_model_file(Path(options.model))
+    if options.stream_minutes < 0:
+        raise ConfigError(f"--stream-minutes must be >= 0, got {options.stream_minutes:g}")
+    model_file = model_path(Path(options.model))
+    model_bytes = read_model_file(model_file)
     if options.reference is not None:  # what the path alone shows, before any loading
         _check_reference_path(Path(options.reference))
-    model = read_tflite(model_bytes, source=str(options.model))
-    x, y, labels = _load_data(options)
+    model = read_tflite(model_bytes, source=str(model_file))
+    clips = run = None
+    if Path(options.data).is_dir():  # raw clips: the run's front end makes the inputs
+        run = require_audio_run(audio_run(model_file), model_file, options.data)
+        recognizer = recognizer_config(options.config)
+        with reporter.stage(f"features of {options.data}'s test clips (front end in TFLM)"):
+            clips = read_clips(options.data, run)
+            x, y, labels = held_out_inputs(clips, run, options.data)
+    else:
+        if not Path(options.data).exists() and audio_run(model_file) is not None:
+            raise DataError(f"{options.data}: no such folder; {model_file} was trained from"
+                            " audio clips: pass their folder (one subfolder of WAV files per"
+                            " label)")
+        if options.config is not None:
+            raise ConfigError("--config sets the streaming recognizer, which validate runs on"
+                              " a folder of audio clips only; pass --data FOLDER or drop it")
+        x, y, labels = _load_data(options)
     classes = len(labels) if labels else int(np.prod(model.output_tensors()[0].shape))
-    _check_shapes(model, options.model, x.shape[1:], classes)
-    with reporter.stage(f"run {options.model} under LiteRT and TFLM on {len(x)} samples"):
+    _check_shapes(model, model_file, x.shape[1:], classes)
+    if run is not None:  # frames laid out as the model takes them (the board copies bytes)
+        x = x.reshape((len(x), *model.input_tensors()[0].shape[1:]))
+    with reporter.stage(f"run {model_file} under LiteRT and TFLM on {len(x)} samples"):
         comparison = compare_interpreters(model_bytes, x, y, parsed=model)
         int8_raw = comparison.litert_raw
     int8_out = dequantize(int8_raw, model.output_tensors()[0]).reshape(len(x), -1)
@@ -83,7 +113,7 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
         tflm_litert_bit_exact_rate=comparison.bit_exact_rate,
         tflm_litert_max_abs_difference=comparison.max_abs_difference,
         confusion=None if y is None else _confusion(y, int8_out.argmax(axis=1), classes),
-        model_file=str(options.model), model_sha256=hashlib.sha256(model_bytes).hexdigest(),
+        model_file=str(model_file), model_sha256=hashlib.sha256(model_bytes).hexdigest(),
         data=str(options.data), max_drop=options.max_drop,
         reference_file=None if options.reference is None else str(options.reference))
     if y is None:
@@ -97,6 +127,12 @@ def validate(options: ValidateOptions, reporter: Reporter | None = None) -> Vali
         with reporter.stage(f"run the reference {options.reference}"):
             reference = _reference_outputs(Path(options.reference), x)
         _compare_reference(result, int8_out, reference, y, classes)
+    if run is not None and options.stream_minutes > 0:
+        with reporter.stage(f"streaming: {options.stream_minutes:g} min of background and"
+                            " the held-out keywords through front end, model and recognizer"):
+            result.streaming = streaming_figures(model_bytes, str(model_file), clips, run,
+                                                 recognizer, options.stream_minutes,
+                                                 options.data, options.seed)
     if options.max_drop is not None and result.accuracy_drop_points is None:
         raise ConfigError("--max-drop needs --reference and labelled data: the drop is "
                           "measured against the reference's accuracy")

@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from edgetf._version import __version__
-from edgetf.analyze.report_charts import confusion_chart, histogram_chart, per_class_chart
+from edgetf.analyze.report_charts import (
+    confusion_chart,
+    histogram_chart,
+    per_class_chart,
+    threshold_chart,
+)
 from edgetf.base.errors import ConfigError
 from edgetf.codegen.resources import resource_dir
 
@@ -30,6 +35,7 @@ TEMPLATE = "report/validation.html.j2"
 SUFFIXES = (".html", ".htm")
 INT8_COLOUR = "#4a7ab5"
 REFERENCE_COLOUR = "#b0b0b0"
+STREAM_COLOURS = {"miss": "#c0392b", "fa": "#4a7ab5"}
 
 
 def check_report_path(path: Path) -> None:
@@ -96,9 +102,18 @@ def render_report(result: Validation) -> str:
     if result.error_histogram is not None:
         charts["errors"] = histogram_chart(result.error_histogram["edges"],
                                            result.error_histogram["counts"])
+    threshold_rows = None
+    if result.streaming is not None:
+        from edgetf.analyze.kws_calibration import THRESHOLD_COLUMNS, threshold_table
+
+        charts["streaming"] = threshold_chart(
+            result.streaming["rows"], result.streaming["recognizer"]["detection_threshold"],
+            STREAM_COLOURS)
+        threshold_rows = (THRESHOLD_COLUMNS, threshold_table(result.streaming))
     return _environment().get_template(TEMPLATE).render(
         result=result, rows=summary_rows(result), charts=charts, labels=labels,
-        per_class=per_class, version=__version__,
+        per_class=per_class, version=__version__, threshold_rows=threshold_rows,
+        stream_colours=STREAM_COLOURS,
         colours={"int8": INT8_COLOUR, "reference": REFERENCE_COLOUR})
 
 

@@ -31,6 +31,9 @@ class Validation:
     data: str = ""
     max_drop: float | None = None
     notes: list[str] = field(default_factory=list)
+    streaming: dict | None = None
+    """Audio runs: false activations per hour and miss rate against the threshold
+    (:func:`edgetf.analyze.kws_calibration.calibrate`'s record)."""
 
     @property
     def accuracy_drop_points(self) -> float | None:
@@ -66,6 +69,14 @@ def summary_rows(result: Validation) -> list[tuple[str, str]]:
 
     drop = result.accuracy_drop_points
     difference = result.tflm_litert_max_abs_difference
+    streaming = []
+    if result.streaming is not None:
+        at = result.streaming["at_threshold"]
+        fa = at["false_activations_per_hour"]
+        streaming = [
+            (f"false activations / h (threshold {at['threshold']:.2f})",
+             "-" if fa is None else f"{fa:.1f}"),
+            (f"miss rate (threshold {at['threshold']:.2f})", percent(at["miss_rate"]))]
     return [
         ("int8 accuracy (LiteRT)", percent(result.int8_accuracy)),
         ("int8 accuracy (TFLM)", percent(result.tflm_accuracy)),
@@ -77,6 +88,7 @@ def summary_rows(result: Validation) -> list[tuple[str, str]]:
         ("top-1 agreement TFLM / LiteRT", percent(result.tflm_litert_top1_agreement)),
         ("bit-exact TFLM / LiteRT", percent(result.tflm_litert_bit_exact_rate)),
         ("max difference TFLM / LiteRT (steps)", "-" if difference is None else str(difference)),
+        *streaming,
     ]
 
 
@@ -93,12 +105,34 @@ def render_validation(result: Validation, console) -> None:
     console.print(summary)
     for note in result.notes:
         console.print(note)
-    if result.confusion is None:
-        return
-    confusion = Table(title="Confusion matrix of the int8 model (rows: true, columns: predicted)")
-    confusion.add_column("")
-    for label in result.labels:
-        confusion.add_column(escape(label), justify="right")
-    for label, row in zip(result.labels, result.confusion, strict=True):
-        confusion.add_row(escape(label), *(str(count) for count in row))
-    console.print(confusion)
+    if result.confusion is not None:
+        confusion = Table(title="Confusion matrix of the int8 model (rows: true, columns:"
+                          " predicted)")
+        confusion.add_column("")
+        for label in result.labels:
+            confusion.add_column(escape(label), justify="right")
+        for label, row in zip(result.labels, result.confusion, strict=True):
+            confusion.add_row(escape(label), *(str(count) for count in row))
+        console.print(confusion)
+    if result.streaming is not None:
+        render_streaming(result.streaming, console)
+
+
+def render_streaming(record: dict, console) -> None:
+    """The threshold table of the streaming calibration, and how its streams were made."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from edgetf.analyze.kws_calibration import THRESHOLD_COLUMNS, threshold_table
+
+    chosen = f"{record['recognizer']['detection_threshold']:.2f}"
+    table = Table(title=escape(
+        f"Streaming: {record['background_hours'] * 60:.1f} min of background,"
+        f" {record['keywords']} keywords ({', '.join(record['keyword_labels'])});"
+        f" the config's threshold is {chosen}"))
+    for index, name in enumerate(THRESHOLD_COLUMNS):
+        table.add_column(name, justify="left" if index == 0 else "right")
+    for row in threshold_table(record):
+        table.add_row(*row, style="bold" if row[0] == chosen else None)
+    console.print(table)
+    console.print(escape(f"streams: {record['streams']}"))

@@ -21,6 +21,7 @@ from edgetf.cli.emit_command import emit_firmware_command
 from edgetf.cli.features_command import features_command
 from edgetf.cli.runner import run_command, state
 from edgetf.cli.tune_command import tune_command
+from edgetf.cli.validate_command import validate_command
 from edgetf.targets.boards import BOARDS, describe_boards
 
 app = typer.Typer(
@@ -279,56 +280,7 @@ def inspect_command(
     run_command(action)
 
 
-@app.command("validate")
-def validate_command(
-    model: Annotated[Path, typer.Option(
-        help="The int8 .tflite to check (e.g. runs/digits/model.tflite).")],
-    reference: Annotated[Path | None, typer.Option(
-        help="Its float version: a .tflite (e.g. runs/digits/model_float.tflite) or a Keras "
-        "model. Needed for the drop and the output error.")] = None,
-    data: Annotated[str, typer.Option(
-        help="Labelled data, as for train-quantize: 'digits', FILE.npz or FILE.csv (its "
-        "test split is used); or an .npz holding only x, unlabelled samples (agreement and "
-        "output error only).")] = "digits",
-    label_column: Annotated[str | None, typer.Option(
-        help="CSV column holding the class. \\[default: label]")] = None,
-    max_drop: Annotated[float | None, typer.Option(
-        help="Gate: exit 1 when int8 accuracy is more than this many points below the "
-        "reference's.")] = None,
-    report: Annotated[Path | None, typer.Option(
-        help="Also write a self-contained HTML page (tables, confusion matrix, per-class "
-        "accuracy, output error histogram), e.g. validation.html; written even when the "
-        "gate fails.")] = None,
-    as_json: Annotated[bool, typer.Option(
-        "--json", help="Print one JSON object on stdout instead of tables.")] = False,
-) -> None:
-    """Compare the int8 model with its reference on labelled data: accuracies, agreement,
-    confusion matrix, output error, LiteRT against TFLM; a CI gate with --max-drop.
-
-    Example: edgetf validate --model runs/digits/model.tflite --reference
-    runs/digits/model_float.tflite --max-drop 1 --report validation.html
-    """
-
-    def action(reporter: Reporter) -> None:
-        import json
-
-        from rich.console import Console
-
-        from edgetf.analyze.validate import ValidateOptions, validate
-        from edgetf.analyze.validation import render_validation
-
-        result = validate(ValidateOptions(model=model, reference=reference, data=data,
-                                          label_column=label_column, max_drop=max_drop,
-                                          report=report),
-                          reporter)
-        if as_json:
-            typer.echo(json.dumps(result.to_dict()))
-        else:
-            render_validation(result, Console(highlight=False))
-        if report is not None:
-            reporter.info(f"report: {report}")
-
-    run_command(action)
+app.command("validate")(validate_command)  # edgetf/cli/validate_command.py
 
 
 # Options shared by flash and monitor.
