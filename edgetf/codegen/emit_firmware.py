@@ -37,6 +37,7 @@ from edgetf.codegen.runtime_choice import (
     compiled_arena,
     report_saving,
 )
+from edgetf.compiled.emitters import CompiledLibrary
 from edgetf.compiled.figures import footprint_with_arena
 from edgetf.data.datasets import read_npz_array
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
@@ -181,12 +182,12 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
         reporter.warn("--runtime compiled: the front end runs on TFLM's interpreter, so the "
                       "model keeps the TFLM runtime too")
     elif runtime == "compiled" and not prepared.problems and not prepared.measure_error:
-        compiled = choose_compiled(prepared, board, c_name, reporter)
+        compiled = choose_compiled(prepared, board, c_name, reporter, compress)
         if compiled is not None:  # it runs none of the board's TFLM kernels (nor lacks one)
             # and fits, or not, with its own arena (the figure inspect and tune show)
             verdict = replace(verdict, limitations=(), missing_kernels=(),
                               footprint=footprint_with_arena(verdict, compiled.arena_bytes))
-    _refuse_or_warn(verdict, force, reporter)
+    _refuse_or_warn(verdict, force, reporter, compiled is None)
     stored, arena = verdict.stored, verdict.arena
     vectors = None
     if verdict.device_out is not None:
@@ -198,8 +199,9 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     if arena.on_heap:
         reporter.warn(f"the arena goes on the {arena.place}: {arena.place_reason}")
     _check_labels(prepared.model, labels, reporter)
-    if compiled is not None:  # the plain model's weights; no flatbuffer, no DECODE
+    if compiled is not None:  # its own look-up tables; no flatbuffer, no DECODE operator
         report_saving(arena, len(stored.device.data), compiled, reporter)
+        _report_compiled_luts(compiled, reporter)
         arena, stored = compiled_arena(arena, compiled, board), None
     stored_bytes = stored.device.data if stored is not None else prepared.data
     digest = hashlib.sha256(stored_bytes).hexdigest()
@@ -241,10 +243,12 @@ def _hint_int8_sibling(prepared: PreparedModel, reporter: Reporter) -> None:
                       f"made for boards: --model {sibling}, or --from {path.parent}")
 
 
-def _refuse_or_warn(verdict: Verdict, force: bool, reporter: Reporter) -> None:
+def _refuse_or_warn(verdict: Verdict, force: bool, reporter: Reporter,
+                    stores_flatbuffer: bool = True) -> None:
     """Raise what the verdict refuses, in the order a user fixes it (TFLM cannot run the
     model; the board's kernels; TFLM failed on it; the stored model; the fit); report the
-    rest as warnings and lines, as the steps that decided them would."""
+    rest as warnings and lines, as the steps that decided them would (the stored
+    flatbuffer's compression only where the library stores it: not a compiled one)."""
     prepared, board = verdict.prepared, verdict.board
     source = prepared.source
     if prepared.problems:
@@ -270,7 +274,7 @@ def _refuse_or_warn(verdict: Verdict, force: bool, reporter: Reporter) -> None:
     if verdict.device_error:
         raise FirmwareError(f"{source}: {verdict.device_error}; pass --compress off and "
                             "report the model to edgetf")
-    if verdict.mode != "off":
+    if verdict.mode != "off" and stores_flatbuffer:
         _report_device(verdict, reporter)
     arena = verdict.arena
     if arena.method != "planned":
@@ -317,6 +321,23 @@ def _report_device(verdict: Verdict, reporter: Reporter) -> None:
     for tensor in tensors:
         reporter.detail(f"  {tensor.name or f'tensor {tensor.tensor}'}: {tensor.bits}-bit, "
                         f"{tensor.bytes_before:,} -> {tensor.bytes_after:,} bytes")
+
+
+def _report_compiled_luts(compiled: CompiledLibrary, reporter: Reporter) -> None:
+    """The compiled program's look-up tables: the decisions, then what they store."""
+    for decision in compiled.decisions:
+        reporter.info(decision)
+    weights = compiled.program.luts
+    if not weights:
+        return
+    widths = sorted({w.bits for w in weights})
+    before = sum(w.decoded_bytes for w in weights)
+    after = sum(w.stored_bytes for w in weights)
+    reporter.info(
+        f"compiled runtime: {len(weights)} weight tensor(s) stored as "
+        f"{'/'.join(map(str, widths))}-bit look-up tables, {before:,} -> {after:,} bytes of "
+        f"flash, each decoded into the arena only while its op runs (arena "
+        f"{compiled.plain_arena_bytes:,} -> {compiled.arena_bytes:,} bytes)")
 
 
 def _check_labels(model: TfliteModel, labels: tuple[str, ...], reporter: Reporter) -> None:
