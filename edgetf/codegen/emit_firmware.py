@@ -37,7 +37,6 @@ from edgetf.codegen.runtime_choice import (
     compiled_arena,
     report_saving,
 )
-from edgetf.compiled.emitters import CompiledLibrary
 from edgetf.compiled.figures import footprint_with_arena
 from edgetf.data.datasets import read_npz_array
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
@@ -201,7 +200,6 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     _check_labels(prepared.model, labels, reporter)
     if compiled is not None:  # its own look-up tables; no flatbuffer, no DECODE operator
         report_saving(arena, len(stored.device.data), compiled, reporter)
-        _report_compiled_luts(compiled, reporter)
         arena, stored = compiled_arena(arena, compiled, board), None
     stored_bytes = stored.device.data if stored is not None else prepared.data
     digest = hashlib.sha256(stored_bytes).hexdigest()
@@ -243,12 +241,10 @@ def _hint_int8_sibling(prepared: PreparedModel, reporter: Reporter) -> None:
                       f"made for boards: --model {sibling}, or --from {path.parent}")
 
 
-def _refuse_or_warn(verdict: Verdict, force: bool, reporter: Reporter,
-                    stores_flatbuffer: bool = True) -> None:
+def _refuse_or_warn(verdict: Verdict, force: bool, reporter: Reporter, flatbuffer: bool) -> None:
     """Raise what the verdict refuses, in the order a user fixes it (TFLM cannot run the
     model; the board's kernels; TFLM failed on it; the stored model; the fit); report the
-    rest as warnings and lines, as the steps that decided them would (the stored
-    flatbuffer's compression only where the library stores it: not a compiled one)."""
+    rest as warnings and lines, as the steps that decided them would."""
     prepared, board = verdict.prepared, verdict.board
     source = prepared.source
     if prepared.problems:
@@ -274,7 +270,7 @@ def _refuse_or_warn(verdict: Verdict, force: bool, reporter: Reporter,
     if verdict.device_error:
         raise FirmwareError(f"{source}: {verdict.device_error}; pass --compress off and "
                             "report the model to edgetf")
-    if verdict.mode != "off" and stores_flatbuffer:
+    if verdict.mode != "off" and flatbuffer:  # a compiled library stores no flatbuffer
         _report_device(verdict, reporter)
     arena = verdict.arena
     if arena.method != "planned":
@@ -321,23 +317,6 @@ def _report_device(verdict: Verdict, reporter: Reporter) -> None:
     for tensor in tensors:
         reporter.detail(f"  {tensor.name or f'tensor {tensor.tensor}'}: {tensor.bits}-bit, "
                         f"{tensor.bytes_before:,} -> {tensor.bytes_after:,} bytes")
-
-
-def _report_compiled_luts(compiled: CompiledLibrary, reporter: Reporter) -> None:
-    """The compiled program's look-up tables: the decisions, then what they store."""
-    for decision in compiled.decisions:
-        reporter.info(decision)
-    weights = compiled.program.luts
-    if not weights:
-        return
-    widths = sorted({w.bits for w in weights})
-    before = sum(w.decoded_bytes for w in weights)
-    after = sum(w.stored_bytes for w in weights)
-    reporter.info(
-        f"compiled runtime: {len(weights)} weight tensor(s) stored as "
-        f"{'/'.join(map(str, widths))}-bit look-up tables, {before:,} -> {after:,} bytes of "
-        f"flash, each decoded into the arena only while its op runs (arena "
-        f"{compiled.plain_arena_bytes:,} -> {compiled.arena_bytes:,} bytes)")
 
 
 def _check_labels(model: TfliteModel, labels: tuple[str, ...], reporter: Reporter) -> None:

@@ -73,3 +73,5 @@ def report_saving(tflm: ArenaPlan, model_bytes: int, compiled: CompiledLibrary,
         f"({tflm.bytes - arena:,} saved; lower bound {compiled.plan.lower_bound:,}); the "
         f"{model_bytes:,}-byte model and the TFLM interpreter replaced by "
         f"{compiled.const_bytes:,} bytes of const weights and parameters")
+    for line in compiled.lut_report():  # the filters stored as look-up tables, and why not
+        reporter.info(line)

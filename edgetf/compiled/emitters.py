@@ -66,6 +66,20 @@ class CompiledLibrary:
         """What the library declares (:func:`~.board_plan.compiled_arena_bytes`)."""
         return compiled_arena_bytes(self.plan)
 
+    def lut_report(self) -> list[str]:
+        """emit-firmware's lines on the look-up tables: the decisions, then what they store."""
+        weights = self.program.luts
+        if not weights:
+            return list(self.decisions)
+        widths = "/".join(map(str, sorted({w.bits for w in weights})))
+        before = sum(w.decoded_bytes for w in weights)
+        after = sum(w.stored_bytes for w in weights)
+        return [*self.decisions,
+                f"compiled runtime: {len(weights)} weight tensor(s) stored as {widths}-bit "
+                f"look-up tables, {before:,} -> {after:,} bytes of flash, each decoded into the "
+                f"arena only while its op runs (arena {self.plain_arena_bytes:,} -> "
+                f"{self.arena_bytes:,} bytes)"]
+
 
 def _const_bytes(program: Program, model: TfliteModel) -> int:
     """Bytes of const data the program holds: the constant tensors its steps read (a
