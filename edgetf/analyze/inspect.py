@@ -208,7 +208,8 @@ def inspection_of(prepared: PreparedModel, verdicts: dict[str, Verdict]) -> Insp
     """The report of a prepared model and its boards' verdicts, with the compiled
     runtime's figures beside each verdict's TFLM arena."""
     model = prepared.model
-    compiled = {board_id: compiled_figures(model, v.board, v.arena.bytes, prepared.source)
+    compiled = {board_id: compiled_figures(model, v.board, v.arena.bytes, prepared.source,
+                                           v.mode)
                 for board_id, v in verdicts.items()}
     warnings = ()
     if prepared.measure_error:

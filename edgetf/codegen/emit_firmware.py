@@ -181,12 +181,12 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
         reporter.warn("--runtime compiled: the front end runs on TFLM's interpreter, so the "
                       "model keeps the TFLM runtime too")
     elif runtime == "compiled" and not prepared.problems and not prepared.measure_error:
-        compiled = choose_compiled(prepared, board, c_name, reporter)
+        compiled = choose_compiled(prepared, board, c_name, reporter, compress)
         if compiled is not None:  # it runs none of the board's TFLM kernels (nor lacks one)
             # and fits, or not, with its own arena (the figure inspect and tune show)
             verdict = replace(verdict, limitations=(), missing_kernels=(),
                               footprint=footprint_with_arena(verdict, compiled.arena_bytes))
-    _refuse_or_warn(verdict, force, reporter)
+    _refuse_or_warn(verdict, force, reporter, compiled is None)
     stored, arena = verdict.stored, verdict.arena
     vectors = None
     if verdict.device_out is not None:
@@ -198,7 +198,7 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     if arena.on_heap:
         reporter.warn(f"the arena goes on the {arena.place}: {arena.place_reason}")
     _check_labels(prepared.model, labels, reporter)
-    if compiled is not None:  # the plain model's weights; no flatbuffer, no DECODE
+    if compiled is not None:  # its own look-up tables; no flatbuffer, no DECODE operator
         report_saving(arena, len(stored.device.data), compiled, reporter)
         arena, stored = compiled_arena(arena, compiled, board), None
     stored_bytes = stored.device.data if stored is not None else prepared.data
@@ -241,7 +241,7 @@ def _hint_int8_sibling(prepared: PreparedModel, reporter: Reporter) -> None:
                       f"made for boards: --model {sibling}, or --from {path.parent}")
 
 
-def _refuse_or_warn(verdict: Verdict, force: bool, reporter: Reporter) -> None:
+def _refuse_or_warn(verdict: Verdict, force: bool, reporter: Reporter, flatbuffer: bool) -> None:
     """Raise what the verdict refuses, in the order a user fixes it (TFLM cannot run the
     model; the board's kernels; TFLM failed on it; the stored model; the fit); report the
     rest as warnings and lines, as the steps that decided them would."""
@@ -270,7 +270,7 @@ def _refuse_or_warn(verdict: Verdict, force: bool, reporter: Reporter) -> None:
     if verdict.device_error:
         raise FirmwareError(f"{source}: {verdict.device_error}; pass --compress off and "
                             "report the model to edgetf")
-    if verdict.mode != "off":
+    if verdict.mode != "off" and flatbuffer:  # a compiled library stores no flatbuffer
         _report_device(verdict, reporter)
     arena = verdict.arena
     if arena.method != "planned":

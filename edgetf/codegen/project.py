@@ -127,7 +127,8 @@ def generate_project(spec: ProjectSpec) -> dict[str, bytes]:
             "library/op_resolver.h.j2", guard=c_include_guard("op_resolver.h"), **context)
     else:  # the program instead: const data and the kernel calls
         text[f"{edgetf_dir}/compiled_program.cc"] = spec.compiled.source
-    runtime_files = firmware_sources(spec.runtime)
+    runtime_files = firmware_sources(
+        spec.runtime, decoder=spec.compiled is not None and bool(spec.compiled.program.luts))
     if spec.impulse is not None:
         text.update(_front_end_files(spec, context, edgetf_dir))
     # The board's framework adds its own files (targets/frameworks.py); the library's

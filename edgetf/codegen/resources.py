@@ -29,7 +29,7 @@ def resource_dir(kind: str) -> Path:
 #: other file under ``firmware/`` goes into both.
 _ONLY_IN = {
     "edgetf/edgetf_runtime.cc": "tflm",
-    "edgetf/edgetf_lut_decode.cc": "tflm",  # DECODE: the compiled runtime stores plain weights
+    "edgetf/edgetf_lut_decode.cc": "tflm",  # in a compiled library only with tables
     "edgetf/edgetf_lut_decode.h": "tflm",
     "edgetf/edgetf_lut_decode_tflm.cc": "tflm",
     "edgetf/edgetf_lut_decode_tflm.h": "tflm",
@@ -47,12 +47,18 @@ _ONLY_IN = {
 }
 
 
-def firmware_sources(runtime: str = "tflm") -> dict[str, bytes]:
+#: edgetf's LUT decoder without its TFLM operator: what a compiled program that stores
+#: look-up tables calls (:mod:`edgetf.compiled.lut_weights`).
+_DECODER = ("edgetf/edgetf_lut_decode.cc", "edgetf/edgetf_lut_decode.h")
+
+
+def firmware_sources(runtime: str = "tflm", decoder: bool = False) -> dict[str, bytes]:
     """The hand-written runtime files of a ``runtime`` (``"tflm"`` or ``"compiled"``)
-    library, by path relative to ``firmware/`` (sorted)."""
+    library, by path relative to ``firmware/`` (sorted); ``decoder``: with edgetf's LUT
+    decoder (a compiled program that decodes look-up tables)."""
     root = resource_dir("firmware")
     files = {path.relative_to(root).as_posix(): path
              for path in sorted(root.rglob("*"))
              if path.is_file() and path.suffix in (".h", ".cc")}
     return {name: path.read_bytes() for name, path in files.items()
-            if _ONLY_IN.get(name, runtime) == runtime}
+            if _ONLY_IN.get(name, runtime) == runtime or (decoder and name in _DECODER)}

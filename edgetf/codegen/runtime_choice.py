@@ -4,8 +4,8 @@
 straight-line calls of the board's kernel library (:mod:`edgetf.compiled.emitters`), when
 every op has a kernel there; otherwise the library keeps the TFLM runtime and one line
 says why (not an error). The compiled library declares its static memory plan as the
-arena, and stores the weights uncompressed (no DECODE: the program reads the model's own
-int8 weights).
+arena, and stores as look-up tables the filters ``--compress`` picks for the compiled
+arena (:mod:`edgetf.compiled.lut_weights`), decoded by the program while their op runs.
 """
 
 from __future__ import annotations
@@ -34,12 +34,13 @@ def check_runtime(runtime: str, api: bool = False) -> None:
 
 
 def choose_compiled(prepared: PreparedModel, board: Board, prefix: str,
-                    reporter: Reporter) -> CompiledLibrary | None:
-    """The compiled program of the prepared model for ``board``, or None (the TFLM
-    runtime) with one line saying why."""
+                    reporter: Reporter, compress: str = "off") -> CompiledLibrary | None:
+    """The compiled program of the prepared model for ``board`` (with the look-up tables
+    ``--compress`` picks for it), or None (the TFLM runtime) with one line saying why."""
     try:
         return compile_library(prepared.model, board, prefix=prefix,
-                               title=prefix.replace("*/", "* /"), source=prepared.source)
+                               title=prefix.replace("*/", "* /"), source=prepared.source,
+                               compress=compress)
     except (UnsupportedOpError, CompiledUnavailable) as why:
         reporter.warn(f"--runtime compiled: {why}; this library uses the TFLM runtime")
         return None
@@ -72,3 +73,5 @@ def report_saving(tflm: ArenaPlan, model_bytes: int, compiled: CompiledLibrary,
         f"({tflm.bytes - arena:,} saved; lower bound {compiled.plan.lower_bound:,}); the "
         f"{model_bytes:,}-byte model and the TFLM interpreter replaced by "
         f"{compiled.const_bytes:,} bytes of const weights and parameters")
+    for line in compiled.lut_report():  # the filters stored as look-up tables, and why not
+        reporter.info(line)

@@ -9,6 +9,8 @@ library fill them (dims, offsets, ``filter_offset`` 0).
 ``"cmsis-nn"`` (:mod:`.emitters`). Ops CMSIS-NN 2023 has no s8 kernel for (per-channel
 FULLY_CONNECTED, ADD and MUL that broadcast or read a constant, QUANTIZE, DEQUANTIZE) call
 TFLM's reference kernels (:mod:`.reference_calls`; the program is then C++ only).
+A filter stored as look-up tables (:mod:`.lut_weights`) is decoded by edgetf's decoder
+(``edgetf::lut::Decode``, C++ too) into its arena buffer right before its kernel call.
 
 The template is rendered with an environment of its own (``templates/`` beside this
 module), because ``compiled/`` sits below ``codegen/`` and may not import its one.
@@ -49,14 +51,22 @@ def _dims(n: int, h: int, w: int, c: int) -> str:
 
 
 class _Arrays:
-    """The const arrays the function reads, named once each."""
+    """The const arrays the function reads, named once each. A filter stored as look-up
+    tables (``program.luts``) is its packed indices, its tables and the decoder's plan
+    in flash, and, for the kernel, its decoded buffer in the arena."""
 
-    def __init__(self, graph: Subgraph) -> None:
+    def __init__(self, graph: Subgraph, program: Program | None = None,
+                 offsets: dict[int, int] | None = None) -> None:
         self.graph, self.items, self._named = graph, [], {}
+        self.luts = {w.tensor: w for w in program.luts} if program is not None else {}
+        self.offsets = offsets or {}
+        self.plans: list[dict] = []
 
     def tensor(self, index: int, c_type: str) -> str:
         if index < 0:
             return "0"
+        if index in self.luts:  # decoded right before its op (see decode_lines)
+            return f"((int8_t *)(arena + {self.offsets[index]}))"
         if index not in self._named:
             values = self.graph.tensors[index].array().ravel().tolist()
             self._named[index] = f"tensor_{index}"
@@ -68,6 +78,24 @@ class _Arrays:
         self.items.append({"name": name, "c_type": c_type,
                            "data": [_literal(v) for v in values]})
         return name
+
+    def decode_lines(self, step: Step) -> list[str]:
+        """The C++ statements that decode the filters ``step`` reads into the arena, with
+        edgetf's LUT decoder (``edgetf_lut_decode.h``), the const data they read."""
+        lines = []
+        for index in step.inputs:
+            weight = self.luts.get(index)
+            if weight is None:
+                continue
+            name = f"tensor_{index}"
+            self.values(f"{name}_indices", tuple(weight.indices), "uint8_t")
+            self.values(f"{name}_lut", tuple(weight.ancillary), "uint8_t")
+            self.plans.append({"name": f"{name}_plan", "channels": weight.channels,
+                               "bits": weight.bits, "stride": weight.stride,
+                               "alternate": int(weight.alternate_axis)})
+            lines.append(f"edgetf::lut::Decode({name}_plan, {name}_indices, {name}_lut, "
+                         f"{weight.decoded_bytes}, arena + {self.offsets[index]});")
+        return lines
 
 
 def _refuse(step: Step, why: str) -> UnsupportedOpError:
@@ -159,11 +187,13 @@ def emit_c(program: Program, graph: Subgraph, plan: MemoryPlan,
     ``<prefix>_compiled_output(arena, i)`` and ``<prefix>_compiled_run(arena)``."""
     scratch = scratch or {}
     offsets = plan.tensor_offsets()
-    arrays = _Arrays(graph)
-    steps = [_step(s, graph, plan, offsets, scratch, arrays) for s in program.steps]
+    arrays = _Arrays(graph, program, offsets)
+    steps = [{**_step(s, graph, plan, offsets, scratch, arrays),
+              "decode": arrays.decode_lines(s)} for s in program.steps]
     headers = sorted({s["header"] for s in steps if s["kind"] == "reference"})
     return _environment().get_template("cmsis_nn_program.c.j2").render(
         title=title.replace("*/", "* /"), prefix=prefix, arrays=arrays.items, headers=headers,
+        lut_plans=arrays.plans,
         plan_size=max(plan.size, 16),
         steps=steps, input_offsets=[offsets[i] for i in program.inputs],
         output_offsets=[offsets[i] for i in program.outputs])

@@ -216,13 +216,13 @@ def emit_esp_nn(program: Program, graph: Subgraph, plan: MemoryPlan,
     ``<prefix>_compiled_*`` functions of :mod:`.emitters`."""
     scratch = scratch or {}
     offsets = plan.tensor_offsets()
-    arrays = _Arrays(graph)
+    arrays = _Arrays(graph, program, offsets)
     reference: set[str] = set()
-    steps = [_step(s, graph, plan, offsets, scratch, arrays, reference)
-             for s in program.steps]
+    steps = [{**_step(s, graph, plan, offsets, scratch, arrays, reference),
+              "decode": arrays.decode_lines(s)} for s in program.steps]
     return _environment().get_template("esp_nn_program.cc.j2").render(
         title=title.replace("*/", "* /"), prefix=prefix, arrays=arrays.items,
-        plan_size=max(plan.size, 16),
+        lut_plans=arrays.plans, plan_size=max(plan.size, 16),
         steps=steps, input_offsets=[offsets[i] for i in program.inputs],
         output_offsets=[offsets[i] for i in program.outputs],
         headers=[_REFERENCE_HEADERS[k] for k in sorted(reference)])

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from edgetf.compiled.board_plan import board_scratch, compiled_arena_bytes
+from edgetf.compiled.board_plan import board_luts, board_scratch, compiled_arena_bytes
 from edgetf.compiled.emitters import EMITTERS
 from edgetf.compiled.memory_plan import plan_memory
 from edgetf.compiled.program import UnsupportedOpError, compile_program
@@ -103,9 +103,11 @@ def tflm_arena(model: TfliteModel, board: Board) -> int:
 
 
 def compiled_figures(model: TfliteModel, board: Board, tflm_arena_bytes: int | None = None,
-                     source: str = "model") -> CompiledFigures:
+                     source: str = "model", compress: str = "auto") -> CompiledFigures:
     """Both runtimes' arenas of ``model`` on ``board`` (``tflm_arena_bytes``: the TFLM
-    runtime's, from the board's verdict; computed by :func:`tflm_arena` when None)."""
+    runtime's, from the board's verdict; computed by :func:`tflm_arena` when None), the
+    compiled one with the look-up tables ``--compress`` stores
+    (:func:`~.board_plan.board_luts`, as emit-firmware picks them)."""
     if tflm_arena_bytes is None:
         try:
             tflm_arena_bytes = tflm_arena(model, board)
@@ -115,7 +117,10 @@ def compiled_figures(model: TfliteModel, board: Board, tflm_arena_bytes: int | N
             "table": board.arena_table}
     try:
         compile_program(model, source)
-        plan = plan_memory(model, board_scratch(model, board, source))
+        scratch = board_scratch(model, board, source)
+        luts = board_luts(model, board, scratch, compress)
+        plan = plan_memory(model, scratch, decoded={
+            w.tensor: (w.op_index, w.decoded_bytes) for w in luts.weights})
     except UnsupportedOpError as why:
         return CompiledFigures(None, None, refusal=str(why), **base)
     except _GRAPH_FAILURES as error:

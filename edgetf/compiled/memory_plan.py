@@ -9,7 +9,10 @@ ends included; a kernel's scratch lives during its op only. On top of TFLM's buf
 - a view op (RESHAPE, SQUEEZE, EXPAND_DIMS) costs nothing: its output is its input's
   buffer, which then lives as long as either;
 - an elementwise op (ADD, MUL, QUANTIZE, DEQUANTIZE) writes over an input of its own
-  size whose buffer nothing reads after it.
+  size whose buffer nothing reads after it;
+- a filter stored as look-up tables (:mod:`.lut_weights`) has a buffer live during the
+  one op that reads it, like that op's scratch: the program decodes it right before
+  the kernel call.
 
 Tensors sharing a buffer form a *block*. Blocks are placed first-fit in several orders
 (TFLM's own, by size; by start; by lifetime length) and the smallest plan wins. TFLM's
@@ -80,10 +83,11 @@ def _requests(scratch: Mapping[int, Sequence[int]]) -> list[ScratchRequest]:
     return [ScratchRequest(n, op) for op in sorted(scratch) for n in scratch[op]]
 
 
-def _groups(model: TfliteModel, scratch: Mapping[int, Sequence[int]], align: int
-            ) -> list[_Group]:
+def _groups(model: TfliteModel, scratch: Mapping[int, Sequence[int]], align: int,
+            decoded: Mapping[int, tuple[int, int]]) -> list[_Group]:
     """TFLM's buffers with views and in-place outputs merged into their input's group;
-    scratch buffers last, one group each (``tensors`` holds ``-1 - op index``)."""
+    decoded filters, live during their op; scratch buffers last, one group each
+    (``tensors`` holds ``-1 - op index``)."""
     graph = model.main
     group_of: dict[int, _Group] = {}
     groups: list[_Group] = []
@@ -122,6 +126,8 @@ def _groups(model: TfliteModel, scratch: Mapping[int, Sequence[int]], align: int
         for t in merged.tensors:
             group_of[t] = target
         groups.remove(merged)
+    for tensor, (op, size) in sorted(decoded.items()):
+        groups.append(_Group([tensor], align_up(size, align), op + 1, op + 1))
     for op in sorted(scratch):
         for n in scratch[op]:
             groups.append(_Group([-1 - op], align_up(n, align), op + 1, op + 1))
@@ -168,11 +174,14 @@ def lower_bound(items: list[tuple[int, int, int]]) -> int:
 
 
 def plan_memory(model: TfliteModel, scratch: Mapping[int, Sequence[int]] | None = None,
-                align: int = ALIGN) -> MemoryPlan:
+                align: int = ALIGN, decoded: Mapping[int, tuple[int, int]] | None = None
+                ) -> MemoryPlan:
     """The static plan of ``model``'s activations plus ``scratch`` (op index -> the
-    byte sizes that op's kernel asks for, in request order)."""
+    byte sizes that op's kernel asks for, in request order) plus ``decoded`` (filter
+    tensor -> (the op that reads it, its bytes): :meth:`.Program.decoded`)."""
     scratch = scratch or {}
-    groups = _groups(model, scratch, align)
+    decoded = decoded or {}
+    groups = _groups(model, scratch, align, decoded)
     items = [(g.size, g.first, g.last) for g in groups]
     best = None
     for name, order in _ORDERS.items():
@@ -180,13 +189,22 @@ def plan_memory(model: TfliteModel, scratch: Mapping[int, Sequence[int]] | None 
         if best is None or size < best[2]:
             best = (name, offsets, size)
     name, offsets, size = best
-    tflm = [p for p in planned_buffers(model, _requests(scratch), None)]
+    # TFLM's plan of the same buffers: a decoded filter as one more request of its op.
+    requests = _requests(scratch)
+    filters = sorted(decoded.items())
+    tflm = [p for p in planned_buffers(
+        model, [*requests, *(ScratchRequest(n, op) for _, (op, n) in filters)], None)]
     tflm_plan = greedy.plan([p.buffer for p in tflm])
     if tflm_plan.size < size:  # possible in principle: first-fit is a heuristic
+        def owner(p) -> tuple[tuple[int, ...], int]:
+            if p.kind == "tensor":
+                return (p.index,), -1
+            if p.index >= len(requests):
+                return (filters[p.index - len(requests)][0],), -1
+            return (), requests[p.index].node
+
         blocks = tuple(
-            Block((p.index,) if p.kind == "tensor" else (), _request_op(scratch, p.index)
-                  if p.kind == "scratch" else -1, p.buffer.size, p.buffer.first,
-                  p.buffer.last, offset)
+            Block(*owner(p), p.buffer.size, p.buffer.first, p.buffer.last, offset)
             for p, offset in zip(tflm, tflm_plan.offsets, strict=True))
         return MemoryPlan(blocks, tflm_plan.size, lower_bound(items), tflm_plan.size,
                           "TFLM's greedy plan", aliased=False)
@@ -196,6 +214,3 @@ def plan_memory(model: TfliteModel, scratch: Mapping[int, Sequence[int]] | None 
         for g, offset in zip(groups, offsets, strict=True))
     return MemoryPlan(blocks, size, lower_bound(items), tflm_plan.size, name, aliased=True)
 
-
-def _request_op(scratch: Mapping[int, Sequence[int]], index: int) -> int:
-    return _requests(scratch)[index].node

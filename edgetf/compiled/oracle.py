@@ -61,5 +61,10 @@ def run_program(program: Program, g: Subgraph, inputs: list[np.ndarray]
         tensor = g.tensors[index]
         values[index] = np.asarray(value, NUMPY_DTYPES[tensor.dtype]).reshape(tensor.shape)
     for step in program.steps:
+        decoded = [w for w in program.luts if w.op_index == step.op_index]
+        for weight in decoded:  # as the C program does: expanded right before its op
+            values[weight.tensor] = weight.decode()
         values[step.outputs[0]] = run_step(step, g, values)
+        for weight in decoded:  # and dead after it
+            del values[weight.tensor]
     return values

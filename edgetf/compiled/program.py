@@ -153,6 +153,17 @@ class Program:
     steps: tuple[Step, ...]
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
+    luts: tuple = ()
+    """The filters stored as look-up tables (:class:`~.lut_weights.LutWeight`), each
+    decoded into the arena right before the one op that reads it."""
+
+    def lut_of(self, tensor: int):
+        """The look-up tables ``tensor`` is stored as, or None (its plain bytes)."""
+        return next((w for w in self.luts if w.tensor == tensor), None)
+
+    def decoded(self) -> dict[int, tuple[int, int]]:
+        """Tensor -> (the op that reads it, its decoded bytes): the plan's extra buffers."""
+        return {w.tensor: (w.op_index, w.decoded_bytes) for w in self.luts}
 
 
 VIEW_OPS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")

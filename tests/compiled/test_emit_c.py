@@ -22,6 +22,7 @@ from edgetf.compiled.program import VIEW_OPS, compile_program
 from edgetf.targets.planner.plan import plan_arena
 from edgetf.targets.planner.tables import TABLES
 from edgetf.tflite.reader import read_tflite
+from tests.compiled.lut_decoder import decoder_build
 from tests.compiled.op_models import op_models
 from tests.conftest import SEED, shared_model_path
 
@@ -114,8 +115,10 @@ def test_the_program_calls_each_kernel_on_the_planned_buffers(name, tmp_path):
 def _compile_runner(source: str, in_bytes: int, out_bytes: int, tmp_path: Path) -> Path:
     """The program linked with kernels that compute TFLM's reference arithmetic
     (cmsis_nn_stubs/reference_kernels.c, and reference_ops.cc for a program that calls
-    TFLM's reference kernels, then C++): input bytes on stdin, output bytes on stdout."""
-    cplusplus = "tensorflow/lite/kernels" in source
+    TFLM's reference kernels, then C++; with edgetf's LUT decoder for a program that
+    decodes look-up tables, C++ too): input bytes on stdin, output bytes on stdout."""
+    decoder_flags, decoder_sources = decoder_build(source, tmp_path)
+    cplusplus = "tensorflow/lite/kernels" in source or bool(decoder_sources)
     program = tmp_path / ("program.cc" if cplusplus else "program.c")
     program.write_text(source)
     (tmp_path / "main.c").write_text(
@@ -133,12 +136,13 @@ def _compile_runner(source: str, in_bytes: int, out_bytes: int, tmp_path: Path) 
         f"    fwrite(edgetf_compiled_output(arena, 0), 1, {out_bytes}, stdout);\n"
         "    return 0;\n}\n")
     # -fwrapv: gemmlowp's raw int32 sums wrap, as they do on the boards.
-    flags = ["-O1", "-fwrapv", "-Wall", "-Wextra", "-Werror", f"-I{STUBS}"]
+    flags = ["-O1", "-fwrapv", "-Wall", "-Wextra", "-Werror", f"-I{STUBS}", *decoder_flags]
     objects = []
     for source_file, compiler, standard in (
             (STUBS / "reference_kernels.c", CC, "-std=c99"), (tmp_path / "main.c", CC, "-std=c99"),
             (program, CXX if cplusplus else CC, "-std=c++17" if cplusplus else "-std=c99"),
-            *([(STUBS / "reference_ops.cc", CXX, "-std=c++17")] if cplusplus else [])):
+            *([(STUBS / "reference_ops.cc", CXX, "-std=c++17")] if cplusplus else []),
+            *((path, CXX, "-std=c++17") for path in decoder_sources)):
         objects.append(str(tmp_path / f"{source_file.name}.o"))
         build = subprocess.run([compiler, standard, *flags, "-c", str(source_file), "-o",
                                 objects[-1]], capture_output=True, text=True)

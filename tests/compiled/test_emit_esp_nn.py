@@ -23,6 +23,7 @@ from edgetf.compiled.program import UnsupportedOpError, compile_program
 from edgetf.targets.planner.plan import plan_arena
 from edgetf.targets.planner.tables import TABLES
 from edgetf.tflite.reader import read_tflite
+from tests.compiled.lut_decoder import decoder_build
 from tests.compiled.op_models import op_models
 from tests.conftest import SEED, shared_model_path
 
@@ -80,10 +81,12 @@ def _runner(source: str, in_bytes: int, out_bytes: int, kernels: list[Path],
         "    if (rc) return rc;\n"
         f"    std::fwrite(m_compiled_output(arena, 0), 1, {out_bytes}, stdout);\n"
         "    return 0;\n}\n")
+    decoder_flags, decoder_sources = decoder_build(source, tmp_path)
     build = subprocess.run(
         [CXX, "-std=c++17", "-O1", "-fwrapv", "-Wall", "-Wextra", "-Werror", f"-I{STUBS}",
-         str(tmp_path / "program.cc"), str(tmp_path / "main.cc"), *map(str, kernels),
-         "-o", str(tmp_path / "runner")], capture_output=True, text=True)
+         *decoder_flags, str(tmp_path / "program.cc"), str(tmp_path / "main.cc"),
+         *map(str, decoder_sources), *map(str, kernels), "-o", str(tmp_path / "runner")],
+        capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     return tmp_path / "runner"
 
