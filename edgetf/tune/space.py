@@ -8,6 +8,14 @@ searched); an option fixed for every trial (``[tune]`` or a flag) leaves the spa
 user's model (``--model FILE``) keeps its architecture and training: only the compression
 steps are searched. Everything is checked here, before any training, and an unknown key
 is refused by name.
+
+With raw data the front end is searched too, as Edge Impulse's EON Tuner does: the entries
+of the data's front end (``audio`` for a folder of WAV clips: mel channels, window and
+stride; ``spectral`` for a time-series CSV: bands, FFT length, the filter's low edge) each
+set one key of the trial's ``[features.<kind>]`` table (train-quantize's
+``feature_params``), so the trial's report records the front end it was trained with and
+``emit-firmware --from`` embeds that one. A key the config file's ``[features.<kind>]``
+table sets is fixed for every trial and leaves the space.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from dataclasses import dataclass, replace
 
 from edgetf.base.errors import ConfigError
 from edgetf.data.builtin_models import ARCHITECTURES
+from edgetf.features.audio_config import AudioConfig
 from edgetf.train.options import FIELD_NAMES, TrainQuantizeOptions
 from edgetf.train.steps import STEPS, StepOption
 
@@ -90,6 +99,8 @@ class Param:
     """Options that, set, leave this entry out of the trial."""
     example: object = None
     """A value that sets the option, for checking the entries that need it."""
+    front_end: str | None = None
+    """The front end (``audio``, ``spectral``) whose ``[features.<kind>]`` key it sets."""
 
 
 def _same(name: str) -> Callable[[object], dict]:
@@ -98,6 +109,16 @@ def _same(name: str) -> Callable[[object], dict]:
 
 def _off_at(name: str, off) -> Callable[[object], dict]:
     return lambda value: {name: None if value == off else value}
+
+
+def _feature(name: str) -> Callable[[object], dict]:
+    return lambda value: {"feature_params": {name: value}}
+
+
+def _front_end_param(kind: str, name: str, value_type: type, default: Domain | None,
+                     meaning: str) -> Param:
+    return Param(name, value_type, "front_end", default, "feature_params", _feature(name),
+                 f"{kind} front end: {meaning}", front_end=kind)
 
 
 def _distill(value) -> dict:
@@ -147,6 +168,21 @@ PARAMS: tuple[Param, ...] = (
     *(_step_param(option) for step in STEPS for option in step.options),
     Param("distill", bool, "compression", Domain(choices=(True, False)), "distill_from",
           _distill, "distillation from --distill-from's teacher (only with one)"),
+    # The front ends' entries: only for data that goes through that front end. Windows
+    # from 20 to 40 ms take 512- and 1024-point FFTs at 16 kHz; no stride is longer than
+    # the shortest window (streaming needs overlapping or adjacent windows).
+    _front_end_param("audio", "channels", int, Domain(choices=(20, 32, 40)),
+                     "mel channels (the model's input width)"),
+    _front_end_param("audio", "window_ms", float, Domain(choices=(20.0, 30.0, 40.0)),
+                     "window length (its FFT: the next power of two)"),
+    _front_end_param("audio", "stride_ms", float, Domain(choices=(10.0, 20.0)),
+                     "time between frames (the frames of a clip: the model's input height)"),
+    _front_end_param("spectral", "bands", int, Domain(choices=(4, 8, 16)),
+                     "FFT bands per axis"),
+    _front_end_param("spectral", "fft_length", int, None,
+                     "FFT length (0: the smallest power of two that holds the window)"),
+    _front_end_param("spectral", "filter_low_hz", float, None,
+                     "the band-pass filter's low edge"),
 )
 BY_NAME = {param.name: param for param in PARAMS}
 
@@ -189,11 +225,24 @@ class Space:
         return bool(getattr(self.base, option, None))
 
     def options(self, values: dict, out: str | None = None) -> TrainQuantizeOptions:
-        """The train-quantize options of a trial that picked ``values``."""
+        """The train-quantize options of a trial that picked ``values`` (the front end's
+        keys over the ``[features.<kind>]`` table fixed for all)."""
         changes: dict = {}
+        params = dict(self.base.feature_params or {})
         for name, value in values.items():
-            changes.update(BY_NAME[name].to_options(value))
+            for key, change in BY_NAME[name].to_options(value).items():
+                if key == "feature_params":
+                    params.update(change)
+                else:
+                    changes[key] = change
+        if params:
+            changes["feature_params"] = params
         return replace(self.base, **changes, out=out, force=out is not None)
+
+    def front_end(self, values: dict) -> dict:
+        """The front end's entries among a trial's ``values``."""
+        return {name: value for name, value in values.items()
+                if BY_NAME[name].front_end is not None}
 
     def searched(self) -> list[str]:
         return [name for name, domain in self.domains.items() if domain.searched]
@@ -214,13 +263,15 @@ def build_space(overrides: dict, base: TrainQuantizeOptions, *, fixed: set[str],
         raise ConfigError(
             f"{SOURCE}: unknown key(s) {', '.join(map(repr, unknown))}; the space has "
             f"{', '.join(name for name in BY_NAME)}")
+    kind = base.feature_kind()
     domains: dict[str, Domain] = {}
     for param in PARAMS:
         given = param.name in overrides
         if given:
             _check_allowed(param, fixed, base, user_model)
-        elif (param.default is None or not available(param) or _fixed(param, fixed)
-              or (param.scope != "compression" and user_model)
+        elif (param.default is None or not available(param) or _fixed(param, fixed, base)
+              or (param.scope not in ("compression", "front_end") and user_model)
+              or (param.front_end is not None and param.front_end != kind)
               or (param.name == "distill" and base.distill_from is None)):
             continue
         domain = _domain(param, overrides[param.name]) if given else param.default
@@ -230,7 +281,25 @@ def build_space(overrides: dict, base: TrainQuantizeOptions, *, fixed: set[str],
     space = Space(domains, base)
     for name, domain in domains.items():
         _check_values(space, name, domain, input_shape)
+    _check_strides(space)
     return space
+
+
+def _check_strides(space: Space) -> None:
+    """No audio stride longer than the shortest window: the library streams, which needs
+    overlapping or adjacent windows (emit-firmware refuses a front end that skips)."""
+    window, stride = (space.domains.get(name) for name in ("window_ms", "stride_ms"))
+    if window is None and stride is None:
+        return
+    c = AudioConfig(**{k: v for k, v in (space.base.feature_params or {}).items()
+                       if k in ("window_ms", "stride_ms")})
+    windows = [float(v) for v in (window.candidates() if window else (c.window_ms,))]
+    strides = [float(v) for v in (stride.candidates() if stride else (c.stride_ms,))]
+    if max(strides) > min(windows):
+        raise ConfigError(f"{SOURCE}: a stride-ms of {max(strides):g} is longer than a "
+                          f"window-ms of {min(windows):g}; the library streams, which needs "
+                          "overlapping or adjacent windows: keep every stride at most the "
+                          "shortest window")
 
 
 def _check_allowed(param: Param, fixed: set[str], base: TrainQuantizeOptions,
@@ -239,10 +308,17 @@ def _check_allowed(param: Param, fixed: set[str], base: TrainQuantizeOptions,
     if not available(param):
         raise ConfigError(f"{SOURCE}: '{key}' needs train-quantize's --{_key(param.option)}, "
                           "which this edgetf does not have; remove it")
-    if _fixed(param, fixed):
-        raise ConfigError(f"{SOURCE}: '{key}' is also fixed for every trial (a flag or a "
-                          f"[tune] key); keep one of them")
-    if user_model and param.scope != "compression":
+    kind = base.feature_kind()
+    if param.front_end is not None and param.front_end != kind:
+        has = "no front end" if kind == "none" else f"the {kind} front end"
+        raise ConfigError(f"{SOURCE}: '{key}' is a parameter of the {param.front_end} front "
+                          f"end, but --data {base.data} has {has}; remove it")
+    if _fixed(param, fixed, base):
+        where = (f"[features.{param.front_end}]" if param.front_end is not None
+                 else "a flag or a [tune] key")
+        raise ConfigError(f"{SOURCE}: '{key}' is also fixed for every trial ({where}); "
+                          "keep one of them")
+    if user_model and param.scope not in ("compression", "front_end"):
         raise ConfigError(f"{SOURCE}: '{key}' sizes or trains a built-in architecture, but "
                           f"--model {base.model} is your own model, of which only the "
                           "compression steps are searched; remove it")
@@ -250,9 +326,12 @@ def _check_allowed(param: Param, fixed: set[str], base: TrainQuantizeOptions,
         raise ConfigError(f"{SOURCE}: 'distill' needs a teacher; give --distill-from TEACHER")
 
 
-def _fixed(param: Param, fixed: set[str]) -> bool:
+def _fixed(param: Param, fixed: set[str], base: TrainQuantizeOptions) -> bool:
     """Whether the option the entry sets is given for every trial (the teacher is given
-    for ``distill`` to choose whether to use it)."""
+    for ``distill`` to choose whether to use it; a front end's key, by the config file's
+    ``[features.<kind>]`` table)."""
+    if param.front_end is not None:
+        return param.name in (base.feature_params or {})
     return param.option in fixed and param.name != "distill"
 
 
