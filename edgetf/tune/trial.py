@@ -26,6 +26,7 @@ from edgetf.compress.teacher import check_teacher_path
 from edgetf.data.builtin_models import ARCHITECTURES
 from edgetf.data.datasets import Dataset, load_dataset
 from edgetf.targets.boards import Board
+from edgetf.targets.front_end_time import front_end_time
 from edgetf.targets.prepared import PreparedModel, prepare_model
 from edgetf.tflm.agreement import compare_interpreters
 from edgetf.train.options import TrainQuantizeOptions
@@ -168,7 +169,13 @@ def trial_figures(result, data: Dataset, plan: Plan) -> BoardFigures:
     same load)."""
     prepared = result.prepared or prepare_model(result.int8_model, "model.tflite")
     load = front_end_loads(data, prepared, (plan.board,)).get(plan.board.id)
-    return board_figures(prepared, plan.board, plan.options.runtime, front_end=load)
+    timing = None
+    if load is not None:
+        c = data.front_end.config
+        timing = front_end_time(c, c.frames(int(data.clip_ms * c.sample_rate / 1000)),
+                                plan.board)
+    return board_figures(prepared, plan.board, plan.options.runtime, front_end=load,
+                         front_end_time=timing)
 
 
 def _complete(trial, plan: Plan, summary: dict, accuracy: float, interpreter: str,
