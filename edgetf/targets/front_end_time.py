@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from edgetf.features.audio_config import AudioConfig
 from edgetf.targets.boards import Board
 from edgetf.targets.throughput import MHZ
 
@@ -53,15 +52,16 @@ class FrontEndTime:
         return {"estimate": True, **asdict(self)}
 
 
-def instructions_per_frame(config: AudioConfig) -> int:
-    """The signal kernels' instructions for one frame of ``config``."""
-    return round(_PER_FFT_LENGTH[config.fft_length] + _PER_WINDOW_SAMPLE *
-                 config.window_samples + _PER_CHANNEL * config.channels)
+def instructions_per_frame(fft_length: int, window_samples: int, channels: int) -> int:
+    """The signal kernels' instructions for one frame of the ``audio`` front end."""
+    return round(_PER_FFT_LENGTH[fft_length] + _PER_WINDOW_SAMPLE * window_samples
+                 + _PER_CHANNEL * channels)
 
 
-def front_end_time(config: AudioConfig, frames: int, board: Board) -> FrontEndTime:
-    """The time ``frames`` frames of ``config`` take on ``board`` (see the module)."""
-    count = instructions_per_frame(config)
+def front_end_time(config, frames: int, board: Board) -> FrontEndTime:
+    """The time ``frames`` frames of an ``audio`` front end take on ``board`` (see the
+    module); ``config``: its AudioConfig (read for its FFT length, window and channels)."""
+    count = instructions_per_frame(config.fft_length, config.window_samples, config.channels)
     per_frame = count / board.cpu_hz * 1000
     return FrontEndTime(frames, count, per_frame, per_frame * frames,
                         f"{frames} frames of ~{count:,} instructions at "

@@ -26,81 +26,12 @@ from dataclasses import dataclass, replace
 
 from edgetf.base.errors import ConfigError
 from edgetf.data.builtin_models import ARCHITECTURES
-from edgetf.features.audio_config import AudioConfig
 from edgetf.train.options import FIELD_NAMES, TrainQuantizeOptions
 from edgetf.train.steps import STEPS, StepOption
+from edgetf.tune.entries import Domain, Param, show_value
+from edgetf.tune.front_end_space import FRONT_END_PARAMS, check_strides
 
 SOURCE = "[tune.space]"
-
-
-@dataclass(frozen=True)
-class Domain:
-    """The values one entry may take: ``choices``, a range ``low..high``, or one value."""
-
-    choices: tuple = ()
-    low: float | None = None
-    high: float | None = None
-    step: float | None = None
-    log: bool = False
-    value: object = None
-
-    @property
-    def is_range(self) -> bool:
-        return self.low is not None
-
-    @property
-    def searched(self) -> bool:
-        return self.is_range or len(self.choices) > 1
-
-    def candidates(self) -> tuple:
-        """The values worth checking before any training: each choice, or both ends."""
-        if self.is_range:
-            return (self.low, self.high)
-        return self.choices or (self.value,)
-
-    def pick(self, trial, name: str, kind: type):
-        """The value for this trial (Optuna's suggestion, or the fixed value)."""
-        if self.is_range:
-            if kind is int:
-                return trial.suggest_int(name, int(self.low), int(self.high),
-                                         step=int(self.step or 1), log=self.log)
-            return trial.suggest_float(name, self.low, self.high, step=self.step, log=self.log)
-        if len(self.choices) > 1:
-            return trial.suggest_categorical(name, list(self.choices))
-        return self.choices[0] if self.choices else self.value
-
-    def describe(self) -> str:
-        if self.is_range:
-            extra = " (log)" if self.log else f" step {self.step:g}" if self.step else ""
-            return f"{self.low:g} .. {self.high:g}{extra}"
-        if len(self.choices) > 1:
-            return ", ".join(_show(choice) for choice in self.choices)
-        return f"= {_show(self.candidates()[0])}"
-
-
-@dataclass(frozen=True)
-class Param:
-    """One entry of the space."""
-
-    name: str
-    kind: type
-    scope: str
-    """``model``/``training``: built-in architectures only; ``compression``: any model."""
-    default: Domain | None
-    """None: not searched unless ``[tune.space]`` asks for it."""
-    option: str
-    """The TrainQuantizeOptions field it needs: entries of options this edgetf lacks are
-    left out of the default space and refused in ``[tune.space]``."""
-    to_options: Callable[[object], dict]
-    meaning: str
-    needs: tuple[str, ...] = ()
-    """Options that must be set (by an earlier entry of the trial, or for every trial)."""
-    unless: tuple[str, ...] = ()
-    """Options that, set, leave this entry out of the trial."""
-    example: object = None
-    """A value that sets the option, for checking the entries that need it."""
-    front_end: str | None = None
-    """The front end (``audio``, ``spectral``) whose ``[features.<kind>]`` key it sets."""
 
 
 def _same(name: str) -> Callable[[object], dict]:
@@ -109,16 +40,6 @@ def _same(name: str) -> Callable[[object], dict]:
 
 def _off_at(name: str, off) -> Callable[[object], dict]:
     return lambda value: {name: None if value == off else value}
-
-
-def _feature(name: str) -> Callable[[object], dict]:
-    return lambda value: {"feature_params": {name: value}}
-
-
-def _front_end_param(kind: str, name: str, value_type: type, default: Domain | None,
-                     meaning: str) -> Param:
-    return Param(name, value_type, "front_end", default, "feature_params", _feature(name),
-                 f"{kind} front end: {meaning}", front_end=kind)
 
 
 def _distill(value) -> dict:
@@ -168,21 +89,7 @@ PARAMS: tuple[Param, ...] = (
     *(_step_param(option) for step in STEPS for option in step.options),
     Param("distill", bool, "compression", Domain(choices=(True, False)), "distill_from",
           _distill, "distillation from --distill-from's teacher (only with one)"),
-    # The front ends' entries: only for data that goes through that front end. Windows
-    # from 20 to 40 ms take 512- and 1024-point FFTs at 16 kHz; no stride is longer than
-    # the shortest window (streaming needs overlapping or adjacent windows).
-    _front_end_param("audio", "channels", int, Domain(choices=(20, 32, 40)),
-                     "mel channels (the model's input width)"),
-    _front_end_param("audio", "window_ms", float, Domain(choices=(20.0, 30.0, 40.0)),
-                     "window length (its FFT: the next power of two)"),
-    _front_end_param("audio", "stride_ms", float, Domain(choices=(10.0, 20.0)),
-                     "time between frames (the frames of a clip: the model's input height)"),
-    _front_end_param("spectral", "bands", int, Domain(choices=(4, 8, 16)),
-                     "FFT bands per axis"),
-    _front_end_param("spectral", "fft_length", int, None,
-                     "FFT length (0: the smallest power of two that holds the window)"),
-    _front_end_param("spectral", "filter_low_hz", float, None,
-                     "the band-pass filter's low edge"),
+    *FRONT_END_PARAMS,
 )
 BY_NAME = {param.name: param for param in PARAMS}
 
@@ -281,25 +188,8 @@ def build_space(overrides: dict, base: TrainQuantizeOptions, *, fixed: set[str],
     space = Space(domains, base)
     for name, domain in domains.items():
         _check_values(space, name, domain, input_shape)
-    _check_strides(space)
+    check_strides(space.domains, space.base.feature_params)
     return space
-
-
-def _check_strides(space: Space) -> None:
-    """No audio stride longer than the shortest window: the library streams, which needs
-    overlapping or adjacent windows (emit-firmware refuses a front end that skips)."""
-    window, stride = (space.domains.get(name) for name in ("window_ms", "stride_ms"))
-    if window is None and stride is None:
-        return
-    c = AudioConfig(**{k: v for k, v in (space.base.feature_params or {}).items()
-                       if k in ("window_ms", "stride_ms")})
-    windows = [float(v) for v in (window.candidates() if window else (c.window_ms,))]
-    strides = [float(v) for v in (stride.candidates() if stride else (c.stride_ms,))]
-    if max(strides) > min(windows):
-        raise ConfigError(f"{SOURCE}: a stride-ms of {max(strides):g} is longer than a "
-                          f"window-ms of {min(windows):g}; the library streams, which needs "
-                          "overlapping or adjacent windows: keep every stride at most the "
-                          "shortest window")
 
 
 def _check_allowed(param: Param, fixed: set[str], base: TrainQuantizeOptions,
@@ -398,15 +288,9 @@ def _check_values(space: Space, name: str, domain: Domain, input_shape: tuple[in
         try:
             space.options(values).check()
         except ConfigError as error:
-            raise ConfigError(f"{SOURCE}: '{_key(name)}' value {_show(value)}: {error}") \
+            raise ConfigError(f"{SOURCE}: '{_key(name)}' value {show_value(value)}: {error}") \
                 from None
 
 
 def _key(name: str) -> str:
     return name.replace("_", "-")
-
-
-def _show(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return f"{value:g}" if isinstance(value, float) else str(value)
