@@ -24,7 +24,7 @@ from edgetf.base.interrupts import raise_if_swallowed
 from edgetf.base.tf_import import import_tf
 from edgetf.compress.teacher import check_teacher_path
 from edgetf.data.builtin_models import ARCHITECTURES
-from edgetf.data.datasets import Dataset, load_dataset
+from edgetf.data.datasets import Dataset
 from edgetf.targets.boards import Board
 from edgetf.targets.front_end_time import front_end_time
 from edgetf.targets.prepared import PreparedModel, prepare_model
@@ -66,8 +66,7 @@ class Plan:
         a small trial's training."""
         if options.feature_kind() == "none":
             return self.data, None
-        key = json.dumps({name: getattr(options, name) for name in _FEATURE_OPTIONS},
-                         sort_keys=True, default=str)
+        key = _features_key(options)
         if key not in self.features:
             while len(self.features) >= _CACHED_FEATURES:
                 self.features.pop(next(iter(self.features)))
@@ -81,6 +80,11 @@ _FEATURE_OPTIONS = ("data", "features", "feature_params", "clip_ms", "sample_rat
                     "validation_fraction", "seed")
 
 
+def _features_key(options: TrainQuantizeOptions) -> str:
+    return json.dumps({name: getattr(options, name) for name in _FEATURE_OPTIONS},
+                      sort_keys=True, default=str)
+
+
 def make_plan(options: TuneOptions) -> Plan:
     """Check the options, load the data, build the space: every mistake before training."""
     options.check()
@@ -92,19 +96,13 @@ def make_plan(options: TuneOptions) -> Plan:
         raise ConfigError(f"--model {base.model}: no such model file; check the path")
     if base.distill_from:
         check_teacher_path(base.distill_from)
-    if base.feature_kind() == "none":
-        loaded = load_dataset(base.data, label_column=base.label_column,
-                              validation_fraction=base.validation_fraction,
-                              seed=base.seed), None
-    else:  # raw data through the front end the trials start from
-        loaded = load_training_data(base)
+    loaded = load_training_data(base)  # raw data: through the front end trials start from
     space = build_space(options.space, base, fixed=options.fixed(),
                         input_shape=loaded[0].input_shape, user_model=options.user_model)
     plan = Plan(options, options.board_spec, options.caps(), space, loaded[0],
                 Path(options.out))
     if base.feature_kind() != "none":
-        plan.features[json.dumps({name: getattr(base, name) for name in _FEATURE_OPTIONS},
-                                 sort_keys=True, default=str)] = loaded
+        plan.features[_features_key(base)] = loaded
     return plan
 
 
