@@ -65,7 +65,8 @@ def test_every_block_has_a_checked_language():
 
 def test_config_examples_are_valid(tmp_path):
     (train,) = [body for _, body in blocks(_page("commands/train-quantize.md"), "toml")]
-    (tune,) = [body for _, body in blocks(_page("commands/tune.md"), "toml")]
+    tune, kws = sorted((body for _, body in blocks(_page("commands/tune.md"), "toml")),
+                       key=lambda body: 'data = "digits"' not in body)
     path = tmp_path / "edgetf.toml"
     path.write_text(train)
     options = load_options(path)
@@ -77,6 +78,20 @@ def test_config_examples_are_valid(tmp_path):
     plan = make_plan(load_tune_options(path))  # the data and the search space too
     assert plan.board.id == "nano33ble" and plan.space.base.fine_tune_epochs == 2
     assert plan.space.domains["qat"].value is True
+    # The keyword-spotting example, on a small folder of clips: the front end searched
+    # (its features are computed in the TFLM interpreter).
+    from edgetf.tflm.interpreter import tflm_available
+    from tests.audio_signals import tone_folder
+
+    if not tflm_available():
+        return
+    clips = tone_folder(tmp_path / "clips", speakers=6, per_speaker=1)
+    path.write_text(kws.replace('data = "clips"', f'data = "{clips}"'))
+    plan = make_plan(load_tune_options(path))
+    assert plan.space.domains["channels"].choices == (32, 40)
+    assert plan.space.domains["window_ms"].value == 30.0
+    assert plan.space.domains["stride_ms"].choices == (10.0, 20.0)
+    assert plan.space.base.feature_params == {"pcan": True}
 
 
 def test_every_toml_block_is_one_of_those_checked():

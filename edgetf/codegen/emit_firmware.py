@@ -170,7 +170,7 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     verdict = board_verdict(prepared, board, compress, reporter=reporter,
                             front_end=front_end[1] if front_end else None)
     if front_end is not None:
-        report_front_end(front_end[1], reporter)
+        report_front_end(front_end[1], reporter, impulse.time_on(board))
     check_runtime(runtime)
     # The name is only ever used with a suffix (<name>_inferencing, <name>_model), so a
     # trailing "_" (from "final)" or a keyword such as "int_") would make a reserved "__".

@@ -31,11 +31,13 @@ import numpy as np
 from edgetf.base.errors import ConfigError, DataError, FirmwareError
 from edgetf.base.progress import Reporter
 from edgetf.base.toml_file import read_toml
+from edgetf.base.units import readable_ms
 from edgetf.features.audio import AudioFrontEnd, audio_features, audio_front_end
 from edgetf.features.streaming import StreamingConfig, streaming_config
 from edgetf.targets.boards import Board
 from edgetf.targets.firmware_contract import FrontEndLoad
 from edgetf.targets.front_end import front_end_on_board, raw_golden_count
+from edgetf.targets.front_end_time import FrontEndTime, front_end_time
 from edgetf.targets.prepared import PreparedModel, prepare_model
 from edgetf.targets.verdict import Verdict
 from edgetf.tflm.interpreter import run_tflm, tflm_available
@@ -78,6 +80,11 @@ class Impulse:
     @property
     def history(self) -> int:
         return self.streaming.history_size(self.front_end.config.stride_ms)
+
+    def time_on(self, board: Board) -> FrontEndTime:
+        """The estimated time of a clip's features on ``board``
+        (:mod:`edgetf.targets.front_end_time`; tune adds it to a trial's latency)."""
+        return front_end_time(self.front_end.config, self.clip_frames, board)
 
     def on_board(self, board: Board, model_ops: tuple[str, ...] = ()
                  ) -> tuple[Verdict, FrontEndLoad]:
@@ -230,11 +237,15 @@ def impulse_for(prepared: PreparedModel, features: str | None, config: Path | No
                             config_source=source, clips=clips, golden=golden)
 
 
-def report_front_end(load: FrontEndLoad, reporter: Reporter) -> None:
-    """One line on what the front end adds."""
+def report_front_end(load: FrontEndLoad, reporter: Reporter,
+                     timing: FrontEndTime | None = None) -> None:
+    """One line on what the front end adds (and the time of a clip's features)."""
+    took = (f"; a clip's {timing.frames} frames ~{readable_ms(timing.ms)} ms (an estimate)"
+            if timing is not None else "")
     reporter.info(f"front end: arena {load.arena_bytes:,} B, ring of frames "
                   f"{load.ring_bytes:,} B, window {load.window_bytes:,} B, recognizer "
                   f"{load.recognizer_bytes:,} B: RAM +{load.ram_bytes:,} B; graph and raw golden "
-                  f"vectors: flash +{load.flash_bytes:,} B (counted in the board's verdict)")
+                  f"vectors: flash +{load.flash_bytes:,} B (counted in the board's verdict)"
+                  f"{took}")
 
 

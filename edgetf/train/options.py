@@ -65,6 +65,9 @@ class TrainQuantizeOptions:
     stride_ms: float | None = None  # None: half the window
     recording_column: str | None = None
     config_file: str | None = None  # the config file, whose [features.<kind>] table is read
+    # The front end's parameters ([features.<kind>] keys) over the config file's table:
+    # how tune's trials vary the front end, each trial's report reproducing its own.
+    feature_params: dict | None = None
 
     def __post_init__(self):
         if isinstance(self.boards, (list, str)):  # a config file's list, or one board
@@ -112,7 +115,33 @@ class TrainQuantizeOptions:
             raise ConfigError(f"--clip-ms {self.clip_ms:g} should be above 0 and at most 60000 "
                               "(one minute), e.g. --clip-ms 1000")
         self._check_time_series()
+        self._check_feature_params()
         return self
+
+    def feature_kind(self) -> str:
+        """The front end the data goes through: ``audio`` (a folder of WAV clips),
+        ``spectral`` or ``none`` (a time-series CSV), or ``none`` (ready-made features)."""
+        if self.time_series:
+            return self.features or "spectral"
+        return "audio" if Path(self.data).is_dir() else "none"
+
+    def _check_feature_params(self) -> None:
+        """Each value a front end's config table would refuse, before any data is read."""
+        if not self.feature_params:
+            return
+        kind = self.feature_kind()
+        if kind == "audio":
+            from edgetf.features.audio_config import audio_config
+
+            audio_config(dict(self.feature_params), source="the front end's parameters")
+        elif kind == "spectral":
+            from edgetf.features.spectral_config import spectral_config
+
+            spectral_config(dict(self.feature_params), source="the front end's parameters")
+        else:
+            raise ConfigError(f"front-end parameters {sorted(self.feature_params)} need raw "
+                              f"data (a folder of WAV clips, or a time-series CSV with "
+                              f"--features spectral); --data {self.data} has no front end")
 
     @property
     def time_series(self) -> bool:
@@ -344,7 +373,7 @@ def _read_config(path: Path) -> dict:
         name = key.replace("-", "_")
         if name == "features" and isinstance(value, dict):
             continue  # the front ends' [features.<kind>] tables, read by the front end
-        if name not in FIELD_NAMES or name == "config_file":
+        if name not in FIELD_NAMES or name in ("config_file", "feature_params"):
             raise ConfigError(
                 f"{path}: unknown key '{key}'; valid keys are "
                 f"{', '.join(n.replace('_', '-') for n in FIELD_NAMES)}"
@@ -360,7 +389,7 @@ def coerce_config_value(path: Path | str, key: str, value, default):
                 "low_rank": float, "low_rank_energy": float, "distill_from": str,
                 "depth": int, "weight_bits": int, "binary_weights": str,
                 "boards": list, "features": str, "sample_rate": float, "window_ms": float,
-                "stride_ms": float, "recording_column": str}.get(
+                "stride_ms": float, "recording_column": str, "feature_params": dict}.get(
         key.replace("-", "_"), type(default))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)

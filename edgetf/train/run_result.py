@@ -59,7 +59,7 @@ def measure(int8_model: bytes, parsed: TfliteModel | None, float_model: bytes, d
                       "and the arena estimated from the flatbuffer")
     arena = prepared.measurement
     layers = weight_stats(parsed, layer_names)
-    loads = _front_end_loads(data, prepared, boards)  # a model trained from audio
+    loads = front_end_loads(data, prepared, boards)  # a model trained from audio
     return {
         "accuracy": comparison.to_dict(),
         "layers": [stats.to_dict() for stats in layers],
@@ -71,7 +71,7 @@ def measure(int8_model: bytes, parsed: TfliteModel | None, float_model: bytes, d
     }, prepared
 
 
-def _front_end_loads(data: Dataset, prepared, boards) -> dict:
+def front_end_loads(data: Dataset, prepared, boards) -> dict:
     """For a model trained from audio: what its front end adds on each board, as
     ``emit-firmware --from`` embeds it (default ``--golden`` and ``[streaming]``)."""
     front_end = getattr(data, "front_end", None)

@@ -44,9 +44,12 @@ from edgetf.train.torch_run import train_quantize_torch
 DEFAULT_EPOCHS = 20
 
 
-def train_quantize(options: TrainQuantizeOptions,
-                   reporter: Reporter | None = None) -> TrainQuantizeResult:
-    """Run the whole pipeline; write ``options.out`` (if set) only when all of it succeeded."""
+def train_quantize(options: TrainQuantizeOptions, reporter: Reporter | None = None, *,
+                   loaded: tuple | None = None) -> TrainQuantizeResult:
+    """Run the whole pipeline; write ``options.out`` (if set) only when all of it succeeded.
+
+    ``loaded``: :func:`load_training_data`'s result for these options, already computed
+    (tune keeps one per front-end setting: raw data's features are costly)."""
     options.check()
     reporter = reporter or Reporter(quiet=True)
     if is_torch_program(options.model):  # a PyTorch program: converted as trained
@@ -59,19 +62,10 @@ def train_quantize(options: TrainQuantizeOptions,
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
-    front_end = None
-    with reporter.stage(f"load data '{options.data}'"):
-        if Path(options.data).is_dir():  # WAV clips per label: features by the TFLM front end
-            from edgetf.features.audio_dataset import load_audio_dataset
-
-            data = load_audio_dataset(options.data, clip_ms=options.clip_ms,
-                                      seed=options.seed)
-        elif options.time_series:  # sensor windows: features by the spectral front end
-            data, front_end = _load_time_series(options)
-        else:
-            data = load_dataset(options.data, label_column=options.label_column,
-                                validation_fraction=options.validation_fraction,
-                                seed=options.seed)
+    if loaded is None:
+        with reporter.stage(f"load data '{options.data}'"):
+            loaded = load_training_data(options)
+    data, front_end = loaded
     tf, _ = import_tf()
     tf.config.experimental.enable_op_determinism()
     teacher = None
@@ -153,16 +147,43 @@ def train_quantize(options: TrainQuantizeOptions,
     return result
 
 
+def load_training_data(options: TrainQuantizeOptions) -> tuple:
+    """The data set ``options`` train on, and the spectral front end of a time-series CSV
+    (None otherwise: an audio data set carries its own front end)."""
+    if Path(options.data).is_dir():  # WAV clips per label: features by the TFLM front end
+        from edgetf.features.audio import audio_front_end
+        from edgetf.features.audio_dataset import load_audio_dataset
+
+        front_end = audio_front_end(_front_end_table(options, "audio"),
+                                    source=options.config_file or "the config")
+        return load_audio_dataset(options.data, front_end, clip_ms=options.clip_ms,
+                                  seed=options.seed), None
+    if options.time_series:  # sensor windows: features by the spectral front end
+        return _load_time_series(options)
+    return load_dataset(options.data, label_column=options.label_column,
+                        validation_fraction=options.validation_fraction,
+                        seed=options.seed), None
+
+
+def _front_end_table(options: TrainQuantizeOptions, kind: str) -> dict | None:
+    """The config file's ``[features.<kind>]`` table with ``feature_params`` over it."""
+    from edgetf.train.options import read_toml
+
+    document = read_toml(Path(options.config_file)) if options.config_file else {}
+    tables = document.get("features", {})
+    table = tables.get(kind) if isinstance(tables, dict) else None
+    if options.feature_params:
+        table = {**(table if isinstance(table, dict) else {}), **options.feature_params}
+    return table
+
+
 def _load_time_series(options: TrainQuantizeOptions):
     """A time-series CSV's windows through its front end, with the config file's
     ``[features.<kind>]`` table."""
     from edgetf.features.motion_dataset import load_motion_dataset
-    from edgetf.train.options import read_toml
 
     kind = options.features or "spectral"
-    document = read_toml(Path(options.config_file)) if options.config_file else {}
-    tables = document.get("features", {})
-    table = tables.get(kind) if isinstance(tables, dict) else None
+    table = _front_end_table(options, kind)
     return load_motion_dataset(
         options.data, kind, table, sample_rate=options.sample_rate,
         window_ms=options.window_ms, stride_ms=options.stride_ms,

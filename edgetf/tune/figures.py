@@ -5,6 +5,15 @@ the one emit-firmware obeys and ``inspect --board B`` renders), so a model the t
 fitting is one emit-firmware accepts and ``inspect`` describes with the same numbers: the
 flash is the board's stored model (``emit-firmware --compress auto``) plus its ops' code.
 
+With raw data (a folder of WAV clips), the library holds the audio front end too, as
+``emit-firmware --from`` embeds it: its load (:func:`edgetf.targets.front_end.
+front_end_on_board`, the one ``inspect --features audio``, ``emit-firmware`` and
+train-quantize's per-board figures count) is in the board's verdict, and the capped
+figures add it: ``arena_bytes`` the front end's RAM (its arena, window, ring of frames,
+recognizer), ``flash_bytes`` its graph and kernels' code, ``latency_ms`` the time of a
+clip's features (:mod:`edgetf.targets.front_end_time`, an estimate like the model's;
+``front_end`` keeps the parts).
+
 With ``--runtime compiled`` the arena is the compiled runtime's
 (:func:`edgetf.compiled.figures.compiled_figures`, the figure ``inspect`` shows beside
 TFLM's) and RAM follows from it; flash counts the model uncompressed plus its ops' TFLM
@@ -21,7 +30,9 @@ from edgetf.base.errors import ConfigError
 from edgetf.base.units import readable_ms
 from edgetf.compiled.figures import compiled_figures, compiled_footprint
 from edgetf.targets.boards import Board
+from edgetf.targets.firmware_contract import FrontEndLoad
 from edgetf.targets.footprint import RUNTIME_CODE, TFLM_CORE_CODE
+from edgetf.targets.front_end_time import FrontEndTime
 from edgetf.targets.prepared import PreparedModel, prepare_model
 from edgetf.targets.verdict import board_verdict
 
@@ -35,12 +46,15 @@ class BoardFigures:
 
     board: str
     arena_bytes: int
-    """The tensor arena the generated library declares on the board (``--max-ram``)."""
+    """The tensor arena the generated library declares on the board, plus the RAM of its
+    front end when it has one (``--max-ram``)."""
     flash_bytes: int
-    """The model as emitted plus the TFLM code for its ops (``--max-flash``); the board's
-    framework image comes on top of it in ``board_flash_bytes``."""
+    """The model as emitted plus the TFLM code for its ops, plus the front end's graph and
+    kernels when it has one (``--max-flash``); the board's framework image comes on top
+    of it in ``board_flash_bytes``."""
     latency_ms: float | None
-    """The latency estimate of one inference (None where the board cannot run it)."""
+    """The latency estimate of one inference (None where the board cannot run it), with
+    the front end's time for a clip's features when the library has one."""
     fits_board: bool
     """Whether emit-firmware accepts the model for the board without ``--force``."""
     why_not: str | None
@@ -57,19 +71,24 @@ class BoardFigures:
     """The compiled arena's lower bound (the most bytes live at once)."""
     compiled_refusal: str | None = None
     """With ``--runtime compiled``: why the model stays on the TFLM runtime."""
+    front_end: dict | None = None
+    """The front end's part (:meth:`FrontEndLoad.to_dict`), when the library has one."""
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def board_figures(model: bytes | PreparedModel, board: Board, runtime: str = "tflm"
-                  ) -> BoardFigures:
+def board_figures(model: bytes | PreparedModel, board: Board, runtime: str = "tflm", *,
+                  front_end: FrontEndLoad | None = None,
+                  front_end_time: FrontEndTime | None = None) -> BoardFigures:
     """The arena, flash, latency and fit of ``model`` on ``board``: its verdict's, with
     the compiled runtime's arena where ``runtime`` is ``"compiled"`` and it runs the model
-    (a prepared model, such as train-quantize's, is judged without being read again)."""
+    (a prepared model, such as train-quantize's, is judged without being read again);
+    ``front_end``: what the library's front end adds on ``board``, counted in, and
+    ``front_end_time`` the time of a clip's features, added to the latency."""
     prepared = model if isinstance(model, PreparedModel) else prepare_model(model,
                                                                             "model.tflite")
-    verdict = board_verdict(prepared, board)
+    verdict = board_verdict(prepared, board, front_end=front_end)
     footprint = verdict.footprint
     problems = verdict.problems
     extra: dict = {}
@@ -94,12 +113,23 @@ def board_figures(model: bytes | PreparedModel, board: Board, runtime: str = "tf
     elif not footprint.flash_ok:
         why_not = (f"flash ~{footprint.flash_bytes:,} B is over the board's "
                    f"{footprint.flash_budget:,} B")
+    latency = verdict.latency.latency_ms
+    if front_end is not None:
+        extra["front_end"] = front_end.to_dict()
+        if front_end_time is not None:
+            extra["front_end"]["time"] = front_end_time.to_dict()
+            if latency is not None:
+                extra["front_end"]["model_latency_ms"] = latency
+                latency += front_end_time.ms
     return BoardFigures(
-        board=board.id, arena_bytes=footprint.arena_bytes,
+        board=board.id,
+        arena_bytes=footprint.arena_bytes + (front_end.ram_bytes if front_end else 0),
         # The model as emit-firmware stores it on this board (look-up-table weights where
-        # they pay) plus the TFLM code of its ops, DECODE included.
-        flash_bytes=footprint.model_bytes + footprint.code_bytes,
-        latency_ms=verdict.latency.latency_ms, fits_board=fits, why_not=why_not,
+        # they pay) plus the TFLM code of its ops, DECODE included; and the front end's
+        # graph and the code of the signal kernels the model does not already bring.
+        flash_bytes=footprint.model_bytes + footprint.code_bytes + (
+            front_end.graph_bytes + front_end.code_bytes if front_end else 0),
+        latency_ms=latency, fits_board=fits, why_not=why_not,
         ram_bytes=footprint.ram_bytes, ram_budget=footprint.ram_budget,
         board_flash_bytes=footprint.flash_bytes, flash_budget=footprint.flash_budget,
         **extra)

@@ -51,6 +51,9 @@ class TuneOptions:
     """Other train-quantize options, the same for every trial (``[tune]`` keys)."""
     space: dict = field(default_factory=dict)
     """Search-space overrides (``[tune.space]``), keys with underscores."""
+    feature_tables: dict = field(default_factory=dict)
+    """The config file's ``[features.<kind>]`` tables: the front end every trial starts
+    from (its keys are fixed for every trial; the space varies the others)."""
 
     def check(self) -> TuneOptions:
         """Raise ConfigError for anything wrong that needs no data; return self."""
@@ -74,7 +77,8 @@ class TuneOptions:
             raise ConfigError(f"--timeout {self.timeout} must be a positive number of seconds")
         if not self.study.strip():
             raise ConfigError("--study must be a name, e.g. --study digits")
-        not_here = sorted(set(self.train) & {"out", "force", "distill_baseline", "boards"})
+        not_here = sorted(set(self.train) & {"out", "force", "distill_baseline", "boards",
+                                             "config_file", "feature_params"})
         if not_here:
             raise ConfigError(f"[tune]: {', '.join(_key(k) for k in not_here)} is not a "
                               "tune option (each trial is its own run in out/trials/)")
@@ -107,8 +111,13 @@ class TuneOptions:
         no trial makes a model the board refuses."""
         values = {name: getattr(self, name)
                   for name in ("data", "model", "label_column", "distill_from", "seed")}
-        return TrainQuantizeOptions(**{**values, **self.train},
-                                    boards=(self.board,) if self.board else None).check()
+        options = TrainQuantizeOptions(**{**values, **self.train},
+                                       boards=(self.board,) if self.board else None)
+        table = self.feature_tables.get(options.feature_kind())
+        if table is not None and not isinstance(table, dict):
+            raise ConfigError(f"[features.{options.feature_kind()}] should be a table")
+        return dataclasses.replace(options, feature_params=dict(table) if table else None
+                                   ).check()
 
     def settings(self) -> dict:
         """What a study's trials were measured against: a resumed study must keep it."""
@@ -117,6 +126,8 @@ class TuneOptions:
                 "max_ram": self.max_ram, "max_flash": self.max_flash,
                 "max_latency_ms": self.max_latency_ms,
                 "train": {key: self.train[key] for key in sorted(self.train)},
+                # Only when given, so that studies from before front ends resume.
+                **({"feature_tables": self.feature_tables} if self.feature_tables else {}),
                 # Only when not the default, so that studies from before --runtime resume.
                 **({"runtime": self.runtime} if self.runtime != "tflm" else {})}
 
@@ -125,7 +136,7 @@ class TuneOptions:
 
 
 TUNE_FIELDS = tuple(f.name for f in dataclasses.fields(TuneOptions) if f.name not in
-                    ("train", "space"))
+                    ("train", "space", "feature_tables"))
 _TYPES = {"out": str, "board": str, "data": str, "model": str, "label_column": str,
           "distill_from": str, "max_ram": int, "max_flash": int, "max_latency_ms": float,
           "runtime": str, "trials": int, "timeout": float, "workers": int, "storage": str,
@@ -136,7 +147,7 @@ def load_tune_options(config: str | Path | None = None, **overrides) -> TuneOpti
     """Defaults, then the config file, then ``overrides`` whose value is not None; checked."""
     values = _read_config(Path(config)) if config else {}
     values.update({key: value for key, value in overrides.items() if value is not None})
-    unknown = sorted(set(values) - set(TUNE_FIELDS) - {"train", "space"})
+    unknown = sorted(set(values) - set(TUNE_FIELDS) - {"train", "space", "feature_tables"})
     if unknown:
         raise ConfigError(f"unknown tune option(s) {', '.join(unknown)}")
     return TuneOptions(**values).check()
@@ -150,6 +161,12 @@ def _read_config(path: Path) -> dict:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: 'tune' must be a table ([tune])")
     values: dict = {"train": {}, "space": {}}
+    features = document.get("features") if table is not document else None
+    if features is not None:
+        if not isinstance(features, dict) or not all(isinstance(v, dict)
+                                                     for v in features.values()):
+            raise ConfigError(f"{path}: 'features' must hold tables, e.g. [features.audio]")
+        values["feature_tables"] = features
     defaults = TrainQuantizeOptions()
     for key, value in table.items():
         name = key.replace("-", "_")

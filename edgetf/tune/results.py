@@ -72,8 +72,9 @@ def rows_of(trials) -> list[TrialRow]:
 
 
 def describe_choices(choices: dict) -> str:
-    """``mlp w0.5 d2, lr 0.0012, 10 ep, prune 0.5 2:4, cluster 16, qat``."""
-    parts = []
+    """``audio 40 ch 30/20 ms, mlp w0.5 d2, lr 0.0012, 10 ep, prune 0.5 2:4, cluster 16,
+    qat``: the front end first, when the study searches it."""
+    parts = [front] if (front := describe_front_end(choices)) else []
     model = choices.get("model")
     if model is not None or "width" in choices or "depth" in choices:
         size = " ".join(f"{letter}{_short(choices[key])}" for key, letter in
@@ -95,6 +96,27 @@ def describe_choices(choices: dict) -> str:
             on = choices[key] not in (False, None, "off", "none", "")
             parts.append(label if on else f"no {label}")
     return ", ".join(parts)
+
+
+def describe_front_end(choices: dict) -> str:
+    """``audio 40 ch 30/20 ms`` (channels, window/stride) or ``spectral 8 bands, fft 128,
+    low 0.5 Hz``: the front-end entries a trial chose ("" for none)."""
+    if any(key in choices for key in ("channels", "window_ms", "stride_ms")):
+        timing = "/".join(f"{choices[key]:g}" for key in ("window_ms", "stride_ms")
+                          if key in choices)
+        which = "/".join(name for key, name in (("window_ms", "window"),
+                                                ("stride_ms", "stride")) if key in choices)
+        bits = ([f"{choices['channels']} ch"] if "channels" in choices else []) + (
+            [f"{timing} ms" + ("" if "/" in timing else f" {which}")] if timing else [])
+        return "audio " + " ".join(bits)
+    bits = []
+    if "bands" in choices:
+        bits.append(f"{choices['bands']} bands")
+    if "fft_length" in choices:
+        bits.append(f"fft {choices['fft_length'] or 'auto'}")
+    if "filter_low_hz" in choices:
+        bits.append(f"low {choices['filter_low_hz']:g} Hz")
+    return ("spectral " + ", ".join(bits)) if bits else ""
 
 
 def trial_line(summary: dict) -> str:

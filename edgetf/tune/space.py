@@ -8,6 +8,14 @@ searched); an option fixed for every trial (``[tune]`` or a flag) leaves the spa
 user's model (``--model FILE``) keeps its architecture and training: only the compression
 steps are searched. Everything is checked here, before any training, and an unknown key
 is refused by name.
+
+With raw data the front end is searched too, as Edge Impulse's EON Tuner does: the entries
+of the data's front end (``audio`` for a folder of WAV clips: mel channels, window and
+stride; ``spectral`` for a time-series CSV: bands, FFT length, the filter's low edge) each
+set one key of the trial's ``[features.<kind>]`` table (train-quantize's
+``feature_params``), so the trial's report records the front end it was trained with and
+``emit-firmware --from`` embeds that one. A key the config file's ``[features.<kind>]``
+table sets is fixed for every trial and leaves the space.
 """
 
 from __future__ import annotations
@@ -20,76 +28,10 @@ from edgetf.base.errors import ConfigError
 from edgetf.data.builtin_models import ARCHITECTURES
 from edgetf.train.options import FIELD_NAMES, TrainQuantizeOptions
 from edgetf.train.steps import STEPS, StepOption
+from edgetf.tune.entries import Domain, Param, show_value
+from edgetf.tune.front_end_space import FRONT_END_PARAMS, check_strides
 
 SOURCE = "[tune.space]"
-
-
-@dataclass(frozen=True)
-class Domain:
-    """The values one entry may take: ``choices``, a range ``low..high``, or one value."""
-
-    choices: tuple = ()
-    low: float | None = None
-    high: float | None = None
-    step: float | None = None
-    log: bool = False
-    value: object = None
-
-    @property
-    def is_range(self) -> bool:
-        return self.low is not None
-
-    @property
-    def searched(self) -> bool:
-        return self.is_range or len(self.choices) > 1
-
-    def candidates(self) -> tuple:
-        """The values worth checking before any training: each choice, or both ends."""
-        if self.is_range:
-            return (self.low, self.high)
-        return self.choices or (self.value,)
-
-    def pick(self, trial, name: str, kind: type):
-        """The value for this trial (Optuna's suggestion, or the fixed value)."""
-        if self.is_range:
-            if kind is int:
-                return trial.suggest_int(name, int(self.low), int(self.high),
-                                         step=int(self.step or 1), log=self.log)
-            return trial.suggest_float(name, self.low, self.high, step=self.step, log=self.log)
-        if len(self.choices) > 1:
-            return trial.suggest_categorical(name, list(self.choices))
-        return self.choices[0] if self.choices else self.value
-
-    def describe(self) -> str:
-        if self.is_range:
-            extra = " (log)" if self.log else f" step {self.step:g}" if self.step else ""
-            return f"{self.low:g} .. {self.high:g}{extra}"
-        if len(self.choices) > 1:
-            return ", ".join(_show(choice) for choice in self.choices)
-        return f"= {_show(self.candidates()[0])}"
-
-
-@dataclass(frozen=True)
-class Param:
-    """One entry of the space."""
-
-    name: str
-    kind: type
-    scope: str
-    """``model``/``training``: built-in architectures only; ``compression``: any model."""
-    default: Domain | None
-    """None: not searched unless ``[tune.space]`` asks for it."""
-    option: str
-    """The TrainQuantizeOptions field it needs: entries of options this edgetf lacks are
-    left out of the default space and refused in ``[tune.space]``."""
-    to_options: Callable[[object], dict]
-    meaning: str
-    needs: tuple[str, ...] = ()
-    """Options that must be set (by an earlier entry of the trial, or for every trial)."""
-    unless: tuple[str, ...] = ()
-    """Options that, set, leave this entry out of the trial."""
-    example: object = None
-    """A value that sets the option, for checking the entries that need it."""
 
 
 def _same(name: str) -> Callable[[object], dict]:
@@ -147,6 +89,7 @@ PARAMS: tuple[Param, ...] = (
     *(_step_param(option) for step in STEPS for option in step.options),
     Param("distill", bool, "compression", Domain(choices=(True, False)), "distill_from",
           _distill, "distillation from --distill-from's teacher (only with one)"),
+    *FRONT_END_PARAMS,
 )
 BY_NAME = {param.name: param for param in PARAMS}
 
@@ -189,11 +132,24 @@ class Space:
         return bool(getattr(self.base, option, None))
 
     def options(self, values: dict, out: str | None = None) -> TrainQuantizeOptions:
-        """The train-quantize options of a trial that picked ``values``."""
+        """The train-quantize options of a trial that picked ``values`` (the front end's
+        keys over the ``[features.<kind>]`` table fixed for all)."""
         changes: dict = {}
+        params = dict(self.base.feature_params or {})
         for name, value in values.items():
-            changes.update(BY_NAME[name].to_options(value))
+            for key, change in BY_NAME[name].to_options(value).items():
+                if key == "feature_params":
+                    params.update(change)
+                else:
+                    changes[key] = change
+        if params:
+            changes["feature_params"] = params
         return replace(self.base, **changes, out=out, force=out is not None)
+
+    def front_end(self, values: dict) -> dict:
+        """The front end's entries among a trial's ``values``."""
+        return {name: value for name, value in values.items()
+                if BY_NAME[name].front_end is not None}
 
     def searched(self) -> list[str]:
         return [name for name, domain in self.domains.items() if domain.searched]
@@ -214,13 +170,15 @@ def build_space(overrides: dict, base: TrainQuantizeOptions, *, fixed: set[str],
         raise ConfigError(
             f"{SOURCE}: unknown key(s) {', '.join(map(repr, unknown))}; the space has "
             f"{', '.join(name for name in BY_NAME)}")
+    kind = base.feature_kind()
     domains: dict[str, Domain] = {}
     for param in PARAMS:
         given = param.name in overrides
         if given:
             _check_allowed(param, fixed, base, user_model)
-        elif (param.default is None or not available(param) or _fixed(param, fixed)
-              or (param.scope != "compression" and user_model)
+        elif (param.default is None or not available(param) or _fixed(param, fixed, base)
+              or (param.scope not in ("compression", "front_end") and user_model)
+              or (param.front_end is not None and param.front_end != kind)
               or (param.name == "distill" and base.distill_from is None)):
             continue
         domain = _domain(param, overrides[param.name]) if given else param.default
@@ -230,6 +188,7 @@ def build_space(overrides: dict, base: TrainQuantizeOptions, *, fixed: set[str],
     space = Space(domains, base)
     for name, domain in domains.items():
         _check_values(space, name, domain, input_shape)
+    check_strides(space.domains, space.base.feature_params)
     return space
 
 
@@ -239,10 +198,17 @@ def _check_allowed(param: Param, fixed: set[str], base: TrainQuantizeOptions,
     if not available(param):
         raise ConfigError(f"{SOURCE}: '{key}' needs train-quantize's --{_key(param.option)}, "
                           "which this edgetf does not have; remove it")
-    if _fixed(param, fixed):
-        raise ConfigError(f"{SOURCE}: '{key}' is also fixed for every trial (a flag or a "
-                          f"[tune] key); keep one of them")
-    if user_model and param.scope != "compression":
+    kind = base.feature_kind()
+    if param.front_end is not None and param.front_end != kind:
+        has = "no front end" if kind == "none" else f"the {kind} front end"
+        raise ConfigError(f"{SOURCE}: '{key}' is a parameter of the {param.front_end} front "
+                          f"end, but --data {base.data} has {has}; remove it")
+    if _fixed(param, fixed, base):
+        where = (f"[features.{param.front_end}]" if param.front_end is not None
+                 else "a flag or a [tune] key")
+        raise ConfigError(f"{SOURCE}: '{key}' is also fixed for every trial ({where}); "
+                          "keep one of them")
+    if user_model and param.scope not in ("compression", "front_end"):
         raise ConfigError(f"{SOURCE}: '{key}' sizes or trains a built-in architecture, but "
                           f"--model {base.model} is your own model, of which only the "
                           "compression steps are searched; remove it")
@@ -250,9 +216,12 @@ def _check_allowed(param: Param, fixed: set[str], base: TrainQuantizeOptions,
         raise ConfigError(f"{SOURCE}: 'distill' needs a teacher; give --distill-from TEACHER")
 
 
-def _fixed(param: Param, fixed: set[str]) -> bool:
+def _fixed(param: Param, fixed: set[str], base: TrainQuantizeOptions) -> bool:
     """Whether the option the entry sets is given for every trial (the teacher is given
-    for ``distill`` to choose whether to use it)."""
+    for ``distill`` to choose whether to use it; a front end's key, by the config file's
+    ``[features.<kind>]`` table)."""
+    if param.front_end is not None:
+        return param.name in (base.feature_params or {})
     return param.option in fixed and param.name != "distill"
 
 
@@ -319,15 +288,9 @@ def _check_values(space: Space, name: str, domain: Domain, input_shape: tuple[in
         try:
             space.options(values).check()
         except ConfigError as error:
-            raise ConfigError(f"{SOURCE}: '{_key(name)}' value {_show(value)}: {error}") \
+            raise ConfigError(f"{SOURCE}: '{_key(name)}' value {show_value(value)}: {error}") \
                 from None
 
 
 def _key(name: str) -> str:
     return name.replace("_", "-")
-
-
-def _show(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import socket
 import time
@@ -23,11 +24,14 @@ from edgetf.base.interrupts import raise_if_swallowed
 from edgetf.base.tf_import import import_tf
 from edgetf.compress.teacher import check_teacher_path
 from edgetf.data.builtin_models import ARCHITECTURES
-from edgetf.data.datasets import Dataset, load_dataset
+from edgetf.data.datasets import Dataset
 from edgetf.targets.boards import Board
-from edgetf.targets.prepared import PreparedModel
+from edgetf.targets.front_end_time import front_end_time
+from edgetf.targets.prepared import PreparedModel, prepare_model
 from edgetf.tflm.agreement import compare_interpreters
-from edgetf.train.train_quantize import train_quantize
+from edgetf.train.options import TrainQuantizeOptions
+from edgetf.train.run_result import front_end_loads
+from edgetf.train.train_quantize import load_training_data, train_quantize
 from edgetf.tune.figures import BoardFigures, Caps, board_figures
 from edgetf.tune.options import TuneOptions
 from edgetf.tune.pruning import EpochTwin, TrialReporter
@@ -36,6 +40,10 @@ from edgetf.tune.space import Space, build_space
 TRIALS_FOLDER = "trials"
 #: Latency objective of a model the board cannot run (the trial is infeasible anyway).
 _NO_LATENCY = 1e9
+
+
+#: Front-end settings whose features a process keeps (a few MB each for speech clips).
+_CACHED_FEATURES = 8
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,34 @@ class Plan:
     caps: Caps
     space: Space
     data: Dataset
+    """The data through the front end every trial starts from (raw data) or as it is."""
     out: Path
+    features: dict = field(default_factory=dict, compare=False, repr=False)
+    """Raw data's features by front-end setting (:meth:`loaded`), computed once each."""
+
+    def loaded(self, options: TrainQuantizeOptions) -> tuple:
+        """``load_training_data(options)``, kept for the next trial with the same front
+        end: computing a folder of clips' features in the TFLM interpreter costs more than
+        a small trial's training."""
+        if options.feature_kind() == "none":
+            return self.data, None
+        key = _features_key(options)
+        if key not in self.features:
+            while len(self.features) >= _CACHED_FEATURES:
+                self.features.pop(next(iter(self.features)))
+            self.features[key] = load_training_data(options)
+        return self.features[key]
+
+
+#: The train-quantize options that decide raw data's features.
+_FEATURE_OPTIONS = ("data", "features", "feature_params", "clip_ms", "sample_rate",
+                    "window_ms", "stride_ms", "label_column", "recording_column",
+                    "validation_fraction", "seed")
+
+
+def _features_key(options: TrainQuantizeOptions) -> str:
+    return json.dumps({name: getattr(options, name) for name in _FEATURE_OPTIONS},
+                      sort_keys=True, default=str)
 
 
 def make_plan(options: TuneOptions) -> Plan:
@@ -61,11 +96,14 @@ def make_plan(options: TuneOptions) -> Plan:
         raise ConfigError(f"--model {base.model}: no such model file; check the path")
     if base.distill_from:
         check_teacher_path(base.distill_from)
-    data = load_dataset(base.data, label_column=base.label_column,
-                        validation_fraction=base.validation_fraction, seed=base.seed)
+    loaded = load_training_data(base)  # raw data: through the front end trials start from
     space = build_space(options.space, base, fixed=options.fixed(),
-                        input_shape=data.input_shape, user_model=options.user_model)
-    return Plan(options, options.board_spec, options.caps(), space, data, Path(options.out))
+                        input_shape=loaded[0].input_shape, user_model=options.user_model)
+    plan = Plan(options, options.board_spec, options.caps(), space, loaded[0],
+                Path(options.out))
+    if base.feature_kind() != "none":
+        plan.features[_features_key(base)] = loaded
+    return plan
 
 
 @dataclass
@@ -100,13 +138,13 @@ def run_trial(trial, plan: Plan, companion=None) -> Outcome:
         _, keras = import_tf()
         keras.backend.clear_session()  # each trial as in a fresh process (layer names too)
         reporter = TrialReporter(twin)
+        loaded = plan.loaded(options)
         with _logged(reporter.warnings):
-            result = train_quantize(options, reporter)
+            result = train_quantize(options, reporter, loaded=loaded)
         trial.set_user_attr("warnings", reporter.warnings)
-        accuracy, interpreter = validation_accuracy(result.int8_model, plan.data,
+        accuracy, interpreter = validation_accuracy(result.int8_model, loaded[0],
                                                     result.prepared)
-        figures = board_figures(result.prepared or result.int8_model, plan.board,
-                                plan.options.runtime)
+        figures = trial_figures(result, loaded[0], plan)
         state = "complete"
     except Exception as error:
         raise_if_swallowed()  # a Ctrl-C that TensorFlow turned into another error
@@ -121,6 +159,21 @@ def run_trial(trial, plan: Plan, companion=None) -> Outcome:
             twin.finish(state)
     return _complete(trial, plan, summary, accuracy, interpreter, figures, result.int8_model,
                      time.perf_counter() - start)
+
+
+def trial_figures(result, data: Dataset, plan: Plan) -> BoardFigures:
+    """The board figures of a trial's library: its model, and the front end of raw audio
+    as ``emit-firmware --from`` embeds it (train-quantize's per-board figures count the
+    same load)."""
+    prepared = result.prepared or prepare_model(result.int8_model, "model.tflite")
+    load = front_end_loads(data, prepared, (plan.board,)).get(plan.board.id)
+    timing = None
+    if load is not None:
+        c = data.front_end.config
+        timing = front_end_time(c, c.frames(int(data.clip_ms * c.sample_rate / 1000)),
+                                plan.board)
+    return board_figures(prepared, plan.board, plan.options.runtime, front_end=load,
+                         front_end_time=timing)
 
 
 def _complete(trial, plan: Plan, summary: dict, accuracy: float, interpreter: str,

@@ -204,6 +204,17 @@ def _excess(row: TrialRow) -> float:
     return sum(max(0.0, value) for value in row.constraints)
 
 
+def _front_end_record(run: Path) -> dict:
+    """The chosen run's front end as its report records it (what ``emit-firmware --from``
+    embeds): ``{"front_end": {...}}``, or nothing for ready-made features."""
+    try:
+        report = json.loads((run / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    record = report.get("features") or report.get("front_end")
+    return {"front_end": record} if isinstance(record, dict) else {}
+
+
 def _write_best(plan: Plan, chosen: TrialRow, out: Path, reporter: Reporter) -> dict:
     """``best/``: the chosen trial's run folder (copied, or rebuilt from its options when
     it ran elsewhere), with ``tune.json``; its test accuracy measured now, once."""
@@ -219,7 +230,11 @@ def _write_best(plan: Plan, chosen: TrialRow, out: Path, reporter: Reporter) -> 
         train_quantize(options, Reporter(quiet=True))
         source = out
     model = (source / "model.tflite").read_bytes()
-    comparison = compare_interpreters(model, plan.data.x_test, plan.data.y_test)
+    # The test split through the chosen trial's own front end (raw data's features depend
+    # on it; the split itself does not).
+    data = plan.loaded(TrainQuantizeOptions(**chosen.options))[0] if chosen.options \
+        else plan.data
+    comparison = compare_interpreters(model, data.x_test, data.y_test)
     interpreter = "TFLM" if comparison.tflm_accuracy is not None else "LiteRT"
     test_accuracy = comparison.tflm_accuracy if comparison.tflm_accuracy is not None else \
         comparison.litert_accuracy
@@ -235,7 +250,8 @@ def _write_best(plan: Plan, chosen: TrialRow, out: Path, reporter: Reporter) -> 
         "test_note": "measured once, on the test split, after the study; the trials were "
                      "scored on the validation split only",
         "rebuilt": not local,
-        "model_sha256": hashlib.sha256(model).hexdigest()}
+        "model_sha256": hashlib.sha256(model).hexdigest(),
+        **_front_end_record(source)}
     text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
     if local:
         with staged_output(out, force=True) as staging:

@@ -49,3 +49,24 @@ def test_tone_folder_trains_and_the_device_frames_are_the_model_input(tmp_path):
     frames = audio_features(clips)
     scores = run_tflm(model, frames[..., np.newaxis])[0]
     assert scores.argmax(axis=1).tolist() == [1, 0]  # low, high
+
+
+@pytest.mark.skipif(not tflm_available(), reason="tflite-micro not installed")
+def test_the_config_files_front_end_and_feature_params_train_the_model(tmp_path):
+    """--config's [features.audio] table sets the front end (it was ignored for WAV
+    folders), and feature_params (tune's trials) go over it; the run records the result."""
+    from edgetf.train.options import load_options
+
+    folder = tone_folder(tmp_path / "clips", speakers=6, per_speaker=2)
+    config = tmp_path / "edgetf.toml"
+    config.write_text("[features.audio]\nchannels = 16\nstride_ms = 10\n")
+    options = load_options(config, data=str(folder), epochs=1, fine_tune_epochs=1,
+                           model="mlp", width=0.25, qat=False, boards=("esp32",))
+    result = train_quantize(options.__class__(**{**options.to_dict(),
+                                                 "feature_params": {"window_ms": 20}}))
+    (x,) = read_tflite(result.int8_model).input_tensors()
+    assert x.shape[1:] == (99, 16, 1)  # 1 + (16000 - 320) // 160 frames of 16 channels
+    config_record = result.report["features"]["config"]
+    assert (config_record["channels"], config_record["stride_ms"],
+            config_record["window_ms"]) == (16, 10.0, 20.0)
+    assert result.report["options"]["feature_params"] == {"window_ms": 20}
