@@ -94,6 +94,7 @@ class _Inputs:
     samples: np.ndarray | None
     clips: np.ndarray | None = None
     run_features: dict | None = None
+    windows: np.ndarray | None = None
 
 
 def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> EmitResult:
@@ -227,7 +228,7 @@ def _impulse(options: EmitOptions, prepared: PreparedModel, inputs: _Inputs,
     if prepared.problems:
         return None  # refused below with the model's own reason
     return impulse_for(prepared, options.features, options.config, inputs.run_features,
-                       inputs.clips, options.golden, reporter)
+                       inputs.clips, options.golden, reporter, windows=inputs.windows)
 
 
 def _hint_int8_sibling(prepared: PreparedModel, reporter: Reporter) -> None:
@@ -330,7 +331,7 @@ def _read_inputs(options: EmitOptions) -> _Inputs:
     """The model, labels and samples, from ``--model``/``--labels`` or a run folder."""
     if options.model is not None and options.from_run is not None:
         raise ConfigError("pass either --model or --from, not both")
-    samples = clips = run_features = None
+    samples = clips = run_features = windows = None
     labels: tuple[str, ...] = ()
     labels_source = ""
     if options.from_run is not None:
@@ -345,7 +346,7 @@ def _read_inputs(options: EmitOptions) -> _Inputs:
         if (run / "labels.txt").is_file() and options.labels is None:
             labels, labels_source = _read_labels(run / "labels.txt"), "labels.txt of the run"
         if (run / "samples.npz").is_file():
-            samples, clips = _read_samples(run / "samples.npz")
+            samples, clips, windows = _read_samples(run / "samples.npz")
         run_features = run_features_record(run)
         default_name = run_folder_name(run)
     elif options.model is not None:
@@ -357,7 +358,7 @@ def _read_inputs(options: EmitOptions) -> _Inputs:
     if options.labels is not None:
         labels, labels_source = _read_labels(Path(options.labels)), Path(options.labels).name
     return _Inputs(_read_model(model_path), str(model_path), options.name or default_name,
-                   labels, labels_source, samples, clips, run_features)
+                   labels, labels_source, samples, clips, run_features, windows)
 
 
 def _read_labels(path: Path) -> tuple[str, ...]:
@@ -377,14 +378,17 @@ def _read_labels(path: Path) -> tuple[str, ...]:
     return tuple(line.rstrip("\r") for line in lines)
 
 
-def _read_samples(path: Path) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _read_samples(path: Path) -> tuple[np.ndarray | None, np.ndarray | None,
+                                        np.ndarray | None]:
     """``x`` (the model's test inputs) and, for a run trained from audio, ``clips`` (their
-    raw samples)."""
+    raw samples), from a time-series CSV ``windows`` (theirs)."""
     try:
         with np.load(path, allow_pickle=False) as archive:
             x = read_npz_array(archive, "x", path) if "x" in archive.files else None
             clips = read_npz_array(archive, "clips", path) if "clips" in archive.files \
                 else None
+            windows = read_npz_array(archive, "windows", path) \
+                if "windows" in archive.files else None
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
         raise DataError(f"{path}: cannot be read as the samples of a train-quantize run "
                         f"({error}); run train-quantize again or delete the file") from None
@@ -397,4 +401,9 @@ def _read_samples(path: Path) -> tuple[np.ndarray | None, np.ndarray | None]:
     if clips is not None and (clips.dtype != np.int16 or clips.ndim != 2):
         raise DataError(f"{path}: 'clips' should be int16 samples (clips x samples), not "
                         f"{clips.dtype} {clips.shape}; run train-quantize again")
-    return x, clips
+    if windows is not None and (windows.dtype != np.float32 or windows.ndim != 3 or
+                                not np.all(np.isfinite(windows))):
+        raise DataError(f"{path}: 'windows' should be finite float32 samples (windows x"
+                        f" samples x axes), not {windows.dtype} {windows.shape}; run"
+                        " train-quantize again")
+    return x, clips, windows
