@@ -267,7 +267,7 @@ def _impulse(spec: ProjectSpec) -> dict | None:
     c = impulse.front_end.config
     n = len(impulse.clips)
     return {
-        "array": f"{spec.name}_front_end", "graph_bytes": len(impulse.graph.data),
+        "motion": False, "array": f"{spec.name}_front_end", "graph_bytes": len(impulse.graph.data),
         "sample_rate": c.sample_rate, "window_samples": c.window_samples,
         "stride_samples": c.stride_samples, "channels": c.channels,
         "window_ms": f"{c.window_ms:g}", "stride_ms": f"{c.stride_ms:g}",
