@@ -52,8 +52,9 @@ def motion_record(found: MotionWindows, front_end: SpectralFrontEnd | None, *,
     record = {"kind": "raw" if front_end is None else "spectral",
               "sample_rate": float(sample_rate), "window_samples": int(found.windows.shape[1]),
               "axes": int(found.windows.shape[2]), "axis_names": list(found.axes)}
-    if front_end is not None:
-        record["config"] = asdict(front_end.config)
+    if front_end is not None:  # as report.json holds it (lists, not tuples)
+        record["config"] = {key: list(value) if isinstance(value, tuple) else value
+                            for key, value in asdict(front_end.config).items()}
     return record
 
 

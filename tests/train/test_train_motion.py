@@ -96,6 +96,10 @@ def test_emit_firmware_takes_the_model_for_esp32(run, tmp_path):
     header = next((tmp_path / "fw/lib").glob("*/src/edgetf/front_end_metadata.h")).read_text()
     assert "the run's test windows" in header and "constexpr int kFeatures = 21;" in header
     assert "constexpr int kGoldenWindowCount = 2;" in header
+    # train-quantize's per-board RAM counts the front end as emit-firmware embeds it
+    # (golden windows are flash only, so --golden leaves the RAM as it is).
+    ram = report["device"]["esp32"]["ram_bytes"]
+    assert f"RAM ~{ram // 1024} of" in result.output, (ram, result.output[-400:])
     api = next((tmp_path / "fw/lib").glob("*/src/*_inferencing.h")).read_text()
     assert "_classify_float(const float* samples, size_t value_count" in api
     # --features none: the model alone
