@@ -50,7 +50,9 @@ def test_c_example_compiles_against_the_libraries_it_includes(index, tmp_path):
     assert libraries, name
     flags = []
     for library in libraries:
-        if f"{library}_classify" in body:  # raw samples in: a library with a front end
+        if f"{library}_classify_float" in body:  # float windows in: a motion front end
+            result = _motion_library(library)
+        elif f"{library}_classify" in body:  # raw samples in: a library with a front end
             result = _impulse_library(library)
         else:
             result = build_project(tiny_models()["cnn"], "nano33ble", name=library)
@@ -79,6 +81,16 @@ def _impulse_library(name: str):
     model = shared_model_path("micro_speech_quantized.tflite")
     prepared = prepare_model(model.read_bytes(), model.name, golden=0)
     impulse = impulse_for(prepared, "audio", None, None, None, 0, Reporter(quiet=True))
+    return build_project(prepared, "esp32", name=name, golden=0, impulse=impulse)
+
+
+def _motion_library(name: str):
+    from edgetf.codegen.motion_impulse import make_motion_impulse
+    from edgetf.targets.prepared import prepare_model
+    from tests.codegen.test_motion_impulse import RECORD, classifier
+
+    prepared = prepare_model(classifier(), "gesture.tflite", golden=0)
+    impulse = make_motion_impulse(prepared, RECORD, golden=0)
     return build_project(prepared, "esp32", name=name, golden=0, impulse=impulse)
 
 

@@ -52,9 +52,11 @@ def emit_firmware_command(
         "does not fit the board's flash or RAM.")] = False,
     features: Annotated[str | None, typer.Option(
         help="audio: embed the audio front end, so that the library takes raw int16 samples "
-        "(<name>_classify, <name>_push_samples); the model must take its int8 frames. none: "
-        "the model alone. \\[default: the run's front end when --from names a run trained "
-        "from WAV clips, else none]", show_default=False)] = None,
+        "(<name>_classify, <name>_push_samples); the model must take its int8 frames. "
+        "spectral: a run trained on a time-series CSV keeps its front end (raw float windows "
+        "in: <name>_classify_float). none: the model alone. \\[default: the run's front end "
+        "when --from names a run trained from WAV clips or a time-series CSV, else none]",
+        show_default=False)] = None,
     config: Annotated[Path | None, typer.Option(
         help="TOML file: \\[features.audio] (the front end's parameters, for --features "
         "audio) and \\[streaming] (run_every_ms, average_window_ms, detection_threshold, "

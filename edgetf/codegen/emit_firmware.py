@@ -15,7 +15,6 @@ iterate on firmware.
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from edgetf.codegen.impulse import Impulse, impulse_for, report_front_end
 from edgetf.codegen.impulse import run_features as run_features_record
 from edgetf.codegen.library_name import model_file_name, run_folder_name
 from edgetf.codegen.project import ProjectSpec, generate_project
+from edgetf.codegen.run_samples import read_run_samples
 from edgetf.codegen.runtime_choice import (
     check_runtime,
     choose_compiled,
@@ -38,7 +38,6 @@ from edgetf.codegen.runtime_choice import (
     report_saving,
 )
 from edgetf.compiled.figures import footprint_with_arena
-from edgetf.data.datasets import read_npz_array
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
 from edgetf.targets.boards import Board, get_board
 from edgetf.targets.firmware_contract import DEFAULT_COUNT
@@ -94,6 +93,7 @@ class _Inputs:
     samples: np.ndarray | None
     clips: np.ndarray | None = None
     run_features: dict | None = None
+    windows: np.ndarray | None = None
 
 
 def emit_firmware(options: EmitOptions, reporter: Reporter | None = None) -> EmitResult:
@@ -227,7 +227,7 @@ def _impulse(options: EmitOptions, prepared: PreparedModel, inputs: _Inputs,
     if prepared.problems:
         return None  # refused below with the model's own reason
     return impulse_for(prepared, options.features, options.config, inputs.run_features,
-                       inputs.clips, options.golden, reporter)
+                       inputs.clips, options.golden, reporter, windows=inputs.windows)
 
 
 def _hint_int8_sibling(prepared: PreparedModel, reporter: Reporter) -> None:
@@ -330,7 +330,7 @@ def _read_inputs(options: EmitOptions) -> _Inputs:
     """The model, labels and samples, from ``--model``/``--labels`` or a run folder."""
     if options.model is not None and options.from_run is not None:
         raise ConfigError("pass either --model or --from, not both")
-    samples = clips = run_features = None
+    samples = clips = run_features = windows = None
     labels: tuple[str, ...] = ()
     labels_source = ""
     if options.from_run is not None:
@@ -345,7 +345,7 @@ def _read_inputs(options: EmitOptions) -> _Inputs:
         if (run / "labels.txt").is_file() and options.labels is None:
             labels, labels_source = _read_labels(run / "labels.txt"), "labels.txt of the run"
         if (run / "samples.npz").is_file():
-            samples, clips = _read_samples(run / "samples.npz")
+            samples, clips, windows = read_run_samples(run / "samples.npz")
         run_features = run_features_record(run)
         default_name = run_folder_name(run)
     elif options.model is not None:
@@ -357,7 +357,7 @@ def _read_inputs(options: EmitOptions) -> _Inputs:
     if options.labels is not None:
         labels, labels_source = _read_labels(Path(options.labels)), Path(options.labels).name
     return _Inputs(_read_model(model_path), str(model_path), options.name or default_name,
-                   labels, labels_source, samples, clips, run_features)
+                   labels, labels_source, samples, clips, run_features, windows)
 
 
 def _read_labels(path: Path) -> tuple[str, ...]:
@@ -375,26 +375,3 @@ def _read_labels(path: Path) -> tuple[str, ...]:
     if lines[-1] == "":
         lines.pop()
     return tuple(line.rstrip("\r") for line in lines)
-
-
-def _read_samples(path: Path) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """``x`` (the model's test inputs) and, for a run trained from audio, ``clips`` (their
-    raw samples)."""
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            x = read_npz_array(archive, "x", path) if "x" in archive.files else None
-            clips = read_npz_array(archive, "clips", path) if "clips" in archive.files \
-                else None
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
-        raise DataError(f"{path}: cannot be read as the samples of a train-quantize run "
-                        f"({error}); run train-quantize again or delete the file") from None
-    if x is None or x.dtype.kind not in "fiu":
-        raise DataError(f"{path}: has no numeric array 'x'; run train-quantize again or delete "
-                        "the file")
-    if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
-        raise DataError(f"{path}: 'x' holds NaN or inf, which no golden vector can be made "
-                        "from; run train-quantize again or delete the file")
-    if clips is not None and (clips.dtype != np.int16 or clips.ndim != 2):
-        raise DataError(f"{path}: 'clips' should be int16 samples (clips x samples), not "
-                        f"{clips.dtype} {clips.shape}; run train-quantize again")
-    return x, clips

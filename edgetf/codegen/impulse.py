@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +31,13 @@ from edgetf.base.errors import ConfigError, DataError, FirmwareError
 from edgetf.base.progress import Reporter
 from edgetf.base.toml_file import read_toml
 from edgetf.base.units import readable_ms
+from edgetf.codegen.motion_impulse import (
+    MOTION_KINDS,
+    MotionImpulse,
+    check_motion_record,
+    choose_motion,
+    make_motion_impulse,
+)
 from edgetf.features.audio import AudioFrontEnd, audio_features, audio_front_end
 from edgetf.features.streaming import StreamingConfig, streaming_config
 from edgetf.targets.boards import Board
@@ -42,13 +48,9 @@ from edgetf.targets.prepared import PreparedModel, prepare_model
 from edgetf.targets.verdict import Verdict
 from edgetf.tflm.interpreter import run_tflm, tflm_available
 
-if sys.version_info >= (3, 11):
-    pass
-else:  # pragma: no cover
-    pass
-
-#: Values of ``emit-firmware --features``: ``none`` emits the model alone.
-FEATURE_KINDS = ("audio", "none")
+#: Values of ``emit-firmware --features``: ``none`` emits the model alone; ``spectral``
+#: (a run trained on a time-series CSV) :mod:`edgetf.codegen.motion_impulse`.
+FEATURE_KINDS = ("audio", "spectral", "none")
 #: ``edgetf_mismatch.output`` for a feature frame and for the streaming path's scores.
 FEATURES_OUTPUT, STREAM_OUTPUT = -1, -2
 
@@ -107,9 +109,12 @@ def run_features(run: Path) -> dict | None:
     except (OSError, UnicodeDecodeError, ValueError, AttributeError) as error:
         raise DataError(f"{path}: cannot be read as a train-quantize report ({error}); run "
                         "train-quantize again") from None
-    if record is not None and (not isinstance(record, dict) or record.get("kind") != "audio"):
+    if record is not None and (not isinstance(record, dict) or record.get("kind") not in (
+            "audio", *MOTION_KINDS)):
         raise DataError(f"{path}: its features record {record!r} names no front end edgetf"
                         " knows; run train-quantize again")
+    if record is not None and record["kind"] in MOTION_KINDS:
+        check_motion_record(record, str(path))
     return record
 
 
@@ -216,9 +221,25 @@ def _golden_clips(prepared: PreparedModel, clips: np.ndarray | None, clip_sample
 
 def impulse_for(prepared: PreparedModel, features: str | None, config: Path | None,
                 run_record: dict | None, clips: np.ndarray | None, golden: int,
-                reporter: Reporter) -> Impulse | None:
+                reporter: Reporter, windows: np.ndarray | None = None
+                ) -> Impulse | MotionImpulse | None:
     """The impulse ``emit-firmware`` embeds (None: the model alone): ``--features`` and
-    ``--config`` (its ``[features.audio]`` and ``[streaming]`` tables) and the run's record."""
+    ``--config`` (its ``[features.audio]`` and ``[streaming]`` tables) and the run's record
+    (a run trained on a time-series CSV brings its motion front end, its test ``windows``
+    the golden vectors)."""
+    if features is not None and features not in FEATURE_KINDS:
+        raise ConfigError(f"--features {features!r} is not one of {', '.join(FEATURE_KINDS)};"
+                          " e.g. --features audio")
+    if run_record is not None and run_record.get("kind") in MOTION_KINDS:
+        if not choose_motion(features, run_record):
+            return None
+        with reporter.stage(f"the {run_record['kind']} motion front end: raw-window golden"
+                            " vectors under TFLM"):
+            return make_motion_impulse(prepared, run_record, windows=windows, golden=golden)
+    if features == "spectral":
+        raise ConfigError("--features spectral needs the run the model was trained in: pass"
+                          " --from RUN (train-quantize --data FILE.csv --features spectral"
+                          " --out RUN); its report gives the sample rate, window and axes")
     document, source = None, "the config"
     if config is not None:
         document, source = read_toml(Path(config)), str(config)

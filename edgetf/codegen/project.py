@@ -263,10 +263,12 @@ def _impulse(spec: ProjectSpec) -> dict | None:
     impulse = spec.impulse
     if impulse is None:
         return None
+    if getattr(impulse, "motion", False):
+        return _motion_impulse(spec)
     c = impulse.front_end.config
     n = len(impulse.clips)
     return {
-        "array": f"{spec.name}_front_end", "graph_bytes": len(impulse.graph.data),
+        "motion": False, "array": f"{spec.name}_front_end", "graph_bytes": len(impulse.graph.data),
         "sample_rate": c.sample_rate, "window_samples": c.window_samples,
         "stride_samples": c.stride_samples, "channels": c.channels,
         "window_ms": f"{c.window_ms:g}", "stride_ms": f"{c.stride_ms:g}",
@@ -282,6 +284,28 @@ def _impulse(spec: ProjectSpec) -> dict | None:
         "golden_features": c_values(impulse.features.reshape(-1)) if n else "",
         "golden_outputs": c_values(impulse.outputs.reshape(-1)) if n else "",
         "features_output": FEATURES_OUTPUT, "stream_output": STREAM_OUTPUT,
+    }
+
+
+def _motion_impulse(spec: ProjectSpec) -> dict:
+    """A motion front end's facts for the templates (:mod:`edgetf.codegen.motion_impulse`)."""
+    impulse = spec.impulse
+    n = len(impulse.windows)
+    return {
+        "motion": True, "kind": impulse.kind, "summary": impulse.summary,
+        "array": f"{spec.name}_front_end", "graph_bytes": len(impulse.graph.data),
+        "sample_rate": f"{impulse.sample_rate:g}", "window_samples": impulse.window_samples,
+        "window_ms": f"{impulse.window_samples * 1000 / impulse.sample_rate:g}",
+        "axes": impulse.axes, "input_values": impulse.input_values,
+        "features": impulse.features, "labels": impulse.labels,
+        "arena": spec.front_end_arena, "load": spec.front_end_load,
+        "ops": [_op(name, spec.board) for name in impulse.graph.model.op_names()],
+        "golden_count": n, "golden_source": impulse.golden_source,
+        "golden_windows": c_values(impulse.windows.reshape(-1)) if n else "",
+        "golden_features": c_values(impulse.feature_values.reshape(-1)) if n else "",
+        "golden_outputs": c_values(impulse.outputs.reshape(-1)) if n else "",
+        "needs_limits": n > 0 and not np.all(np.isfinite(impulse.windows)),
+        "features_output": FEATURES_OUTPUT,
     }
 
 

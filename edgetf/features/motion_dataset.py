@@ -11,7 +11,10 @@ features computed by a front end:
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from edgetf.base.errors import ConfigError
 from edgetf.data.datasets import Dataset
@@ -25,6 +28,34 @@ from edgetf.features.spectral import (
 
 #: The front ends a time-series CSV can go through.
 MOTION_FRONT_ENDS = ("spectral", "none")
+
+
+@dataclass(frozen=True)
+class MotionDataset(Dataset):
+    """A :class:`Dataset` that also keeps what the board needs to compute its inputs from
+    raw samples: the test windows (``(n, window, axes)`` float32, the firmware's
+    raw-sample golden vectors) and the front end's record."""
+
+    test_windows: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float32))
+    record: dict = field(default_factory=dict)
+
+    def features_record(self) -> dict:
+        """What a run records (``report.json``'s ``features``) so that ``emit-firmware``
+        embeds the same front end: ``kind`` ``spectral`` (its config) or ``raw``
+        (``--features none``: the samples themselves), the sample rate, window and axes."""
+        return self.record
+
+
+def motion_record(found: MotionWindows, front_end: SpectralFrontEnd | None, *,
+                  sample_rate: float) -> dict:
+    """The ``features`` record of a run trained from ``found``'s windows."""
+    record = {"kind": "raw" if front_end is None else "spectral",
+              "sample_rate": float(sample_rate), "window_samples": int(found.windows.shape[1]),
+              "axes": int(found.windows.shape[2]), "axis_names": list(found.axes)}
+    if front_end is not None:  # as report.json holds it (lists, not tuples)
+        record["config"] = {key: list(value) if isinstance(value, tuple) else value
+                            for key, value in asdict(front_end.config).items()}
+    return record
 
 
 def motion_front_end(found: MotionWindows, kind: str, table: dict | None = None, *,
@@ -60,7 +91,10 @@ def load_motion_dataset(path: Path | str, kind: str = "spectral", table: dict | 
         x = spectral_values(found.windows, front_end)
     parts = [(x[split == name], found.y[split == name]) for name in ("train", "validation",
                                                                        "test")]
-    return Dataset(str(path), *parts[0], *parts[1], *parts[2], found.labels), front_end
+    return MotionDataset(str(path), *parts[0], *parts[1], *parts[2], found.labels,
+                         test_windows=found.windows[split == "test"].astype(np.float32),
+                         record=motion_record(found, front_end, sample_rate=sample_rate)
+                         ), front_end
 
 
 def csv_features(path: Path | str, document: dict | None = None, *, sample_rate: float,

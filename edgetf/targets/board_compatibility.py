@@ -22,7 +22,7 @@ EDGETF_SIGNAL_REGISTRATIONS: dict[str, str] = {
         "Window", "FftAutoScale", "Rfft", "Energy", "FilterBank", "FilterBankSquareRoot",
         "FilterBankSpectralSubtraction", "FilterBankLog")}
 EDGETF_SIGNAL_REGISTRATIONS["CUSTOM:SignalPCAN"] = "edgetf::SignalPcanRegistration()"
-#: FFT lengths edgetf's int16 RFFT computes (edgetf_signal.h RfftLengthSupported).
+#: FFT lengths edgetf's int16 and float RFFTs compute (edgetf_signal.h RfftLengthSupported).
 EDGETF_RFFT_LENGTHS = range(3, 16)  # powers of two: 8 ... 32768
 
 
@@ -65,7 +65,7 @@ def board_missing_kernels(model: TfliteModel, board: Board) -> list[str]:
     Chirale_TensorFLowLite 2.0.0's TFLM of 2023 has no ``signal/`` folder and no
     ``AddWindow()``... in its ``micro_mutable_op_resolver.h``. There edgetf's own
     kernels run the audio front end's nine ops (``signal_kernels="edgetf"``), with an
-    int16 RFFT of a power-of-two length.
+    int16 or float32 RFFT (the ``spectral`` front end's) of a power-of-two length.
     """
     gaps = _missing_types(model, board)
     signal = [name for name in model.op_names() if is_signal_op(name)]
@@ -88,10 +88,11 @@ def board_missing_kernels(model: TfliteModel, board: Board) -> list[str]:
         dtype = model.main.tensors[op.inputs[0]].dtype
         shape = model.main.tensors[op.outputs[0]].shape
         length = shape[-1] - 2 if shape else 0
-        if dtype != "int16" or length not in {1 << k for k in EDGETF_RFFT_LENGTHS}:
+        if dtype not in ("int16", "float32") or \
+                length not in {1 << k for k in EDGETF_RFFT_LENGTHS}:
             found.append(f"CUSTOM:SignalRfft (op {op.index}) is a {dtype} FFT of {length} "
-                         f"points; edgetf's kernel for {library} computes int16 FFTs of a "
-                         f"power of two from 8 to 32768 points only; {fix}")
+                         f"points; edgetf's kernel for {library} computes int16 and float32 "
+                         f"FFTs of a power of two from 8 to 32768 points only; {fix}")
     return found
 
 

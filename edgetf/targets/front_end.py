@@ -31,18 +31,19 @@ def raw_golden_bytes(count: int, clip_samples: int, clip_frames: int, channels: 
 
 def front_end_on_board(graph: PreparedModel, board: Board, *, window_samples: int,
                        clip_frames: int, channels: int, labels: int, history: int,
-                       golden_bytes: int, model_ops: tuple[str, ...] = ()
-                       ) -> tuple[Verdict, FrontEndLoad]:
+                       golden_bytes: int, model_ops: tuple[str, ...] = (),
+                       what: str = "the audio front end") -> tuple[Verdict, FrontEndLoad]:
     """The front end's graph judged on ``board`` (stored as is) and what it adds: its
     arena, the window, the ring of ``clip_frames`` frames and the recognizer's history in
     RAM; the graph, its kernels (those ``model_ops`` do not already bring) and the raw
-    golden vectors in flash. Where the board's TFLM cannot run the graph, the load carries
-    why, and the model's verdict refuses the library."""
+    golden vectors in flash (``what`` names the front end in a refusal). Where the board's
+    TFLM cannot run the graph, the load carries why, and the model's verdict refuses the
+    library."""
     verdict = board_verdict(graph, board, "off")
     problems: tuple[str, ...] = ()
     if verdict.missing_kernels or verdict.problems:
         reason = "; ".join(verdict.missing_kernels or verdict.problems)
-        problems = (f"the audio front end: {reason}",)
+        problems = (f"{what}: {reason}",)
     code = sum(kernel_code(name, board) for name in set(graph.model.op_names()) - set(model_ops))
     return verdict, front_end_load(verdict.arena.bytes, window_samples, clip_frames, channels,
                                    labels, history, len(graph.data), code, golden_bytes,

@@ -94,19 +94,23 @@ class ModelWriter:
                                      quantization))
         return len(self._tensors) - 1
 
-    def input(self, name: str, shape: tuple[int, ...], dtype: str) -> int:
+    def input(self, name: str, shape: tuple[int, ...], dtype: str,
+              quantization: tuple[float, int] | None = None) -> int:
         """A model input (in the order of calls)."""
-        index = self.tensor(name, shape, dtype)
+        index = self.tensor(name, shape, dtype, quantization)
         self._inputs.append(index)
         return index
 
-    def constant(self, name: str, array: np.ndarray | int, dtype: str | None = None) -> int:
-        """A constant tensor holding ``array`` (a scalar gives shape ``()``)."""
+    def constant(self, name: str, array: np.ndarray | int, dtype: str | None = None,
+                 quantization: tuple[float, int] | None = None) -> int:
+        """A constant tensor holding ``array`` (a scalar gives shape ``()``), with a
+        per-tensor ``(scale, zero_point)`` when it holds quantized values."""
         value = np.asarray(array)
         dtype = dtype or value.dtype.name
         data = np.ascontiguousarray(value, dtype=NUMPY_DTYPES[dtype]).tobytes()
         self._buffers.append(data)
-        self._tensors.append(_Tensor(name, tuple(value.shape), dtype, len(self._buffers) - 1))
+        self._tensors.append(_Tensor(name, tuple(value.shape), dtype, len(self._buffers) - 1,
+                                     quantization))
         return len(self._tensors) - 1
 
     def builtin(self, name: str, inputs: list[int], outputs: list[int], **options) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from edgetf.base.progress import Reporter
 from edgetf.data.datasets import Dataset
 from edgetf.features.streaming import StreamingConfig
@@ -72,8 +74,12 @@ def measure(int8_model: bytes, parsed: TfliteModel | None, float_model: bytes, d
 
 
 def front_end_loads(data: Dataset, prepared, boards) -> dict:
-    """For a model trained from audio: what its front end adds on each board, as
-    ``emit-firmware --from`` embeds it (default ``--golden`` and ``[streaming]``)."""
+    """For a model trained from audio or a time-series CSV: what its front end adds on
+    each board, as ``emit-firmware --from`` embeds it (default ``--golden`` and
+    ``[streaming]``)."""
+    record = data.features_record() if hasattr(data, "test_windows") else None
+    if record is not None:
+        return _motion_loads(data, record, prepared, boards)
     front_end = getattr(data, "front_end", None)
     if front_end is None:
         return {}
@@ -87,3 +93,31 @@ def front_end_loads(data: Dataset, prepared, boards) -> dict:
         graph, board, window_samples=c.window_samples, clip_frames=frames,
         channels=c.channels, labels=labels, history=StreamingConfig().history_size(c.stride_ms),
         golden_bytes=golden, model_ops=tuple(prepared.model.op_names()))[1] for board in boards}
+
+
+def _motion_loads(data, record: dict, prepared, boards) -> dict:
+    """The motion front end's load per board (edgetf.codegen.motion_impulse builds the
+    same graph for emit-firmware: the spectral graph ending at the model's input
+    quantization, or one QUANTIZE), with the default count of raw golden windows."""
+    from edgetf.features.raw_graph import raw_graph
+    from edgetf.features.spectral import spectral_front_end
+    from edgetf.targets.firmware_contract import MAX_RAW_GOLDEN_BYTES
+
+    window, axes = record["window_samples"], record["axes"]
+    (tensor,) = prepared.model.input_tensors()
+    if record["kind"] == "spectral":
+        graph = spectral_front_end(record.get("config"), sample_rate=record["sample_rate"],
+                                   window=window, axes=axes).for_model(prepared.data).model
+    else:
+        q = tensor.quantization
+        graph = raw_graph(window * axes, (float(q.scales[0]), int(q.zero_points[0])))
+    features = int(np.prod(tensor.shape))
+    count = min(DEFAULT_COUNT, len(data.test_windows),
+                max(1, MAX_RAW_GOLDEN_BYTES // (4 * window * axes)))
+    golden = count * (4 * window * axes + features + data.num_classes)
+    prepared_graph = prepare_model(graph, f"the {record['kind']} motion front end", golden=0)
+    return {board.id: front_end_on_board(
+        prepared_graph, board, window_samples=0, clip_frames=0, channels=features,
+        labels=data.num_classes, history=0, golden_bytes=golden,
+        model_ops=tuple(prepared.model.op_names()),
+        what=f"the {record['kind']} motion front end")[1] for board in boards}

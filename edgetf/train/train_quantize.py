@@ -138,9 +138,12 @@ def train_quantize(options: TrainQuantizeOptions, reporter: Reporter | None = No
         int8_model, float_tflite, model, data.labels, report, timings=timings,
         samples={"x": data.x_test[:SAMPLE_COUNT].astype("float32"),
                  "y": data.y_test[:SAMPLE_COUNT],
-                 # Raw clips (audio): the firmware's golden vectors start from samples.
+                 # Raw clips (audio) or windows (motion): the firmware's golden vectors
+                 # start from samples.
                  **({"clips": data.test_clips[:SAMPLE_COUNT]}
-                    if getattr(data, "test_clips", None) is not None else {})},
+                    if getattr(data, "test_clips", None) is not None else {}),
+                 **({"windows": data.test_windows[:SAMPLE_COUNT]}
+                    if getattr(data, "test_windows", None) is not None else {})},
         front_end=front_end.model if front_end is not None else None, prepared=prepared)
     if options.out:
         result.out = write_run(result, Path(options.out), options.force)

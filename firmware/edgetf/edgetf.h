@@ -54,9 +54,10 @@ typedef struct {
   uint32_t microseconds;  /* time spent in Invoke (0 when no clock is available) */
 } edgetf_result;
 
-/* What <name>_classify reports (libraries with a front end): the shape of Edge Impulse's
- * run_classifier result. `scores` points into the library's own buffer of `score_count`
- * dequantized scores, valid until the next classify or push_samples call. */
+/* What <name>_classify and <name>_classify_float report (libraries with a front end): the
+ * shape of Edge Impulse's run_classifier result. `scores` points into the library's own
+ * buffer of `score_count` dequantized scores, valid until the next classify or push_samples
+ * call. */
 typedef struct {
   int label_index;            /* index of the highest score */
   const char* label;          /* its label, or NULL when the library has no label for it */

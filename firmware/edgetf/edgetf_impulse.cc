@@ -1,6 +1,7 @@
 // edgetf: raw samples in, the model's prediction out, for libraries emitted with a front
 // end (EDGETF_HAS_FRONT_END, set in edgetf_library.h; in other libraries this file
-// compiles to nothing).
+// compiles to nothing). The audio front end first (int16 PCM, clips and a stream); the
+// motion front end (EDGETF_FRONT_END_MOTION: float windows) at the end of the file.
 //
 // Hand-written and the same in every library. The front end is a TFLite graph of TFLM's
 // signal ops (front_end_metadata.h holds its array, sizes and golden vectors) run by an
@@ -16,7 +17,7 @@
 // for the board.
 #include "edgetf_library.h"
 
-#if EDGETF_HAS_FRONT_END
+#if EDGETF_HAS_FRONT_END && !EDGETF_FRONT_END_MOTION
 
 #include <cstddef>
 #include <cstdint>
@@ -303,4 +304,174 @@ size_t EDGETF_API(front_end_arena_used_bytes)(void) {
 
 }  // extern "C"
 
-#endif  // EDGETF_HAS_FRONT_END
+#endif  // EDGETF_HAS_FRONT_END && !EDGETF_FRONT_END_MOTION
+
+// --- the motion front end -------------------------------------------------------------
+//
+// One window of float samples (kWindowSamples x kAxes, interleaved) is the front end's
+// input tensor; one Invoke gives kFeatures int8 values, copied into the model's input.
+// The graph keeps no state, so no reset is needed between windows. Memory, all static:
+// the front end's arena (the window lives there, as the graph's input) and interpreter,
+// and the scores; edgetf counts each in the RAM it reports for the board.
+#if EDGETF_HAS_FRONT_END && EDGETF_FRONT_END_MOTION
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+
+#include "tensorflow/lite/micro/micro_interpreter.h"
+#include "tensorflow/lite/micro/micro_log.h"
+#include "tensorflow/lite/schema/schema_generated.h"
+
+#include "edgetf.h"
+#include "edgetf_impulse.h"
+#include "front_end_metadata.h"
+#include "front_end_resolver.h"
+#include "model_metadata.h"
+
+static_assert(EDGETF_FRONT_END_ARENA_BYTES % 16 == 0,
+              "EDGETF_FRONT_END_ARENA_BYTES must be a multiple of 16");
+
+namespace {
+
+namespace fe = edgetf::front_end;
+namespace md = edgetf::metadata;
+
+alignas(16) uint8_t g_fe_arena[EDGETF_FRONT_END_ARENA_BYTES];
+alignas(tflite::MicroInterpreter) unsigned char g_fe_storage[sizeof(tflite::MicroInterpreter)];
+alignas(edgetf::FrontEndResolver) unsigned char
+    g_fe_resolver_storage[sizeof(edgetf::FrontEndResolver)];
+tflite::MicroInterpreter* g_fe = nullptr;
+int8_t g_scores_q[fe::kLabels];
+float g_scores[fe::kLabels];
+
+// One window through the front end, then the model: int8 values left in the model's
+// input, int8 scores in g_scores_q, float scores in g_scores.
+int Classify(const float* samples, uint32_t* dsp_microseconds, uint32_t* microseconds) {
+  tflite::MicroInterpreter* model = edgetf::ModelInterpreter();
+  const uint32_t start = edgetf::Micros();
+  std::memcpy(g_fe->input(0)->data.f, samples, sizeof(float) * fe::kInputValues);
+  if (g_fe->Invoke() != kTfLiteOk) return EDGETF_ERROR_FRONT_END;
+  std::memcpy(model->input(0)->data.int8, g_fe->output(0)->data.int8, fe::kFeatures);
+  const uint32_t between = edgetf::Micros();
+  if (model->Invoke() != kTfLiteOk) return EDGETF_ERROR_INVOKE;
+  if (dsp_microseconds != nullptr) *dsp_microseconds = between - start;
+  if (microseconds != nullptr) *microseconds = edgetf::Micros() - between;
+  std::memcpy(g_scores_q, model->output(0)->data.int8, fe::kLabels);
+  const edgetf::TensorSpec& out = md::kOutputs[0];
+  for (int i = 0; i < fe::kLabels; ++i) {
+    g_scores[i] = (static_cast<float>(g_scores_q[i]) - static_cast<float>(out.zero_point)) *
+                  out.scale;
+  }
+  return EDGETF_OK;
+}
+
+int Compare(const int8_t* expected, const int8_t* actual, std::size_t count, int vector,
+            int output, edgetf_mismatch* mismatch, bool* has_mismatch) {
+  int differences = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (expected[i] == actual[i]) continue;
+    if (!*has_mismatch) {
+      *mismatch = {vector, output, i, static_cast<double>(expected[i]),
+                   static_cast<double>(actual[i])};
+      *has_mismatch = true;
+    }
+    ++differences;
+  }
+  return differences;
+}
+
+}  // namespace
+
+namespace edgetf {
+inline namespace EDGETF_LIBRARY_NS {
+
+int ImpulseInit() {
+  if (g_fe != nullptr) return EDGETF_OK;
+  const tflite::Model* model = tflite::GetModel(EDGETF_FRONT_END_ARRAY);
+  if (model->version() != TFLITE_SCHEMA_VERSION) return EDGETF_ERROR_SCHEMA;
+  auto* resolver = new (g_fe_resolver_storage) FrontEndResolver();
+  if (RegisterFrontEndOps(*resolver) != kTfLiteOk) return EDGETF_ERROR_OPS;
+  auto* interpreter = new (g_fe_storage) tflite::MicroInterpreter(
+      model, *resolver, g_fe_arena, EDGETF_FRONT_END_ARENA_BYTES);
+  if (interpreter->AllocateTensors() != kTfLiteOk) {
+    MicroPrintf("edgetf: the front end's AllocateTensors failed with a %u-byte arena: if "
+                "TFLM said bytes were missing, build with a larger "
+                "-DEDGETF_FRONT_END_ARENA_BYTES=...",
+                static_cast<unsigned>(EDGETF_FRONT_END_ARENA_BYTES));
+    interpreter->~MicroInterpreter();
+    return EDGETF_ERROR_FRONT_END;
+  }
+  const TfLiteTensor* in = interpreter->input(0);
+  const TfLiteTensor* out = interpreter->output(0);
+  if (in == nullptr || out == nullptr || in->type != kTfLiteFloat32 ||
+      out->type != kTfLiteInt8 || in->bytes != sizeof(float) * fe::kInputValues ||
+      out->bytes != static_cast<std::size_t>(fe::kFeatures)) {
+    interpreter->~MicroInterpreter();
+    return EDGETF_ERROR_MODEL_MISMATCH;
+  }
+  g_fe = interpreter;
+  return EDGETF_OK;
+}
+
+int ImpulseGoldenCount() { return fe::kGoldenWindowCount; }
+
+int ImpulseSelfTest(int first_vector, edgetf_mismatch* mismatch, bool* has_mismatch) {
+  if (g_fe == nullptr || ModelInterpreter() == nullptr) return EDGETF_ERROR_NOT_INITIALIZED;
+  int differences = 0;
+  for (int w = 0; w < fe::kGoldenWindowCount; ++w) {
+    const int vector = first_vector + w;
+    const int status = Classify(
+        fe::kGoldenWindows + static_cast<std::size_t>(w) * fe::kInputValues, nullptr, nullptr);
+    if (status != EDGETF_OK) return status;
+    // The front end's output (the model's input buffer may hold activations by now).
+    differences += Compare(fe::kGoldenFeatures + static_cast<std::size_t>(w) * fe::kFeatures,
+                           g_fe->output(0)->data.int8, fe::kFeatures, vector,
+                           fe::kFeaturesOutput, mismatch, has_mismatch);
+    differences += Compare(fe::kGoldenOutputs + static_cast<std::size_t>(w) * fe::kLabels,
+                           g_scores_q, fe::kLabels, vector, 0, mismatch, has_mismatch);
+  }
+  return differences;
+}
+
+}  // namespace EDGETF_LIBRARY_NS
+}  // namespace edgetf
+
+extern "C" {
+
+int EDGETF_API(classify_float)(const float* samples, size_t value_count,
+                               edgetf_classification* result) {
+  if (g_fe == nullptr || edgetf::ModelInterpreter() == nullptr) {
+    return EDGETF_ERROR_NOT_INITIALIZED;
+  }
+  if (samples == nullptr || value_count != static_cast<size_t>(fe::kInputValues)) {
+    return EDGETF_ERROR_ARGUMENT;
+  }
+  uint32_t dsp = 0;
+  uint32_t microseconds = 0;
+  const int status = Classify(samples, &dsp, &microseconds);
+  if (status != EDGETF_OK) return status;
+  if (result != nullptr) {
+    int best = 0;
+    for (int i = 1; i < fe::kLabels; ++i) {
+      if (g_scores[i] > g_scores[best]) best = i;
+    }
+    result->label_index = best;
+    result->label = EDGETF_API(label)(best);
+    result->score = g_scores[best];
+    result->scores = g_scores;
+    result->score_count = fe::kLabels;
+    result->dsp_microseconds = dsp;
+    result->microseconds = microseconds;
+  }
+  return EDGETF_OK;
+}
+
+size_t EDGETF_API(front_end_arena_used_bytes)(void) {
+  return g_fe == nullptr ? 0 : g_fe->arena_used_bytes();
+}
+
+}  // extern "C"
+
+#endif  // EDGETF_HAS_FRONT_END && EDGETF_FRONT_END_MOTION

@@ -8,6 +8,19 @@
 #include <cstddef>
 #include <cstdint>
 
+// The float FFT must round every product and sum to float, as the host's build of TFLM
+// does: GCC's GNU dialects contract a * b + c into one fused multiply-add by default where
+// the core has one (the Cortex-M4F does), Clang within an expression. Off for the float
+// functions below (GCC: per function; Clang: the standard pragma, for this file).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#define EDGETF_NO_FP_CONTRACT
+#elif defined(__GNUC__)
+#define EDGETF_NO_FP_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define EDGETF_NO_FP_CONTRACT
+#endif
+
 namespace edgetf {
 inline namespace EDGETF_LIBRARY_NS {
 namespace signal {
@@ -78,13 +91,24 @@ int32_t FftAutoScale(const int16_t* in, int count, int16_t* out) {
 // samples real, odd imaginary), go through a complex FFT of M = N/2 points, which is
 // then split into the real signal's spectrum with "super twiddles". The complex FFT is
 // mixed-radix decimation in time with radix 4 stages first and one radix 2 stage last
-// when M is not a power of 4 (kissfft's factoring: 4s, then 2s). Fixed-point details:
+// when M is not a power of 4 (kissfft's factoring: 4s, then 2s). The same butterflies
+// serve both types (templates below); what differs is each type's arithmetic.
+//
+// int16 (kissfft's FIXED_POINT build):
 // * twiddles: floor(0.5 + 32767 * cos/sin(phase)) computed in double;
 // * complex products: each part (a*b - c*d or a*b + c*d in int32) rounded with
 //   (x + 2^14) >> 15 and truncated to int16;
 // * before each butterfly its inputs are scaled by 1/radix as a Q15 product with
 //   32767 / radix (16383 or 8191), rounded the same way;
 // * sums and differences are truncated to int16 when stored.
+//
+// float (kissfft's float build, TFLM's RfftFloatApply):
+// * twiddles: (float) cos/sin(phase) of the same double phases;
+// * complex products a.re*b.re - a.im*b.im and a.re*b.im + a.im*b.re, each product and
+//   each sum rounded to float: never fused into a multiply-add (GCC contracts a*b + c
+//   into one FMA by default in its GNU dialects on cores that have one, the Cortex-M4F
+//   among them, which rounds once and so differs from the host's result);
+// * no scaling before the butterflies; the real-FFT split halves with * 0.5 (exact).
 
 namespace {
 
@@ -118,28 +142,68 @@ Cpx16 Sub(Cpx16 a, Cpx16 b) {
   return Cpx16{static_cast<int16_t>(a.re - b.re), static_cast<int16_t>(a.im - b.im)};
 }
 
-Cpx16 UnitQ15(double phase) {
-  return Cpx16{static_cast<int16_t>(std::floor(0.5 + kInt16Max * std::cos(phase))),
+// a + b * -i and a + b * i (the radix-4 butterfly's odd outputs).
+Cpx16 AddTimesMinusI(Cpx16 a, Cpx16 b) {
+  return Cpx16{static_cast<int16_t>(a.re + b.im), static_cast<int16_t>(a.im - b.re)};
+}
+
+Cpx16 AddTimesI(Cpx16 a, Cpx16 b) {
+  return Cpx16{static_cast<int16_t>(a.re - b.im), static_cast<int16_t>(a.im + b.re)};
+}
+
+void Unit(double phase, Cpx16* out) {
+  *out = Cpx16{static_cast<int16_t>(std::floor(0.5 + kInt16Max * std::cos(phase))),
                static_cast<int16_t>(std::floor(0.5 + kInt16Max * std::sin(phase)))};
+}
+
+EDGETF_NO_FP_CONTRACT CpxF Multiply(CpxF a, CpxF b) {
+  const float rr = a.re * b.re;
+  const float ii = a.im * b.im;
+  const float ri = a.re * b.im;
+  const float ir = a.im * b.re;
+  return CpxF{rr - ii, ri + ir};
+}
+
+CpxF Divide(CpxF a, int32_t) { return a; }  // kissfft's float C_FIXDIV does nothing
+
+EDGETF_NO_FP_CONTRACT CpxF Add(CpxF a, CpxF b) { return CpxF{a.re + b.re, a.im + b.im}; }
+
+EDGETF_NO_FP_CONTRACT CpxF Sub(CpxF a, CpxF b) { return CpxF{a.re - b.re, a.im - b.im}; }
+
+EDGETF_NO_FP_CONTRACT CpxF AddTimesMinusI(CpxF a, CpxF b) {
+  return CpxF{a.re + b.im, a.im - b.re};
+}
+
+EDGETF_NO_FP_CONTRACT CpxF AddTimesI(CpxF a, CpxF b) { return CpxF{a.re - b.im, a.im + b.re}; }
+
+void Unit(double phase, CpxF* out) {
+  *out = CpxF{static_cast<float>(std::cos(phase)), static_cast<float>(std::sin(phase))};
 }
 
 }  // namespace
 
-struct Rfft {
+// The tables of one FFT length, in caller memory: the struct, then twiddles (M), split
+// twiddles (M / 2) and the complex FFT's output (M), each of complex values C.
+template <typename C>
+struct FftTables {
   int32_t length;  // N
   int32_t half;    // M = N / 2
   int32_t stages;
   int32_t radix[kMaxStages];  // outermost (last applied) first
-  Cpx16* twiddles;            // M: exp(-2 pi i k / M)
-  Cpx16* split;               // M / 2: exp(-i pi ((k + 1) / M + 1/2))
-  Cpx16* work;                // M: the complex FFT's output
+  C* twiddles;                // M: exp(-2 pi i k / M)
+  C* split;                   // M / 2: exp(-i pi ((k + 1) / M + 1/2))
+  C* work;                    // M: the complex FFT's output
 };
+
+struct Rfft : FftTables<Cpx16> {};
+struct RfftFloat : FftTables<CpxF> {};
 
 namespace {
 
 // Places the input where the butterflies expect it: the digit-reversed order of the
 // mixed-radix decimation in time (each level takes every radix-th value of its input).
-void Load(const Rfft& fft, int level, const Cpx16* in, int32_t stride, Cpx16* out) {
+template <typename C>
+void Load(const FftTables<C>& fft, int level, const C* in, int32_t stride, C* out) {
   const int32_t radix = fft.radix[level];
   int32_t block = 1;  // the length each branch of this level transforms
   for (int s = level + 1; s < fft.stages; ++s) block *= fft.radix[s];
@@ -154,36 +218,39 @@ void Load(const Rfft& fft, int level, const Cpx16* in, int32_t stride, Cpx16* ou
 
 // Combines `radix` transforms of length `span` at `out` into one (stride: the twiddle
 // step, the number of such blocks at this level).
-void Butterfly2(const Rfft& fft, Cpx16* out, int32_t stride, int32_t span) {
+template <typename C>
+EDGETF_NO_FP_CONTRACT void Butterfly2(const FftTables<C>& fft, C* out, int32_t stride,
+                                      int32_t span) {
   for (int32_t u = 0; u < span; ++u) {
-    const Cpx16 a = Divide(out[u], 2);
-    const Cpx16 b = Multiply(Divide(out[u + span], 2), fft.twiddles[u * stride]);
+    const C a = Divide(out[u], 2);
+    const C b = Multiply(Divide(out[u + span], 2), fft.twiddles[u * stride]);
     out[u + span] = Sub(a, b);
     out[u] = Add(a, b);
   }
 }
 
-void Butterfly4(const Rfft& fft, Cpx16* out, int32_t stride, int32_t span) {
+template <typename C>
+EDGETF_NO_FP_CONTRACT void Butterfly4(const FftTables<C>& fft, C* out, int32_t stride,
+                                      int32_t span) {
   for (int32_t u = 0; u < span; ++u) {
-    Cpx16 x0 = Divide(out[u], 4);
-    const Cpx16 y1 = Multiply(Divide(out[u + span], 4), fft.twiddles[u * stride]);
-    const Cpx16 y2 = Multiply(Divide(out[u + 2 * span], 4), fft.twiddles[2 * u * stride]);
-    const Cpx16 y3 = Multiply(Divide(out[u + 3 * span], 4), fft.twiddles[3 * u * stride]);
-    const Cpx16 d02 = Sub(x0, y2);
+    C x0 = Divide(out[u], 4);
+    const C y1 = Multiply(Divide(out[u + span], 4), fft.twiddles[u * stride]);
+    const C y2 = Multiply(Divide(out[u + 2 * span], 4), fft.twiddles[2 * u * stride]);
+    const C y3 = Multiply(Divide(out[u + 3 * span], 4), fft.twiddles[3 * u * stride]);
+    const C d02 = Sub(x0, y2);
     x0 = Add(x0, y2);
-    const Cpx16 s13 = Add(y1, y3);
-    const Cpx16 d13 = Sub(y1, y3);
+    const C s13 = Add(y1, y3);
+    const C d13 = Sub(y1, y3);
     out[u + 2 * span] = Sub(x0, s13);
     out[u] = Add(x0, s13);
     // Forward transform: the odd outputs rotate (y1 - y3) by -i and +i.
-    out[u + span] = Cpx16{static_cast<int16_t>(d02.re + d13.im),
-                          static_cast<int16_t>(d02.im - d13.re)};
-    out[u + 3 * span] = Cpx16{static_cast<int16_t>(d02.re - d13.im),
-                              static_cast<int16_t>(d02.im + d13.re)};
+    out[u + span] = AddTimesMinusI(d02, d13);
+    out[u + 3 * span] = AddTimesI(d02, d13);
   }
 }
 
-void ComplexFft(const Rfft& fft, const Cpx16* in, Cpx16* out) {
+template <typename C>
+EDGETF_NO_FP_CONTRACT void ComplexFft(const FftTables<C>& fft, const C* in, C* out) {
   Load(fft, 0, in, 1, out);
   // Innermost level first; a level's blocks are contiguous and tile the output.
   int32_t span = 1;
@@ -192,7 +259,7 @@ void ComplexFft(const Rfft& fft, const Cpx16* in, Cpx16* out) {
     int32_t blocks = 1;
     for (int s = 0; s < level; ++s) blocks *= fft.radix[s];
     for (int32_t b = 0; b < blocks; ++b) {
-      Cpx16* block = out + b * radix * span;
+      C* block = out + b * radix * span;
       if (radix == 4) {
         Butterfly4(fft, block, blocks, span);
       } else {
@@ -203,29 +270,27 @@ void ComplexFft(const Rfft& fft, const Cpx16* in, Cpx16* out) {
   }
 }
 
+template <typename T>
 std::size_t AlignUp(std::size_t n) {
-  const std::size_t a = alignof(Rfft);
+  const std::size_t a = alignof(T);
   return (n + a - 1) / a * a;
 }
 
-}  // namespace
-
-bool RfftLengthSupported(int32_t fft_length) {
-  return fft_length >= 8 && fft_length <= 32768 && (fft_length & (fft_length - 1)) == 0;
-}
-
-std::size_t RfftBytes(int32_t fft_length) {
+template <typename T, typename C>
+std::size_t TablesBytes(int32_t fft_length) {
   if (!RfftLengthSupported(fft_length)) return 0;
   const std::size_t half = static_cast<std::size_t>(fft_length) / 2;
-  return AlignUp(sizeof(Rfft)) + sizeof(Cpx16) * (half + half / 2 + half);
+  return AlignUp<T>(sizeof(T)) + sizeof(C) * (half + half / 2 + half);
 }
 
-Rfft* RfftMake(int32_t fft_length, void* memory, std::size_t bytes) {
-  if (memory == nullptr || RfftBytes(fft_length) == 0 || bytes < RfftBytes(fft_length) ||
-      reinterpret_cast<std::uintptr_t>(memory) % alignof(Rfft) != 0) {
+template <typename T, typename C>
+T* MakeTables(int32_t fft_length, void* memory, std::size_t bytes) {
+  const std::size_t needed = TablesBytes<T, C>(fft_length);
+  if (memory == nullptr || needed == 0 || bytes < needed ||
+      reinterpret_cast<std::uintptr_t>(memory) % alignof(T) != 0) {
     return nullptr;
   }
-  Rfft* fft = static_cast<Rfft*>(memory);
+  T* fft = static_cast<T*>(memory);
   fft->length = fft_length;
   fft->half = fft_length / 2;
   fft->stages = 0;
@@ -234,23 +299,35 @@ Rfft* RfftMake(int32_t fft_length, void* memory, std::size_t bytes) {
     fft->radix[fft->stages++] = radix;
     rest /= radix;
   }
-  Cpx16* tables = reinterpret_cast<Cpx16*>(static_cast<char*>(memory) + AlignUp(sizeof(Rfft)));
+  C* tables = reinterpret_cast<C*>(static_cast<char*>(memory) + AlignUp<T>(sizeof(T)));
   fft->twiddles = tables;
   fft->split = tables + fft->half;
   fft->work = fft->split + fft->half / 2;
   const int32_t m = fft->half;
   for (int32_t k = 0; k < m; ++k) {
-    fft->twiddles[k] = UnitQ15(-2 * kPi * k / m);
+    Unit(-2 * kPi * k / m, &fft->twiddles[k]);
   }
   for (int32_t k = 0; k < m / 2; ++k) {
-    fft->split[k] = UnitQ15(-kPi * (static_cast<double>(k + 1) / m + .5));
+    Unit(-kPi * (static_cast<double>(k + 1) / m + .5), &fft->split[k]);
   }
   return fft;
 }
 
+}  // namespace
+
+bool RfftLengthSupported(int32_t fft_length) {
+  return fft_length >= 8 && fft_length <= 32768 && (fft_length & (fft_length - 1)) == 0;
+}
+
+std::size_t RfftBytes(int32_t fft_length) { return TablesBytes<Rfft, Cpx16>(fft_length); }
+
+Rfft* RfftMake(int32_t fft_length, void* memory, std::size_t bytes) {
+  return MakeTables<Rfft, Cpx16>(fft_length, memory, bytes);
+}
+
 void RfftApply(Rfft* fft, const int16_t* frame, Cpx16* out) {
   const int32_t m = fft->half;
-  ComplexFft(*fft, reinterpret_cast<const Cpx16*>(frame), fft->work);
+  ComplexFft<Cpx16>(*fft, reinterpret_cast<const Cpx16*>(frame), fft->work);
   const Cpx16* z = fft->work;
   // DC and Nyquist from bin 0: the even samples' sum is its real part, the odd ones'
   // its imaginary part.
@@ -268,6 +345,37 @@ void RfftApply(Rfft* fft, const int16_t* frame, Cpx16* out) {
                    static_cast<int16_t>((sum.im + t.im) >> 1)};
     out[m - k] = Cpx16{static_cast<int16_t>((sum.re - t.re) >> 1),
                        static_cast<int16_t>((t.im - sum.im) >> 1)};
+  }
+}
+
+std::size_t RfftFloatBytes(int32_t fft_length) {
+  return TablesBytes<RfftFloat, CpxF>(fft_length);
+}
+
+RfftFloat* RfftFloatMake(int32_t fft_length, void* memory, std::size_t bytes) {
+  return MakeTables<RfftFloat, CpxF>(fft_length, memory, bytes);
+}
+
+EDGETF_NO_FP_CONTRACT void RfftFloatApply(RfftFloat* fft, const float* frame, CpxF* out) {
+  const int32_t m = fft->half;
+  ComplexFft<CpxF>(*fft, reinterpret_cast<const CpxF*>(frame), fft->work);
+  const CpxF* z = fft->work;
+  const CpxF dc = z[0];
+  out[0] = CpxF{dc.re + dc.im, 0.0f};
+  out[m] = CpxF{dc.re - dc.im, 0.0f};
+  for (int32_t k = 1; k <= m / 2; ++k) {
+    const CpxF a = z[k];
+    const CpxF b = CpxF{z[m - k].re, -z[m - k].im};
+    const CpxF sum = Add(a, b);
+    const CpxF t = Multiply(Sub(a, b), fft->split[k - 1]);
+    // kissfft's HALF_OF: the float sum times 0.5 (exact); at k = M/2 the second pair of
+    // stores lands on the first.
+    const float re0 = sum.re + t.re;
+    const float im0 = sum.im + t.im;
+    const float re1 = sum.re - t.re;
+    const float im1 = t.im - sum.im;
+    out[k] = CpxF{re0 * 0.5f, im0 * 0.5f};
+    out[m - k] = CpxF{re1 * 0.5f, im1 * 0.5f};
   }
 }
 

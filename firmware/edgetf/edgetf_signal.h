@@ -14,6 +14,8 @@
 // * window: int16 samples times int16 weights, shifted right, saturated to int16;
 // * FFT auto-scale: shifts the frame left by the headroom of its largest magnitude (as
 //   TFLM finds it, see FftAutoScale) and returns that shift;
+// * RFFT (float, the motion front end's): kissfft's float FFT, every product and sum
+//   rounded to float in kissfft's order (never fused into a multiply-add);
 // * RFFT: int16 in, fft_length / 2 + 1 complex int16 out. kissfft's fixed-point FFT
 //   halves each radix-2 stage's inputs and quarters each radix-4 stage's (by multiplying
 //   with 16383 or 8191 in Q15), so the output is the DFT divided by fft_length, rounded
@@ -46,6 +48,11 @@ struct Cpx16 {
   int16_t im;
 };
 
+struct CpxF {
+  float re;
+  float im;
+};
+
 // --- SignalWindow -----------------------------------------------------------------
 // out[i] = saturate16((in[i] * window[i]) >> shift), for `count` samples.
 void ApplyWindow(const int16_t* in, const int16_t* window, int count, int shift,
@@ -70,6 +77,13 @@ Rfft* RfftMake(int32_t fft_length, void* memory, std::size_t bytes);
 // One frame: `frame` holds fft_length samples (the caller zero-pads), `out` gets
 // fft_length / 2 + 1 complex values.
 void RfftApply(Rfft* fft, const int16_t* frame, Cpx16* out);
+
+// --- SignalRfft (float) -----------------------------------------------------------
+// kissfft's float real FFT (TFLM's RfftFloatApply), same lengths and memory contract.
+struct RfftFloat;
+std::size_t RfftFloatBytes(int32_t fft_length);
+RfftFloat* RfftFloatMake(int32_t fft_length, void* memory, std::size_t bytes);
+void RfftFloatApply(RfftFloat* fft, const float* frame, CpxF* out);
 
 // --- SignalEnergy -----------------------------------------------------------------
 // out[i] = re^2 + im^2 for i in [start, end); other entries are left as they were.

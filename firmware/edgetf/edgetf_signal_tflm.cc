@@ -16,9 +16,10 @@
 // has a reset member (TFLM since 2024), as reset() too.
 //
 // Memory (arena), per op: Window, Energy, PCAN, Log: 8 bytes of options; FilterBank:
-// 8; SpectralSubtraction: 44 + 4 per channel; Rfft: 16 + the FFT's tables and work
-// buffer (edgetf::signal::RfftBytes: 5 * fft_length + 76 on a 32-bit board), plus an
-// fft_length * 2 scratch buffer only when frames are shorter than the FFT. The rest is
+// 8; SpectralSubtraction: 44 + 4 per channel; Rfft: 20 + the FFT's tables and work
+// buffer (edgetf::signal::RfftBytes: 5 * fft_length + 76 on a 32-bit board for int16,
+// RfftFloatBytes: 10 * fft_length + 76 for float), plus a scratch frame (fft_length
+// values) only when frames are shorter than the FFT. The rest is
 // Prepare's temporary tensors (TFLM's own kernels take the same).
 #include "op_resolver.h"
 
@@ -254,11 +255,15 @@ TfLiteStatus AutoScaleEval(TfLiteContext* context, TfLiteNode* node) {
 struct RfftParams {
   Head head;
   int32_t fft_length;
-  int32_t type;
+  int32_t type;          // the schema's TensorType: 7 int16, 0 float32
   int32_t frame_length;  // the input's last dimension
   int scratch;           // -1: frames are read in place
-  sig::Rfft* fft;
+  sig::Rfft* fft;        // int16
+  sig::RfftFloat* fft_float;
 };
+
+constexpr int32_t kTypeFloat32 = 0;
+constexpr int32_t kTypeInt16 = 7;
 
 void* RfftInit(TfLiteContext* context, const char* buffer, std::size_t length) {
   RfftParams* p = NewParams<RfftParams>(context);
@@ -268,10 +273,19 @@ void* RfftInit(TfLiteContext* context, const char* buffer, std::size_t length) {
   p->fft_length = options.Int("fft_length");
   p->head.missing = options.missing();
   p->scratch = -1;
-  const std::size_t bytes = sig::RfftBytes(p->fft_length);
-  if (p->head.missing == nullptr && bytes != 0) {
-    void* memory = context->AllocatePersistentBuffer(context, bytes);
-    p->fft = sig::RfftMake(p->fft_length, memory, bytes);
+  if (p->head.missing != nullptr) return p;
+  if (p->type == kTypeInt16) {
+    const std::size_t bytes = sig::RfftBytes(p->fft_length);
+    if (bytes != 0) {
+      p->fft = sig::RfftMake(p->fft_length, context->AllocatePersistentBuffer(context, bytes),
+                             bytes);
+    }
+  } else if (p->type == kTypeFloat32) {
+    const std::size_t bytes = sig::RfftFloatBytes(p->fft_length);
+    if (bytes != 0) {
+      p->fft_float = sig::RfftFloatMake(
+          p->fft_length, context->AllocatePersistentBuffer(context, bytes), bytes);
+    }
   }
   return p;
 }
@@ -280,15 +294,21 @@ TfLiteStatus RfftPrepare(TfLiteContext* context, TfLiteNode* node) {
   constexpr const char* kOp = "SignalRfft";
   auto* p = static_cast<RfftParams*>(node->user_data);
   if (!OptionsRead(kOp, p)) return kTfLiteError;
-  if (p->type != 7) return Refuse(kOp, "edgetf's kernel computes int16 FFTs only (T = 7)");
+  if (p->type != kTypeInt16 && p->type != kTypeFloat32) {
+    return Refuse(kOp, "edgetf's kernel computes int16 (T = 7) and float32 (T = 0) FFTs only");
+  }
   if (!sig::RfftLengthSupported(p->fft_length)) {
     return Refuse(kOp, "fft_length must be a power of two from 8 to 32768");
   }
-  if (p->fft == nullptr) return Refuse(kOp, "no arena left for the FFT's tables");
+  if (p->fft == nullptr && p->fft_float == nullptr) {
+    return Refuse(kOp, "no arena left for the FFT's tables");
+  }
+  const TfLiteType type = p->type == kTypeInt16 ? kTfLiteInt16 : kTfLiteFloat32;
+  const std::size_t value_bytes = p->type == kTypeInt16 ? sizeof(int16_t) : sizeof(float);
   Temps t(context, node, kOp);
   if (!t.Counts(1, 1)) return kTfLiteError;
-  TfLiteTensor* in = t.In(0, kTfLiteInt16, -1);
-  TfLiteTensor* out = t.Out(0, kTfLiteInt16, -1);
+  TfLiteTensor* in = t.In(0, type, -1);
+  TfLiteTensor* out = t.Out(0, type, -1);
   if (in == nullptr || out == nullptr) return kTfLiteError;
   p->frame_length = in->dims->data[in->dims->size - 1];
   const int frames = p->frame_length > 0 ? ElementCount(in) / p->frame_length : 0;
@@ -301,30 +321,44 @@ TfLiteStatus RfftPrepare(TfLiteContext* context, TfLiteNode* node) {
   if (p->frame_length < p->fft_length) {
     // Shorter frames are zero-padded in a scratch buffer, as TFLM's kernel does.
     return context->RequestScratchBufferInArena(
-        context, sizeof(int16_t) * static_cast<std::size_t>(p->fft_length), &p->scratch);
+        context, value_bytes * static_cast<std::size_t>(p->fft_length), &p->scratch);
   }
   return kTfLiteOk;
+}
+
+// Each frame of `in` (frame_length values, zero-padded to fft_length in `padded` when
+// shorter) through `apply` into fft_length / 2 + 1 complex values of `out`.
+template <typename T, typename C, typename Apply>
+void EachFrame(const RfftParams& p, const T* in, int n, T* padded, C* out, Apply apply) {
+  for (int at = 0; at < n; at += p.frame_length) {
+    const T* frame = in + at;
+    if (padded != nullptr) {
+      std::memcpy(padded, frame, sizeof(T) * static_cast<std::size_t>(p.frame_length));
+      std::memset(padded + p.frame_length, 0,
+                  sizeof(T) * static_cast<std::size_t>(p.fft_length - p.frame_length));
+      frame = padded;
+    }
+    apply(frame, out);
+    out += p.fft_length / 2 + 1;
+  }
 }
 
 TfLiteStatus RfftEval(TfLiteContext* context, TfLiteNode* node) {
   const auto* p = static_cast<const RfftParams*>(node->user_data);
   const TfLiteEvalTensor* in = tflite::micro::GetEvalInput(context, node, 0);
-  const int16_t* x = static_cast<const int16_t*>(in->data.data);
-  auto* y = reinterpret_cast<sig::Cpx16*>(OutData<int16_t>(context, node, 0));
-  int16_t* padded = p->scratch >= 0
-                        ? static_cast<int16_t*>(context->GetScratchBuffer(context, p->scratch))
-                        : nullptr;
+  void* scratch = p->scratch >= 0 ? context->GetScratchBuffer(context, p->scratch) : nullptr;
   const int n = EvalCount(in);
-  for (int at = 0; at < n; at += p->frame_length) {
-    const int16_t* frame = x + at;
-    if (padded != nullptr) {
-      std::memcpy(padded, frame, sizeof(int16_t) * static_cast<std::size_t>(p->frame_length));
-      std::memset(padded + p->frame_length, 0,
-                  sizeof(int16_t) * static_cast<std::size_t>(p->fft_length - p->frame_length));
-      frame = padded;
-    }
-    sig::RfftApply(p->fft, frame, y);
-    y += p->fft_length / 2 + 1;
+  if (p->fft != nullptr) {
+    EachFrame(*p, static_cast<const int16_t*>(in->data.data), n,
+              static_cast<int16_t*>(scratch),
+              reinterpret_cast<sig::Cpx16*>(OutData<int16_t>(context, node, 0)),
+              [p](const int16_t* frame, sig::Cpx16* y) { sig::RfftApply(p->fft, frame, y); });
+  } else {
+    EachFrame(*p, static_cast<const float*>(in->data.data), n, static_cast<float*>(scratch),
+              reinterpret_cast<sig::CpxF*>(OutData<float>(context, node, 0)),
+              [p](const float* frame, sig::CpxF* y) {
+                sig::RfftFloatApply(p->fft_float, frame, y);
+              });
   }
   return kTfLiteOk;
 }

@@ -23,6 +23,7 @@ from flatbuffers import flexbuffers
 from edgetf.codegen.resources import resource_dir
 from edgetf.features.audio_config import AudioConfig
 from edgetf.features.audio_graph import audio_graph
+from edgetf.features.spectral import spectral_front_end
 from edgetf.tflite.reader import read_tflite
 from edgetf.tflite.writer import ModelWriter
 from tests.codegen.test_lut_decode import STANDALONE_LIBRARY_H
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
   std::vector<uint32_t> noise;
   std::vector<char> fft_memory;
   s::Rfft* fft = nullptr;
+  s::RfftFloat* fft_float = nullptr;
   int64_t first = 0;
   while (Read(&first)) {
     std::vector<Words> in(static_cast<std::size_t>(inputs));
@@ -114,6 +116,37 @@ int main(int argc, char** argv) {
         std::vector<s::Cpx16> spectrum(static_cast<std::size_t>(n / 2 + 1));
         s::RfftApply(fft, padded.data(), spectrum.data());
         for (auto c : spectrum) { out.push_back(c.re); out.push_back(c.im); }
+      }
+      Write(out);
+    } else if (op == "rfftf") {  // float32 values travel as their bit patterns
+      const int32_t n = static_cast<int32_t>(p[0]);
+      if (fft_float == nullptr) {
+        fft_memory.resize(s::RfftFloatBytes(n) + 16);
+        char* base = fft_memory.data();
+        base += (16 - reinterpret_cast<std::uintptr_t>(base) % 16) % 16;
+        fft_float = s::RfftFloatMake(n, base, s::RfftFloatBytes(n));
+        if (fft_float == nullptr) return 3;
+      }
+      std::vector<float> x(in[0].size());
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        const uint32_t bits = static_cast<uint32_t>(in[0][i]);
+        std::memcpy(&x[i], &bits, 4);
+      }
+      const std::size_t frame = static_cast<std::size_t>(p[1]);
+      std::vector<uint32_t> out;
+      for (std::size_t at = 0; at < x.size(); at += frame) {
+        std::vector<float> padded(x.begin() + static_cast<long>(at),
+                                  x.begin() + static_cast<long>(at + frame));
+        padded.resize(static_cast<std::size_t>(n), 0.0f);
+        std::vector<s::CpxF> spectrum(static_cast<std::size_t>(n / 2 + 1));
+        s::RfftFloatApply(fft_float, padded.data(), spectrum.data());
+        for (auto c : spectrum) {
+          uint32_t bits[2];
+          std::memcpy(&bits[0], &c.re, 4);
+          std::memcpy(&bits[1], &c.im, 4);
+          out.push_back(bits[0]);
+          out.push_back(bits[1]);
+        }
       }
       Write(out);
     } else if (op == "energy") {
@@ -217,19 +250,22 @@ _CHILD = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("signal_driver")
+def _build_driver(tmp, flags: tuple[str, ...] = ("-std=c++17", "-O1")):
     (tmp / "driver.cc").write_text(_DRIVER)
     (tmp / "edgetf_library.h").write_text(STANDALONE_LIBRARY_H)
     binary = tmp / "driver"
     result = subprocess.run(
-        [GXX, "-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror",
+        [GXX, *flags, "-Wall", "-Wextra", "-Werror",
          f"-I{tmp}", f"-I{FIRMWARE}", str(tmp / "driver.cc"),
          str(FIRMWARE / "edgetf" / "edgetf_signal.cc"), "-o", str(binary)],
         capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return binary
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    return _build_driver(tmp_path_factory.mktemp("signal_driver"))
 
 
 def _clips(rng: np.random.Generator, seconds: float) -> np.ndarray:
@@ -286,6 +322,8 @@ def _words(arrays) -> bytes:
     for a in arrays:
         a = np.asarray(a).ravel()
         out.append(np.array([a.size], np.int64))
+        if a.dtype == np.float32:  # the bit patterns
+            a = a.view(np.uint32)
         out.append(a.astype(np.uint64).view(np.int64) if a.dtype == np.uint64
                    else a.astype(np.int64))
     return np.concatenate(out).astype("<i8").tobytes()
@@ -318,6 +356,8 @@ def _compare(driver, tmp, model: bytes, frames: list) -> dict[str, int]:
         params = [int(options[op.index][k]) for k in keys]
         if name == "rfft":  # and the frame length, the input's last dimension
             params.append(graph.tensors[op.inputs[0]].shape[-1])
+            if graph.tensors[op.inputs[0]].dtype == "float32":
+                name = "rfftf"
 
         def value(t: int, f: int) -> np.ndarray:
             tensor = graph.tensors[t]
@@ -337,6 +377,8 @@ def _compare(driver, tmp, model: bytes, frames: list) -> dict[str, int]:
                 mine = arrays[k]
                 if want.dtype == np.uint64:
                     mine = mine.view(np.uint64)
+                if want.dtype == np.float32:  # bit for bit (NaNs included)
+                    want, mine = want.view(np.uint32), mine.astype(np.uint32)
                 if name == "energy":  # bins outside [start, end) are left as they were
                     end, start = params[:2]
                     want, mine = want[start:end], mine[start:end]
@@ -471,3 +513,73 @@ def test_without_the_macro_the_operators_are_not_compiled(tmp_path):
     assert result.returncode == 0, result.stderr
     symbols = subprocess.run(["nm", "-C", str(obj)], capture_output=True, text=True).stdout
     assert "Registration" not in symbols
+
+
+def _motion(rng: np.random.Generator, windows: int, n: int, axes: int) -> list[np.ndarray]:
+    """Accelerometer-like windows: gravity, a few tones, noise, a jolt; in m/s^2."""
+    t = np.arange(n)[:, None] / 50
+    out = []
+    for w in range(windows):
+        f = rng.uniform(0.3, 12, (1, axes))
+        x = 9.81 * (np.arange(axes) == w % axes) + rng.uniform(0.1, 6, (1, axes)) * np.sin(
+            2 * np.pi * f * t + rng.uniform(0, 6, (1, axes))) + rng.normal(0, 0.3, (n, axes))
+        x[rng.integers(0, n)] += rng.normal(0, 20, axes)
+        out.append(x.astype(np.float32))
+    return out
+
+
+@pytest.mark.parametrize("window,table", [
+    (100, {"filter_low_hz": 0.5}),  # 128 points, the mean taken out
+    (50, {"bands": 4, "fft_length": 64}),  # 64 points: the radix-2 stage
+    (16, {"bands": 2}),  # 16 points, the shortest
+])
+def test_spectral_front_end_op_by_op(driver, tmp_path, rng, window, table):
+    # The motion front end's float RFFT (two per window: filtered and Hann-windowed),
+    # frame by frame: edgetf's kernel equals TFLM's kissfft bit for bit.
+    front_end = spectral_front_end(table, sample_rate=50, window=window, axes=3)
+    frames = _motion(rng, 8, window, 3)
+    compared = _compare(driver, tmp_path, front_end.model, frames)
+    assert compared == {"SignalRfft": 8 * 2 * 3 * (front_end.layout.fft_length + 2)}
+
+
+def _cpu_has_fma() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return any(line.startswith("flags") and " fma " in f" {line} " for line in f)
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _cpu_has_fma(), reason="this CPU has no fused multiply-add")
+def test_float_fft_is_never_fused(tmp_path, rng):
+    # Built as GCC builds for a core with FMA in a GNU dialect (the Nano's Arduino build:
+    # gnu++, Cortex-M4F): contraction is on, and without edgetf's per-function "off" the
+    # FFT's products would fuse and differ from TFLM's in the last bits.
+    fused = _build_driver(tmp_path, ("-std=gnu++17", "-O2", "-mfma", "-ffp-contract=fast"))
+    front_end = spectral_front_end({"filter_low_hz": 0.5}, sample_rate=50, window=100, axes=3)
+    compared = _compare(fused, tmp_path, front_end.model, _motion(rng, 6, 100, 3))
+    assert compared == {"SignalRfft": 6 * 2 * 3 * 130}
+
+
+def test_float_fft_extreme_inputs(driver, tmp_path, rng):
+    # Values over many magnitudes (products and sums that round), tiny and huge ones,
+    # signed zeros, an impulse, a constant; shorter frames zero-padded; 8 to 1024 points.
+    for n, frame in ((8, 8), (32, 20), (256, 256), (1024, 1000)):
+        ops = _OneOps()
+        ops.add("SignalRfft", [("x", (2, frame), "float32")],
+                [("y", (2, n + 2), "float32")], {"T": 0, "fft_length": n})
+        frames = []
+        for kind in range(6):
+            x = (rng.standard_normal((2, frame)) * 10.0 ** rng.uniform(-30, 30, (2, frame)))
+            if kind == 1:
+                x = np.where(rng.random((2, frame)) < 0.5, -0.0, 0.0)
+            elif kind == 2:
+                x = np.zeros((2, frame))
+                x[:, 1] = 1.0
+            elif kind == 3:
+                x = np.full((2, frame), 9.81)
+            elif kind == 4:
+                x = rng.uniform(-1, 1, (2, frame)) * 1e-38  # subnormal products
+            frames.append(x.astype(np.float32))
+        compared = _compare(driver, tmp_path, ops.w.finish(ops.outputs), frames)
+        assert compared == {"SignalRfft": 6 * 2 * (n + 2)}

@@ -87,6 +87,30 @@ def test_the_nano_refuses_signal_ops_edgetf_has_no_kernel_for():
     assert reasons[1].startswith("CUSTOM:SignalRfft (op 0) is a int16 FFT of 100 points")
 
 
+def test_the_nano_runs_the_spectral_front_ends_float_fft():
+    # The motion front end's only signal op is a float32 RFFT: edgetf's kernel computes it
+    # (bit-exact: tests/codegen/test_signal_kernels.py); an int32 one is refused.
+    from edgetf.features.spectral import spectral_front_end
+    from edgetf.tflite.writer import ModelWriter
+
+    graph = read_tflite(spectral_front_end({"filter_low_hz": 0.5}, sample_rate=50,
+                                           window=100, axes=3).model)
+    assert "CUSTOM:SignalRfft" in graph.op_names()
+    for board in ("nano33ble", "esp32", "esp32s3"):
+        assert board_limitations(graph, BOARDS[board]) == [], board
+    plan = plan_arena(graph, TABLES[BOARDS["nano33ble"].arena_table])
+    # Two 128-point float RFFTs: each 28 bytes of options and 88 + 8 * 160 of tables.
+    assert plan.complete and plan.persistent >= 2 * (28 + 88 + 8 * 160)
+    w = ModelWriter()
+    x = w.input("x", (1, 64), "int32")
+    y = w.tensor("y", (1, 66), "int32")
+    w.custom("SignalRfft", [x], [y], {"T": 2, "fft_length": 64})
+    reasons = board_missing_kernels(read_tflite(w.finish([y])), BOARDS["nano33ble"])
+    assert reasons[0].startswith("CUSTOM:SignalRfft (op 0) is a int32 FFT of 64 points; "
+                                 "edgetf's kernel for Chirale_TensorFLowLite 2.0.0 computes "
+                                 "int16 and float32")
+
+
 def test_kiss_fftr_state_is_kissffts_memneeded():
     # Printed by RfftInt16GetNeededMemory, RfftInt32GetNeededMemory and
     # RfftFloatGetNeededMemory (signal/src/rfft_*.cc with third_party/kissfft of

@@ -79,10 +79,34 @@ def test_the_run_front_end_gives_the_int8_model_its_input_from_raw_windows(run):
 
 @needs_tflm
 def test_emit_firmware_takes_the_model_for_esp32(run, tmp_path):
+    # The run records its front end and raw test windows; the library embeds that front
+    # end (raw float windows in) with golden vectors from those windows.
     _, out = run
-    result = _cli("emit-firmware", "--from", out, "--board", "esp32", "--out", tmp_path / "fw")
+    report = json.loads((out / "report.json").read_text())
+    assert report["features"] == {
+        "kind": "spectral", "sample_rate": 50.0, "window_samples": 100, "axes": 3,
+        "axis_names": ["accX", "accY", "accZ"], "config": report["front_end"]["config"]}
+    with np.load(out / "samples.npz") as samples:
+        windows = samples["windows"]
+    assert windows.dtype == np.float32 and windows.shape[1:] == (100, 3)
+    result = _cli("emit-firmware", "--from", out, "--board", "esp32", "--out", tmp_path / "fw",
+                  "--golden", 2)
     assert result.exit_code == 0, result.output
     assert list((tmp_path / "fw").rglob("model_data.cc"))
+    header = next((tmp_path / "fw/lib").glob("*/src/edgetf/front_end_metadata.h")).read_text()
+    assert "the run's test windows" in header and "constexpr int kFeatures = 21;" in header
+    assert "constexpr int kGoldenWindowCount = 2;" in header
+    # train-quantize's per-board RAM counts the front end as emit-firmware embeds it
+    # (golden windows are flash only, so --golden leaves the RAM as it is).
+    ram = report["device"]["esp32"]["ram_bytes"]
+    assert f"RAM ~{ram // 1024} of" in result.output, (ram, result.output[-400:])
+    api = next((tmp_path / "fw/lib").glob("*/src/*_inferencing.h")).read_text()
+    assert "_classify_float(const float* samples, size_t value_count" in api
+    # --features none: the model alone
+    result = _cli("emit-firmware", "--from", out, "--board", "esp32", "--features", "none",
+                  "--out", tmp_path / "alone")
+    assert result.exit_code == 0, result.output
+    assert not list((tmp_path / "alone").rglob("front_end_metadata.h"))
 
 
 @pytest.mark.parametrize(("args", "words"), [

@@ -323,6 +323,12 @@ CHIRALE_KERNELS: dict[str, Kernel] = {
     "MAXIMUM": _k("maximum_minimum.cpp", None, None, None),
     "MINIMUM": _k("maximum_minimum.cpp", None, None, None),
     "GATHER": _k("gather.cpp", "TfLiteGatherParams", None, _gather),  # the same calls
+    # The spectral front end's: sub.cpp SubInit (OpDataSub), sub_common.cpp SubPrepare
+    # (input1, input2, output); transpose.cpp Prepare's TransposeContext (input, perm,
+    # output; no Init); elementwise.cpp GenericPrepare for LOG (input, output; no Init).
+    "SUB": _k("sub.cpp", "TfLiteSubParams", "OpDataSub", _inputs_then_outputs(0, 1)),
+    "TRANSPOSE": _k("transpose.cpp", None, None, _inputs_then_outputs(0, 1)),
+    "LOG": _k("elementwise.cpp", None, None, _inputs_then_outputs(0)),
     # Nor TFLM's signal library: edgetf's own (firmware/edgetf/edgetf_signal_tflm.cc).
     **EDGETF_SIGNAL_KERNELS,
 }

@@ -123,9 +123,10 @@ _EDGETF_AT = "firmware/edgetf/edgetf_signal_tflm.cc (edgetf)"
 
 
 def edgetf_rfft_bytes(op: OpContext) -> int:
-    """RfftBytes: the ``Rfft`` struct, then twiddles (N/2), split twiddles (N/4) and the
-    work buffer (N/2), each a complex int16."""
-    return op.layout.size("EdgetfRfft") + 4 * (_fft_length(op) * 5 // 4)
+    """RfftBytes / RfftFloatBytes: the tables' struct, then twiddles (N/2), split twiddles
+    (N/4) and the work buffer (N/2), each a complex int16 (4 bytes) or float (8)."""
+    return op.layout.size("EdgetfRfft") + _KISS_CPX[op.input(0).dtype] * (
+        _fft_length(op) * 5 // 4)
 
 
 def _edgetf_rfft_init(op: OpContext) -> None:
@@ -137,7 +138,7 @@ def _edgetf_rfft_prepare(op: OpContext) -> None:
     op.temp_input(0)
     op.temp_output(0)
     if op.input(0).shape[-1] < _fft_length(op):
-        op.scratch(2 * _fft_length(op))
+        op.scratch(op.type_size(op.input(0).dtype) * _fft_length(op))
 
 
 def _edgetf_subtraction_init(op: OpContext) -> None:

@@ -232,17 +232,19 @@ _CHIRALE_2023_M4: dict[str, tuple[int, int]] = {
     "TfLiteStridedSliceParams": (20, 4), "TfLiteConcatenationParams": (8, 4),
     "TfLiteTransposeConvParams": (16, 4), "TfLiteLeakyReluParams": (4, 4),
     "TfLiteShapeParams": (4, 4), "TfLitePackParams": (8, 4),
+    # sub.h's OpDataSub of 2023: a bool and 12 ints (one fewer than today's).
+    "OpDataSub": (52, 4), "TfLiteSubParams": (2, 1),
     "TfLiteSVDFParams": (8, 4), "TfLiteUnidirectionalSequenceLSTMParams": (16, 4),
     "TfLiteCastParams": (8, 4), "TfLiteGatherParams": (8, 4),  # two enums; two ints
     # edgetf's own TFLM_DECODE (firmware/edgetf/edgetf_lut_decode.h): one per output.
     "EdgetfLutPlan": (8, 4),
     # edgetf's own signal kernels (firmware/edgetf/edgetf_signal*.{h,cc}): each options
-    # struct starts with a pointer; EdgetfRfft is edgetf::signal::Rfft (3 + 16 int32, 3
-    # pointers).
+    # struct starts with a pointer; EdgetfRfft is edgetf::signal::Rfft or RfftFloat (3 + 16
+    # int32, 3 pointers); the RFFT's options hold both (int16, float) tables' pointers.
     "EdgetfSignalWindowParams": (8, 4), "EdgetfSignalEnergyParams": (12, 4),
     "EdgetfSignalFilterBankParams": (8, 4), "EdgetfSignalSubtractionParams": (44, 4),
     "EdgetfSignalPcanParams": (8, 4), "EdgetfSignalLogParams": (12, 4),
-    "EdgetfSignalRfftParams": (24, 4), "EdgetfRfft": (88, 4),
+    "EdgetfSignalRfftParams": (28, 4), "EdgetfRfft": (88, 4),
 }
 CHIRALE_2023_M4 = Layout("Cortex-M4F, Chirale 2.0.0 (TFLM of 2023), arm-none-eabi", 4, False,
                          _CHIRALE_2023_M4)
