@@ -23,7 +23,18 @@ PCAN gain have settled on that noise; training on clips from a reset front end t
 model frames the board never computes (measured on the espeak keyword set: the same noisy
 keyword clips, 65 % right from a reset front end, 24 % right after one second of their
 noise). One second covers the noise estimate's settling (its smoothing of 0.025 to 0.06
-per frame at 20 ms strides). Clips without noise (the originals, the un-noised copies,
+per frame at 20 ms strides).
+
+Noise alone (``silence_fraction``, 0.1 by default): when the folder has background noise
+and a non-keyword label (``silence`` or ``unknown``, ...:
+:data:`~edgetf.analyze.kws_streams.NON_KEYWORDS`; ``silence``-like names first), a tenth
+as many extra training clips as there are (augmented) training clips are stretches of the
+noise alone at a gain drawn from 0 to ``noise_gain``, each after its warm-up, with that
+label, as the Speech Commands recipe adds its ``_silence_`` clips. A stream is mostly noise
+between keywords, and a warmed front end makes noise alone look unlike any clip of the
+folder (near the floor in every channel): a model that never saw it reports keywords on it.
+
+Clips without noise (the originals, the un-noised copies,
 validation and test) keep a reset front end: a silent lead leaves it exactly as a reset
 does (all-zero windows add no energy to any state), which the tests check.
 """
@@ -60,7 +71,8 @@ class AudioDataset(Dataset):
 def load_audio_dataset(folder, front_end: AudioFrontEnd | None = None, *,
                        clip_ms: float = 1000, seed: int = 42, augment: int = 1,
                        shift_ms: float = 100, noise_gain: float = 0.1,
-                       noise_fraction: float = 0.8, warm_up_ms: float = 1000) -> Dataset:
+                       noise_fraction: float = 0.8, warm_up_ms: float = 1000,
+                       silence_fraction: float = 0.1) -> Dataset:
     """The features of every clip in ``folder``, split as the folder says (lists) or
     seeded by speaker; each clip padded with zeros or cut at its end to ``clip_ms``."""
     front_end = front_end or audio_front_end()
@@ -87,6 +99,13 @@ def load_audio_dataset(folder, front_end: AudioFrontEnd | None = None, *,
         train_clips = np.concatenate([train_clips, *(clips for clips, _ in copies)])
         train_leads = np.concatenate([train_leads, *(leads for _, leads in copies)])
         train_y = np.concatenate([train_y] * (augment + 1))
+        quiet = non_keyword_label(found.labels)
+        if quiet is not None and found.noise and silence_fraction > 0:
+            count = round(silence_fraction * len(train_clips))
+            clips, leads = noise_alone(found, rng, count, clip_samples, noise_gain, lead_samples)
+            train_clips = np.concatenate([train_clips, clips])
+            train_leads = np.concatenate([train_leads, leads])
+            train_y = np.concatenate([train_y, np.full(count, quiet, train_y.dtype)])
 
     def features(clips: np.ndarray, leads: np.ndarray | None = None) -> np.ndarray:
         out = audio_features(clips, front_end)
@@ -100,6 +119,34 @@ def load_audio_dataset(folder, front_end: AudioFrontEnd | None = None, *,
                         features(found.clips[sets["validation"]]), found.y[sets["validation"]],
                         features(test_clips), found.y[sets["test"]], found.labels,
                         test_clips=test_clips, front_end=front_end, clip_ms=clip_ms)
+
+
+def non_keyword_label(labels: tuple[str, ...]) -> int | None:
+    """The label that noise alone belongs to: a silence-like one, else ``unknown``-like."""
+    from edgetf.analyze.kws_streams import NON_KEYWORDS
+
+    names = [name.strip("_").lower() for name in labels]
+    for preferred in ("silence", "background", "noise", "none"):
+        if preferred in names:
+            return names.index(preferred)
+    found = [i for i, name in enumerate(names) if name in NON_KEYWORDS]
+    return found[0] if found else None
+
+
+def noise_alone(found: AudioFolder, rng: np.random.Generator, count: int, length: int,
+                noise_gain: float, lead_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` seeded stretches of the folder's noise recordings at gains from 0 to
+    ``noise_gain``, and each one's lead (the noise just before it, looped)."""
+    clips = np.zeros((count, length), np.float64)
+    leads = np.zeros((count, lead_samples), np.float64)
+    for i in range(count):
+        noise = found.noise[rng.integers(len(found.noise))].astype(np.float64)
+        start = int(rng.integers(len(noise)))
+        gain = rng.uniform(0, noise_gain)
+        clips[i] = gain * noise[(start + np.arange(length)) % len(noise)]
+        leads[i] = gain * noise[(start - lead_samples + np.arange(lead_samples)) % len(noise)]
+    return (np.clip(np.round(clips), -32768, 32767).astype(np.int16),
+            np.clip(np.round(leads), -32768, 32767).astype(np.int16))
 
 
 def augmented(clips: np.ndarray, found: AudioFolder, rng: np.random.Generator,
