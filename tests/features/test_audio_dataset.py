@@ -9,7 +9,7 @@ from edgetf.base.errors import DataError
 from edgetf.data.audio_folder import read_audio_folder
 from edgetf.data.audio_wav import fit_clip, read_wav
 from edgetf.features.audio import audio_features, audio_front_end
-from edgetf.features.audio_dataset import augmented, load_audio_dataset
+from edgetf.features.audio_dataset import augmented, load_audio_dataset, noise_alone
 from edgetf.tflm.interpreter import tflm_available
 from tests.audio_signals import tone, tone_folder, write_wav
 
@@ -106,3 +106,34 @@ def test_too_few_clips_to_split_is_one_line(tmp_path):
         load_audio_dataset(tmp_path)
     with pytest.raises(DataError, match="shorter than one 30 ms window"):
         load_audio_dataset(tmp_path, clip_ms=10)
+
+
+def test_noise_alone_goes_to_the_folders_non_keyword_label():
+    from edgetf.features.audio_dataset import non_keyword_label
+
+    assert non_keyword_label(("down", "unknown", "yes")) == 1
+    assert non_keyword_label(("_silence_", "_unknown_", "yes")) == 0
+    assert non_keyword_label(("high", "low")) is None  # no label for noise: none added
+
+
+@needs_tflm
+def test_noise_alone_clips_join_the_unknown_label_after_their_warm_up(tmp_path):
+    tone_folder(tmp_path)
+    (tmp_path / "low").rename(tmp_path / "unknown")
+    front_end = audio_front_end({"channels": 10, "window_ms": 64, "stride_ms": 64})
+    plain = load_audio_dataset(tmp_path, front_end, clip_ms=512, silence_fraction=0)
+    quiet = load_audio_dataset(tmp_path, front_end, clip_ms=512)
+    n = len(plain.x_train)
+    extra = round(0.1 * n)
+    assert len(quiet.x_train) == n + extra and extra > 0
+    assert np.array_equal(quiet.x_train[:n], plain.x_train)
+    assert (quiet.y_train[n:] == quiet.labels.index("unknown")).all()
+    # each is the noise alone, featurized after the second of noise before it (15 strides
+    # of 1024 samples), drawn after the augmented copies from the same seeded generator
+    found = read_audio_folder(tmp_path, 16000, 8192, 42)
+    rng = np.random.default_rng(42)
+    augmented(found.clips[found.split == "train"], found, rng, 1600, 0.1, 0.8, 15360)
+    clips, leads = noise_alone(found, rng, extra, 8192, 0.1, 15360)
+    assert leads.any(axis=1).all()
+    expected = audio_features(clips, front_end, lead=leads)
+    assert np.array_equal(quiet.x_train[n:, ..., 0] * 128, expected)
