@@ -17,7 +17,9 @@ The data (seeded, made here; needs ``espeak-ng`` on the PATH):
   (en-gb-x-gbcwmd, en), listed in validation_list.txt / testing_list.txt;
 - ``_background_noise_``: 20 s each of seeded white noise, pink noise and a 50 Hz hum
   with harmonics under noise; training mixes it in (train-quantize's default
-  augmentation), and the streams lay the held-out clips over it.
+  augmentation: each noisy copy's features computed after a second of the same noise, as
+  its front end would be inside a stream, and a tenth more clips of noise alone labelled
+  ``unknown``), and the streams lay the held-out clips over it.
 
 Training: train-quantize's default model for the features (``tiny-cnn``), ``--epochs``
 (default 20) with QAT (4 epochs, the default), seed 42. Latency: edgetf's estimate for
