@@ -27,7 +27,7 @@ per frame at 20 ms strides).
 
 Noise alone (``silence_fraction``, 0.1 by default): when the folder has background noise
 and a non-keyword label (``silence`` or ``unknown``, ...:
-:data:`~edgetf.analyze.kws_streams.NON_KEYWORDS`; ``silence``-like names first), a tenth
+:data:`~edgetf.data.audio_folder.NON_KEYWORDS`; ``silence``-like names first), a tenth
 as many extra training clips as there are (augmented) training clips are stretches of the
 noise alone at a gain drawn from 0 to ``noise_gain``, each after its warm-up, with that
 label, as the Speech Commands recipe adds its ``_silence_`` clips. A stream is mostly noise
@@ -46,7 +46,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from edgetf.base.errors import DataError
-from edgetf.data.audio_folder import AudioFolder, read_audio_folder
+from edgetf.data.audio_folder import NON_KEYWORDS, AudioFolder, read_audio_folder
 from edgetf.data.datasets import Dataset
 from edgetf.features.audio import AudioFrontEnd, audio_features, audio_front_end
 
@@ -123,8 +123,6 @@ def load_audio_dataset(folder, front_end: AudioFrontEnd | None = None, *,
 
 def non_keyword_label(labels: tuple[str, ...]) -> int | None:
     """The label that noise alone belongs to: a silence-like one, else ``unknown``-like."""
-    from edgetf.analyze.kws_streams import NON_KEYWORDS
-
     names = [name.strip("_").lower() for name in labels]
     for preferred in ("silence", "background", "noise", "none"):
         if preferred in names:
