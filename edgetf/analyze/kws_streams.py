@@ -33,11 +33,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edgetf.base.errors import DataError
-from edgetf.data.audio_folder import AudioFolder
+from edgetf.data.audio_folder import NON_KEYWORDS, AudioFolder
 from edgetf.features.streaming import StreamingConfig
 
-#: Label names (lower case, underscores stripped) that are not keywords.
-NON_KEYWORDS = frozenset({"silence", "unknown", "noise", "background", "other", "none"})
 NOISE_GAIN = 0.1
 WHITE_NOISE_RMS = 0.01
 SEGMENT_S = 300

@@ -30,6 +30,9 @@ from edgetf.data.audio_wav import fit_clip, read_wav
 from edgetf.data.grouped_split import grouped_split
 
 NOISE_FOLDER = "_background_noise_"
+#: Label names (lower case, underscores stripped) that are not keywords: noise alone
+#: belongs to them, and streams count a report of them as nothing.
+NON_KEYWORDS = frozenset({"silence", "unknown", "noise", "background", "other", "none"})
 LISTS = {"validation": "validation_list.txt", "test": "testing_list.txt"}
 _SPEAKER = re.compile(r"^(.+?)_nohash_")
 

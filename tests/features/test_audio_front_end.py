@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgetf.base.errors import ConfigError
+from edgetf.base.errors import ConfigError, DataError
 from edgetf.features.audio import AudioFrontEnd, audio_features, audio_front_end
 from edgetf.features.audio_config import AudioConfig, audio_config
 from edgetf.features.audio_tables import filter_bank, hann_window, pcan_gain_lut
@@ -142,3 +142,31 @@ def test_the_docs_config_example_is_micro_speechs():
     table = tomllib.loads(example)["features"]["audio"]
     assert audio_config(table, "docs/features.md") == AudioConfig()
     assert len(table) == 8
+
+
+@needs_tflm
+def test_a_lead_gives_the_clips_frames_as_inside_a_stream():
+    from edgetf.features.audio import frame_clips
+    from edgetf.tflm.interpreter import run_tflm
+
+    front_end = audio_front_end({"channels": 10, "window_ms": 64, "stride_ms": 64})
+    c = front_end.config
+    clip = np.clip(tone(700, 0.5).astype(np.int32) + noise(0.5, 0.05), -32768, 32767)
+    clip = clip.astype(np.int16)
+    lead = noise(16 * c.stride_samples / 16000, 0.05)
+    frames = front_end.frames(len(clip))
+    # the board's stream: lead then clip pushed without a reset, the clip's frames last
+    joined = np.concatenate([lead, clip])
+    windows = np.ascontiguousarray(frame_clips(joined[None], c)[0][:, None, :])
+    stream = run_tflm(front_end.model, windows, reset_between=False)[0]
+    stream = stream.reshape(-1, c.channels)[-frames:]
+    warm = audio_features(clip, front_end, lead=lead)
+    assert np.array_equal(warm, stream)
+    assert not np.array_equal(warm, audio_features(clip, front_end))  # the state matters
+    # a silent lead leaves the front end as a reset does
+    silent = np.zeros((2, 16 * c.stride_samples), np.int16)
+    both = np.stack([clip, clip[::-1]])
+    assert np.array_equal(audio_features(both, front_end, lead=silent),
+                          audio_features(both, front_end))
+    with pytest.raises(DataError, match="whole strides"):
+        audio_features(clip, front_end, lead=lead[:-1])
