@@ -32,9 +32,11 @@ from edgetf.codegen.impulse import run_features as run_features_record
 from edgetf.codegen.library_name import model_file_name, run_folder_name
 from edgetf.codegen.project import ProjectSpec, generate_project
 from edgetf.codegen.runtime_choice import (
+    auto_keeps_tflm,
     check_runtime,
     choose_compiled,
     compiled_arena,
+    front_end_keeps_tflm,
     report_saving,
 )
 from edgetf.compiled.figures import footprint_with_arena
@@ -151,7 +153,8 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     With ``runtime="compiled"`` the library holds the model compiled to kernel calls
     instead of the flatbuffer and TFLM's interpreter, with the same C API and golden
     vectors, where the board's kernel library covers every op (otherwise it keeps the
-    TFLM runtime and says why; see :mod:`edgetf.codegen.runtime_choice`).
+    TFLM runtime and warns why); ``runtime="auto"`` makes the same choice as a decision,
+    one line saying which runtime and why (see :mod:`edgetf.codegen.runtime_choice`).
 
     Raises :class:`FirmwareError` for models TFLM cannot run, that the board's TFLM
     gets wrong, or that do not fit the board (``force`` turns the last two into
@@ -176,16 +179,18 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     # trailing "_" (from "final)" or a keyword such as "int_") would make a reserved "__".
     c_name = c_identifier(name).rstrip("_") or "model"
     compiled = None
-    if runtime == "compiled" and impulse is not None:
+    if runtime != "tflm" and impulse is not None:
         # The front end's signal ops run in TFLM's interpreter, so the library keeps it.
-        reporter.warn("--runtime compiled: the front end runs on TFLM's interpreter, so the "
-                      "model keeps the TFLM runtime too")
-    elif runtime == "compiled" and not prepared.problems and not prepared.measure_error:
-        compiled = choose_compiled(prepared, board, c_name, reporter)
+        front_end_keeps_tflm(runtime, reporter)
+    elif runtime != "tflm" and not prepared.problems and not prepared.measure_error:
+        compiled = choose_compiled(prepared, board, c_name, reporter, runtime)
         if compiled is not None:  # it runs none of the board's TFLM kernels (nor lacks one)
             # and fits, or not, with its own arena (the figure inspect and tune show)
-            verdict = replace(verdict, limitations=(), missing_kernels=(),
-                              footprint=footprint_with_arena(verdict, compiled.arena_bytes))
+            own = footprint_with_arena(verdict, compiled.arena_bytes)
+            if runtime == "auto" and auto_keeps_tflm(verdict, own, reporter):
+                compiled = None
+            else:
+                verdict = replace(verdict, limitations=(), missing_kernels=(), footprint=own)
     _refuse_or_warn(verdict, force, reporter)
     stored, arena = verdict.stored, verdict.arena
     vectors = None

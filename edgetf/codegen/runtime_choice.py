@@ -2,10 +2,14 @@
 
 ``tflm`` (the default): the flatbuffer and TFLM's interpreter. ``compiled``: the model as
 straight-line calls of the board's kernel library (:mod:`edgetf.compiled.emitters`), when
-every op has a kernel there; otherwise the library keeps the TFLM runtime and one line
-says why (not an error). The compiled library declares its static memory plan as the
+every op has a kernel there; otherwise the library keeps the TFLM runtime and a warning
+says why (not an error). ``auto``: the same choice made quietly, as a decision rather than
+a problem: compiled where every op has a kernel and the compiled library fits the board,
+TFLM otherwise, and one line (not a warning) says which runtime and why, naming the first
+op the compiled runtime lacks. The compiled library declares its static memory plan as the
 arena, and stores the weights uncompressed (no DECODE: the program reads the model's own
-int8 weights).
+int8 weights), which is why ``auto`` keeps TFLM where only TFLM's look-up-table model fits
+the board's flash.
 """
 
 from __future__ import annotations
@@ -18,10 +22,15 @@ from edgetf.compiled.emitters import CompiledLibrary, CompiledUnavailable, compi
 from edgetf.compiled.program import UnsupportedOpError
 from edgetf.targets.board_arena import ArenaPlan
 from edgetf.targets.boards import Board
+from edgetf.targets.footprint import Footprint
 from edgetf.targets.prepared import PreparedModel
+from edgetf.targets.verdict import Verdict
 
 #: ``--runtime``'s choices.
-RUNTIMES = ("tflm", "compiled")
+RUNTIMES = ("tflm", "compiled", "auto")
+
+#: The advice ending :class:`UnsupportedOpError`'s messages, which ``auto`` has followed.
+_ADVICE = "; use the TFLM runtime"
 
 
 def check_runtime(runtime: str, api: bool = False) -> None:
@@ -34,15 +43,51 @@ def check_runtime(runtime: str, api: bool = False) -> None:
 
 
 def choose_compiled(prepared: PreparedModel, board: Board, prefix: str,
-                    reporter: Reporter) -> CompiledLibrary | None:
+                    reporter: Reporter, runtime: str = "compiled") -> CompiledLibrary | None:
     """The compiled program of the prepared model for ``board``, or None (the TFLM
-    runtime) with one line saying why."""
+    runtime) with one line saying why: a warning for ``runtime="compiled"`` (the user asked
+    for it), an info line for ``"auto"``, which also says so when the compiled runtime
+    takes the model."""
     try:
-        return compile_library(prepared.model, board, prefix=prefix,
-                               title=prefix.replace("*/", "* /"), source=prepared.source)
+        compiled = compile_library(prepared.model, board, prefix=prefix,
+                                   title=prefix.replace("*/", "* /"), source=prepared.source)
     except (UnsupportedOpError, CompiledUnavailable) as why:
-        reporter.warn(f"--runtime compiled: {why}; this library uses the TFLM runtime")
+        if runtime == "auto":
+            reporter.info(f"runtime: tflm (--runtime auto): {str(why).removesuffix(_ADVICE)}")
+        else:
+            reporter.warn(f"--runtime compiled: {why}; this library uses the TFLM runtime")
         return None
+    if runtime == "auto":
+        ops = sorted(set(prepared.model.op_names()))
+        reporter.info(
+            f"runtime: compiled (--runtime auto): each of the model's ops ({', '.join(ops)}) "
+            f"has a kernel in the compiled runtime over {compiled.kernels}")
+    return compiled
+
+
+def front_end_keeps_tflm(runtime: str, reporter: Reporter) -> None:
+    """Say that a library with the audio front end keeps the TFLM runtime: its signal ops
+    run in TFLM's interpreter (a warning where ``compiled`` was asked for)."""
+    why = "the front end runs on TFLM's interpreter, so the model keeps the TFLM runtime too"
+    if runtime == "auto":
+        reporter.info(f"runtime: tflm (--runtime auto): {why}")
+    else:
+        reporter.warn(f"--runtime compiled: {why}")
+
+
+def auto_keeps_tflm(verdict: Verdict, compiled: Footprint, reporter: Reporter) -> bool:
+    """Whether ``--runtime auto`` keeps the TFLM runtime for a model the compiled one could
+    run: only where TFLM's library fits the board and the compiled one (its weights
+    uncompressed) does not. Says so when it does."""
+    if not verdict.fits or (compiled.flash_ok and compiled.ram_ok):
+        return False
+    over = (f"flash ~{compiled.flash_bytes:,} of {compiled.flash_budget:,} bytes"
+            if not compiled.flash_ok else
+            f"RAM ~{compiled.ram_bytes:,} of {compiled.ram_budget:,} bytes")
+    reporter.info(f"runtime: tflm (--runtime auto): the compiled library would not fit the "
+                  f"{verdict.board.name} ({over}, its weights uncompressed); the TFLM "
+                  f"library does")
+    return True
 
 
 def compiled_arena(tflm: ArenaPlan, compiled: CompiledLibrary, board: Board) -> ArenaPlan:
