@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,14 +32,11 @@ from edgetf.codegen.impulse import run_features as run_features_record
 from edgetf.codegen.library_name import model_file_name, run_folder_name
 from edgetf.codegen.project import ProjectSpec, generate_project
 from edgetf.codegen.runtime_choice import (
-    auto_keeps_tflm,
     check_runtime,
-    choose_compiled,
+    choose_runtime,
     compiled_arena,
-    front_end_keeps_tflm,
     report_saving,
 )
-from edgetf.compiled.figures import footprint_with_arena
 from edgetf.data.datasets import read_npz_array
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
 from edgetf.targets.boards import Board, get_board
@@ -178,19 +175,8 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     # The name is only ever used with a suffix (<name>_inferencing, <name>_model), so a
     # trailing "_" (from "final)" or a keyword such as "int_") would make a reserved "__".
     c_name = c_identifier(name).rstrip("_") or "model"
-    compiled = None
-    if runtime != "tflm" and impulse is not None:
-        # The front end's signal ops run in TFLM's interpreter, so the library keeps it.
-        front_end_keeps_tflm(runtime, reporter)
-    elif runtime != "tflm" and not prepared.problems and not prepared.measure_error:
-        compiled = choose_compiled(prepared, board, c_name, reporter, runtime)
-        if compiled is not None:  # it runs none of the board's TFLM kernels (nor lacks one)
-            # and fits, or not, with its own arena (the figure inspect and tune show)
-            own = footprint_with_arena(verdict, compiled.arena_bytes)
-            if runtime == "auto" and auto_keeps_tflm(verdict, own, reporter):
-                compiled = None
-            else:
-                verdict = replace(verdict, limitations=(), missing_kernels=(), footprint=own)
+    compiled, verdict = choose_runtime(runtime, verdict, c_name, impulse is not None,
+                                       reporter)
     _refuse_or_warn(verdict, force, reporter)
     stored, arena = verdict.stored, verdict.arena
     vectors = None

@@ -19,6 +19,7 @@ from dataclasses import replace
 from edgetf.base.errors import ConfigError
 from edgetf.base.progress import Reporter
 from edgetf.compiled.emitters import CompiledLibrary, CompiledUnavailable, compile_library
+from edgetf.compiled.figures import footprint_with_arena
 from edgetf.compiled.program import UnsupportedOpError
 from edgetf.targets.board_arena import ArenaPlan
 from edgetf.targets.boards import Board
@@ -42,6 +43,27 @@ def check_runtime(runtime: str, api: bool = False) -> None:
         raise ConfigError(f"{given} is not one of {', '.join(RUNTIMES)}; e.g. {example}")
 
 
+def choose_runtime(runtime: str, verdict: Verdict, prefix: str, front_end: bool,
+                   reporter: Reporter) -> tuple[CompiledLibrary | None, Verdict]:
+    """The compiled library for ``runtime`` (None: the TFLM runtime), and the verdict the
+    library is judged by: with a compiled library, none of the board's TFLM kernels runs
+    (nor lacks one) and the fit is that of its own arena (the figure inspect and tune
+    show). ``front_end``: the library embeds the audio front end."""
+    prepared = verdict.prepared
+    if runtime == "tflm" or (not front_end and (prepared.problems or prepared.measure_error)):
+        return None, verdict  # a model TFLM refuses is refused as it is
+    if front_end:  # its signal ops run in TFLM's interpreter, so the library keeps it
+        front_end_keeps_tflm(runtime, reporter)
+        return None, verdict
+    compiled = choose_compiled(prepared, verdict.board, prefix, reporter, runtime)
+    if compiled is None:
+        return None, verdict
+    own = footprint_with_arena(verdict, compiled.arena_bytes)
+    if runtime == "auto" and auto_keeps_tflm(verdict, own, reporter):
+        return None, verdict
+    return compiled, replace(verdict, limitations=(), missing_kernels=(), footprint=own)
+
+
 def choose_compiled(prepared: PreparedModel, board: Board, prefix: str,
                     reporter: Reporter, runtime: str = "compiled") -> CompiledLibrary | None:
     """The compiled program of the prepared model for ``board``, or None (the TFLM
@@ -60,7 +82,7 @@ def choose_compiled(prepared: PreparedModel, board: Board, prefix: str,
     if runtime == "auto":
         ops = sorted(set(prepared.model.op_names()))
         reporter.info(
-            f"runtime: compiled (--runtime auto): each of the model's ops ({', '.join(ops)}) "
+            f"runtime: compiled (--runtime auto): every op of the model ({', '.join(ops)}) "
             f"has a kernel in the compiled runtime over {compiled.kernels}")
     return compiled
 

@@ -38,7 +38,7 @@ def test_auto_compiles_a_model_whose_every_op_has_a_kernel(board, kernels):
     compiled, _ = _emit("micro_speech_quantized", board, "compiled")
     assert auto.spec.runtime == "compiled" and auto.spec.compiled.kernels == kernels
     assert auto.files == compiled.files
-    assert (f"runtime: compiled (--runtime auto): each of the model's ops (DEPTHWISE_CONV_2D, "
+    assert (f"runtime: compiled (--runtime auto): every op of the model (DEPTHWISE_CONV_2D, "
             f"FULLY_CONNECTED, RESHAPE, SOFTMAX) has a kernel in the compiled runtime over "
             f"{kernels}") in said
     assert f"runtime: compiled ({kernels}): arena " in said  # what it saved, as compiled says
