@@ -61,8 +61,9 @@ class Firmware:
     result: EmitResult
     """Everything else (``result.spec``: the arena plan, golden vectors, ops ...)."""
     runtime: str = "tflm"
-    """The runtime the library got: ``"compiled"`` only where ``runtime="compiled"`` was
-    asked and the board's kernel library covers every op (see the warnings otherwise)."""
+    """The runtime the library got: ``"compiled"`` only where ``runtime="compiled"`` or
+    ``"auto"`` was asked and the board's kernel library covers every op (see the warnings,
+    or with ``"auto"`` the reporter's lines, otherwise)."""
 
 
 def emit_firmware(model, *, board: str, out: str | Path, data=None, name: str | None = None,
@@ -75,7 +76,7 @@ def emit_firmware(model, *, board: str, out: str | Path, data=None, name: str | 
     :class:`edgetf.data.datasets.Dataset`, or what ``--data`` takes: ``"digits"``, a
     ``.npz`` or ``.csv`` path, whose training split is used); a ``.tflite`` is already
     converted and takes none. The rest are ``emit-firmware``'s options (``runtime``:
-    ``"tflm"`` or ``"compiled"``). Raises
+    ``"tflm"``, ``"compiled"`` or ``"auto"``). Raises
     :class:`edgetf.EdgetfError` subclasses, and writes nothing, when anything is wrong.
     """
     reporter = reporter or Reporter(quiet=True)

@@ -70,7 +70,9 @@ def emit_firmware_command(
         help="tflm: the model's flatbuffer run by TFLM's interpreter. compiled: the model as "
         "one C function calling the board's kernel library (CMSIS-NN, ESP-NN on the ESP boards), "
         "const weights and parameters, the arena a static plan (smaller), same C API and "
-        "golden vectors; a model with an op it lacks keeps tflm, saying which.")] = "tflm",
+        "golden vectors; a model with an op it lacks keeps tflm, with a warning naming it. "
+        "auto: compiled where it has a kernel for every op and fits the board, else tflm; "
+        "one line says which and why.")] = "tflm",
 ) -> None:
     """Generate a C++ library (TFLM, exactly the model's ops, the weights as look-up tables
     where that saves flash, the arena planned for the board's TFLM build and kernels, golden

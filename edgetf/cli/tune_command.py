@@ -40,8 +40,9 @@ def tune_command(
     runtime: Annotated[str | None, typer.Option(
         help="Whose arena --max-ram and the board's RAM hold the trials to: tflm (the "
         "interpreter's) or compiled (the static plan of emit-firmware --runtime compiled; "
-        "a model it cannot run is judged on TFLM, as emit-firmware would keep it there). "
-        "\\[default: tflm]")] = None,
+        "a model it cannot run is judged on TFLM, as emit-firmware would keep it there) or "
+        "auto (compiled, except where only the TFLM library fits the board, as emit-firmware "
+        "--runtime auto chooses). \\[default: tflm]")] = None,
     trials: Annotated[int | None, typer.Option(
         help="New trials to run (all workers together); 0 only reports the study. "
         "\\[default: 20]")] = None,

@@ -15,7 +15,7 @@ iterate on firmware.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +33,10 @@ from edgetf.codegen.project import ProjectSpec, generate_project
 from edgetf.codegen.run_samples import read_run_samples
 from edgetf.codegen.runtime_choice import (
     check_runtime,
-    choose_compiled,
+    choose_runtime,
     compiled_arena,
     report_saving,
 )
-from edgetf.compiled.figures import footprint_with_arena
 from edgetf.targets.board_compression import MODES as COMPRESS_MODES
 from edgetf.targets.boards import Board, get_board
 from edgetf.targets.firmware_contract import DEFAULT_COUNT
@@ -151,7 +150,8 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     With ``runtime="compiled"`` the library holds the model compiled to kernel calls
     instead of the flatbuffer and TFLM's interpreter, with the same C API and golden
     vectors, where the board's kernel library covers every op (otherwise it keeps the
-    TFLM runtime and says why; see :mod:`edgetf.codegen.runtime_choice`).
+    TFLM runtime and warns why); ``runtime="auto"`` makes the same choice as a decision,
+    one line saying which runtime and why (see :mod:`edgetf.codegen.runtime_choice`).
 
     Raises :class:`FirmwareError` for models TFLM cannot run, that the board's TFLM
     gets wrong, or that do not fit the board (``force`` turns the last two into
@@ -175,17 +175,8 @@ def build_project(model_bytes: bytes | PreparedModel, board_id: str | Board, *, 
     # The name is only ever used with a suffix (<name>_inferencing, <name>_model), so a
     # trailing "_" (from "final)" or a keyword such as "int_") would make a reserved "__".
     c_name = c_identifier(name).rstrip("_") or "model"
-    compiled = None
-    if runtime == "compiled" and impulse is not None:
-        # The front end's signal ops run in TFLM's interpreter, so the library keeps it.
-        reporter.warn("--runtime compiled: the front end runs on TFLM's interpreter, so the "
-                      "model keeps the TFLM runtime too")
-    elif runtime == "compiled" and not prepared.problems and not prepared.measure_error:
-        compiled = choose_compiled(prepared, board, c_name, reporter, compress)
-        if compiled is not None:  # it runs none of the board's TFLM kernels (nor lacks one)
-            # and fits, or not, with its own arena (the figure inspect and tune show)
-            verdict = replace(verdict, limitations=(), missing_kernels=(),
-                              footprint=footprint_with_arena(verdict, compiled.arena_bytes))
+    compiled, verdict = choose_runtime(runtime, verdict, c_name, impulse is not None,
+                                       reporter, compress)
     _refuse_or_warn(verdict, force, reporter, compiled is None)
     stored, arena = verdict.stored, verdict.arena
     vectors = None

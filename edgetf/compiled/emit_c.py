@@ -24,6 +24,7 @@ from pathlib import Path
 
 import jinja2
 
+from edgetf.compiled.mean import mean_lines
 from edgetf.compiled.memory_plan import MemoryPlan
 from edgetf.compiled.program import VIEW_OPS, Program, Step, UnsupportedOpError
 from edgetf.compiled.reference_calls import reference_step
@@ -173,6 +174,9 @@ def _step(step: Step, graph: Subgraph, plan: MemoryPlan, offsets: dict[int, int]
             return _reference(step, graph, offsets, arrays, "has a constant input")
         return {**at, "kind": step.op.lower(), "input2": offsets[step.inputs[1]],
                 "size": prod(out.shape)}
+    if step.op == "MEAN":  # no CMSIS-NN kernel; the program's own loop (.mean)
+        return {**at, "kind": "lines", "lines": mean_lines(step.params, at["input"],
+                                                            at["output"])}
     return _reference(step, graph, offsets, arrays, "has no CMSIS-NN s8 kernel")
 
 

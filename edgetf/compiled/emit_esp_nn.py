@@ -46,6 +46,7 @@ from __future__ import annotations
 from math import prod
 
 from edgetf.compiled.emit_c import _Arrays, _environment
+from edgetf.compiled.mean import mean_lines
 from edgetf.compiled.memory_plan import MemoryPlan
 from edgetf.compiled.program import VIEW_OPS, Program, Step, UnsupportedOpError
 from edgetf.targets.planner.lifetimes import tensor_bytes
@@ -203,6 +204,9 @@ def _step(step: Step, graph: Subgraph, plan: MemoryPlan, offsets: dict[int, int]
         reference.add("dequantize")
         return {**at, "kind": "dequantize", "scale": repr(float(step.params.scale)),
                 "size": prod(inp.shape)}
+    if step.op == "MEAN":  # no ESP-NN kernel; the program's own loop (.mean)
+        return {**at, "kind": "lines", "lines": mean_lines(step.params, at["input"],
+                                                            at["output"])}
     raise _refuse(step, "has no ESP-NN or reference kernel here")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from edgetf.compiled import kernels
+from edgetf.compiled.mean import mean
 from edgetf.compiled.program import VIEW_OPS, Program, Step
 from edgetf.compiled.softmax import softmax_int8
 from edgetf.tflite.model import Subgraph
@@ -45,6 +46,8 @@ def run_step(step: Step, g: Subgraph, values: dict[int, np.ndarray]) -> np.ndarr
         return kernels.add(p, x, arg(1), shape)
     if step.op == "MUL":
         return kernels.mul(p, x, arg(1), shape)
+    if step.op == "MEAN":
+        return mean(p, x, shape)
     if step.op == "QUANTIZE":
         return kernels.quantize(p, x, out.dtype).reshape(shape)
     if step.op == "DEQUANTIZE":

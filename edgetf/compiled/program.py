@@ -20,6 +20,8 @@ from edgetf.compiled.fixed_point import (
     padding_before,
     quantize_multiplier,
 )
+from edgetf.compiled.mean import mean_axes, mean_params
+from edgetf.compiled.shape_ops import shape_only_ops
 from edgetf.compiled.softmax import softmax_params
 from edgetf.tflite.model import Operator, Subgraph, Tensor, TfliteModel
 
@@ -293,7 +295,7 @@ def _dequantize(op: Operator, g: Subgraph) -> DequantizeParams:
 _BUILDERS = {
     "CONV_2D": _conv, "DEPTHWISE_CONV_2D": _conv, "FULLY_CONNECTED": _fully_connected,
     "AVERAGE_POOL_2D": _pool, "MAX_POOL_2D": _pool, "SOFTMAX": _softmax, "ADD": _add,
-    "MUL": _mul, "QUANTIZE": _quantize, "DEQUANTIZE": _dequantize,
+    "MUL": _mul, "QUANTIZE": _quantize, "DEQUANTIZE": _dequantize, "MEAN": mean_params,
     **{name: (lambda op, g: ViewParams()) for name in VIEW_OPS},
 }
 #: Input and output types each op is compiled for (anything else falls back to TFLM).
@@ -318,6 +320,11 @@ def _check(op: Operator, g: Subgraph, source: str) -> None:
     if op.name == "CONV_2D" and g.tensors[op.inputs[1]].shape[3] != first.shape[3]:
         raise UnsupportedOpError(f"{where} is a grouped convolution, which the compiled"
                                  " runtime does not support; use the TFLM runtime")
+    if op.name == "MEAN" and (len(first.shape) != 4 or mean_axes(op, g) != (1, 2)):
+        raise UnsupportedOpError(f"{where} reduces axes {mean_axes(op, g)} of a "
+                                 f"{len(first.shape)}-D tensor; the compiled runtime reduces"
+                                 " the rows and columns (axes 1, 2) of a 4-D one only; use"
+                                 " the TFLM runtime")
     if op.name in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED") and (
             g.tensors[op.inputs[1]].quantization is None
             or not g.tensors[op.inputs[1]].data):
@@ -327,13 +334,17 @@ def _check(op: Operator, g: Subgraph, source: str) -> None:
 
 def compile_program(model: TfliteModel, source: str = "model") -> Program:
     """The model's subgraph 0 as a program; UnsupportedOpError names the first op the
-    compiled runtime cannot run."""
+    compiled runtime cannot run. Ops that only compute a RESHAPE's shape are left out
+    (:mod:`.shape_ops`)."""
     if len(model.subgraphs) > 1:
         raise UnsupportedOpError(f"{source}: has {len(model.subgraphs)} subgraphs (control"
                                  " flow); the compiled runtime runs one; use the TFLM runtime")
     g = model.main
     steps = []
+    folded = shape_only_ops(g)  # a RESHAPE's shape arithmetic: its result is static
     for op in g.operators:
+        if op.index in folded:
+            continue
         _check(op, g, source)
         steps.append(Step(op.index, op.name, op.inputs, op.outputs, _BUILDERS[op.name](op, g)))
     return Program(tuple(steps), g.inputs, g.outputs)

@@ -19,7 +19,9 @@ With ``--runtime compiled`` the arena is the compiled runtime's
 TFLM's) and RAM follows from it; flash counts the model uncompressed plus its ops' TFLM
 code (an upper bound: no interpreter is linked). Where the compiled runtime cannot run a
 trial's model, emit-firmware keeps the TFLM runtime, and so do its figures (``runtime``
-says which).
+says which). ``--runtime auto`` is the same, except that, as ``emit-firmware --runtime auto``
+does, a model whose TFLM library fits the board and whose compiled one does not (its
+weights uncompressed) is judged on TFLM.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from edgetf.targets.prepared import PreparedModel, prepare_model
 from edgetf.targets.verdict import board_verdict
 
 #: ``tune --runtime``'s choices: the runtime whose arena the trials are held to.
-RUNTIMES = ("tflm", "compiled")
+RUNTIMES = ("tflm", "compiled", "auto")
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ class BoardFigures:
     lower_bound_bytes: int | None = None
     """The compiled arena's lower bound (the most bytes live at once)."""
     compiled_refusal: str | None = None
-    """With ``--runtime compiled``: why the model stays on the TFLM runtime."""
+    """With ``--runtime compiled`` or ``auto``: why the model stays on the TFLM runtime."""
     front_end: dict | None = None
     """The front end's part (:meth:`FrontEndLoad.to_dict`), when the library has one."""
 
@@ -82,21 +84,24 @@ def board_figures(model: bytes | PreparedModel, board: Board, runtime: str = "tf
                   front_end: FrontEndLoad | None = None,
                   front_end_time: FrontEndTime | None = None) -> BoardFigures:
     """The arena, flash, latency and fit of ``model`` on ``board``: its verdict's, with
-    the compiled runtime's arena where ``runtime`` is ``"compiled"`` and it runs the model
-    (a prepared model, such as train-quantize's, is judged without being read again);
-    ``front_end``: what the library's front end adds on ``board``, counted in, and
-    ``front_end_time`` the time of a clip's features, added to the latency."""
+    the compiled runtime's arena where ``runtime`` is ``"compiled"`` or ``"auto"`` and it
+    runs the model (a prepared model, such as train-quantize's, is judged without being
+    read again); ``front_end``: what the library's front end adds on ``board``, counted
+    in, and ``front_end_time`` the time of a clip's features, added to the latency."""
     prepared = model if isinstance(model, PreparedModel) else prepare_model(model,
                                                                             "model.tflite")
     verdict = board_verdict(prepared, board, front_end=front_end)
     footprint = verdict.footprint
     problems = verdict.problems
     extra: dict = {}
-    if runtime == "compiled":
+    if runtime in ("compiled", "auto"):
         compiled = compiled_figures(prepared.model, board, verdict.arena.bytes, prepared.source)
         own = compiled_footprint(verdict, compiled)
         if own is None or prepared.measure_error:
             extra = {"compiled_refusal": compiled.refusal or prepared.measure_error}
+        elif runtime == "auto" and verdict.fits and not (own.ram_ok and own.flash_ok):
+            extra = {"compiled_refusal": "the compiled library would not fit the board (its "
+                     "weights uncompressed); the TFLM library does"}
         else:
             # No TFLM kernel runs, so the board's TFLM limitations do not apply; LUT
             # weights are not used, so neither does their check.

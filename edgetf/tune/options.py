@@ -40,7 +40,8 @@ class TuneOptions:
     max_flash: int | None = None
     max_latency_ms: float | None = None
     runtime: str = "tflm"
-    """Whose arena the trials are held to: the TFLM runtime's or the compiled one's."""
+    """Whose arena the trials are held to: the TFLM runtime's, the compiled one's, or
+    (``auto``) the one ``emit-firmware --runtime auto`` would choose."""
     trials: int = 20
     timeout: float | None = None  # seconds after which no new trial starts
     workers: int = 1

@@ -41,13 +41,24 @@ def _broadcast(keras):
     return keras.Model(inp, layers.Dense(5)(layers.Flatten()(x)))
 
 
+def _mean(keras):
+    """MEAN over rows and columns (GlobalAveragePooling2D, with and without keepdims) of a
+    5x6 map: 30 values a mean, not a power of two."""
+    layers = keras.layers
+    inp = layers.Input((5, 6, 3))
+    x = layers.Conv2D(6, 3, padding="same", activation="relu")(inp)
+    a = layers.GlobalAveragePooling2D()(x)
+    b = layers.Flatten()(layers.GlobalAveragePooling2D(keepdims=True)(layers.Conv2D(6, 1)(x)))
+    return keras.Model(inp, layers.Dense(4)(layers.Add()([a, b])))
+
+
 @functools.cache
 def op_models() -> dict[str, bytes]:
     """``{"every_op", "every_op_per_channel_fc", "every_op_per_tensor", "float_io",
     "broadcast"}`` -> ``.tflite`` bytes: the same network with per-tensor and per-channel
     dense weights, with one scale per weight tensor everywhere, and with float input and
-    output (QUANTIZE and DEQUANTIZE at its ends); and a small network whose ADD and MUL
-    broadcast."""
+    output (QUANTIZE and DEQUANTIZE at its ends); a small network whose ADD and MUL
+    broadcast; and one with MEAN (``"mean"``)."""
     from edgetf.base.tf_import import import_tf
 
     tf, keras = import_tf()
@@ -70,4 +81,5 @@ def op_models() -> dict[str, bytes]:
         "float_io": float_io,
         "broadcast": convert(tf, _broadcast(keras),
                              rng.normal(size=(32, 6, 6, 3)).astype(np.float32)),
+        "mean": convert(tf, _mean(keras), rng.normal(size=(32, 5, 6, 3)).astype(np.float32)),
     }

@@ -208,7 +208,7 @@ def test_the_cli_flag(tmp_path):
     runner = CliRunner()
     bad = runner.invoke(app, ["emit-firmware", "--model", str(model), "--board", "nano33ble",
                               "--out", str(tmp_path / "bad"), "--runtime", "fast"])
-    assert bad.exit_code == 2 and "--runtime 'fast' is not one of tflm, compiled" in \
+    assert bad.exit_code == 2 and "--runtime 'fast' is not one of tflm, compiled, auto" in \
         error_line(bad)
     assert not (tmp_path / "bad").exists()
     good = runner.invoke(app, ["emit-firmware", "--model", str(model), "--board", "nano33ble",
@@ -226,7 +226,7 @@ def test_the_python_api_option(tmp_path):
     from edgetf.base.errors import ConfigError
 
     model = shared_model_path("hello_world_int8.tflite")
-    with pytest.raises(ConfigError, match=r"runtime='fast' is not one of tflm, compiled"):
+    with pytest.raises(ConfigError, match=r"runtime='fast' is not one of tflm, compiled, auto"):
         edgetf.emit_firmware(model, board="nano33ble", out=tmp_path / "bad", runtime="fast")
     firmware = edgetf.emit_firmware(model, board="nano33ble", out=tmp_path / "fw",
                                     runtime="compiled")

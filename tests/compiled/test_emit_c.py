@@ -154,7 +154,8 @@ def _compile_runner(source: str, in_bytes: int, out_bytes: int, tmp_path: Path) 
 
 
 @needs_cc
-@pytest.mark.parametrize("name", ["every_op", "person_detect", "float_io", "broadcast"])
+@pytest.mark.parametrize("name", ["every_op", "person_detect", "float_io", "broadcast",
+                                  "mean"])
 def test_the_program_computes_what_the_oracle_computes(name, tmp_path):
     """With kernels that compute as TFLM's reference kernels do, the generated program's
     outputs equal the oracle's: its weights, biases, parameters and buffers are wired

@@ -39,5 +39,5 @@ def test_compiled_runtime_figures_and_caps():
     options = load_tune_options(out="study", board="nano33ble", runtime="compiled")
     assert options.settings()["runtime"] == "compiled"
     assert "runtime" not in load_tune_options(out="study", board="nano33ble").settings()
-    with pytest.raises(ConfigError, match="--runtime 'jit' is not one of tflm, compiled"):
+    with pytest.raises(ConfigError, match="--runtime 'jit' is not one of tflm, compiled, auto"):
         load_tune_options(out="study", board="nano33ble", runtime="jit")
