@@ -65,6 +65,11 @@ class MotionImpulse:
     def golden_bytes(self) -> int:
         return self.windows.nbytes + self.feature_values.nbytes + self.outputs.nbytes
 
+    def time_on(self, board: Board) -> None:
+        """None: edgetf has no time estimate for a motion front end (the audio one's,
+        :mod:`edgetf.targets.front_end_time`, is fitted to its own signal kernels)."""
+        return None
+
     def on_board(self, board: Board, model_ops: tuple[str, ...] = ()
                  ) -> tuple[Verdict, FrontEndLoad]:
         """The graph's verdict on ``board`` and what the front end adds there: its arena

@@ -25,6 +25,7 @@ from edgetf.base.tf_import import import_tf
 from edgetf.compress.teacher import check_teacher_path
 from edgetf.data.builtin_models import ARCHITECTURES
 from edgetf.data.datasets import Dataset
+from edgetf.features.audio_dataset import AudioDataset
 from edgetf.targets.boards import Board
 from edgetf.targets.front_end_time import front_end_time
 from edgetf.targets.prepared import PreparedModel, prepare_model
@@ -163,12 +164,12 @@ def run_trial(trial, plan: Plan, companion=None) -> Outcome:
 
 def trial_figures(result, data: Dataset, plan: Plan) -> BoardFigures:
     """The board figures of a trial's library: its model, and the front end of raw audio
-    as ``emit-firmware --from`` embeds it (train-quantize's per-board figures count the
-    same load)."""
+    or motion data as ``emit-firmware --from`` embeds it (train-quantize's per-board
+    figures count the same load)."""
     prepared = result.prepared or prepare_model(result.int8_model, "model.tflite")
     load = front_end_loads(data, prepared, (plan.board,)).get(plan.board.id)
     timing = None
-    if load is not None:
+    if load is not None and isinstance(data, AudioDataset):  # no estimate for motion's
         c = data.front_end.config
         timing = front_end_time(c, c.frames(int(data.clip_ms * c.sample_rate / 1000)),
                                 plan.board)
