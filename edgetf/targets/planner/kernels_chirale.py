@@ -323,6 +323,10 @@ CHIRALE_KERNELS: dict[str, Kernel] = {
     "MAXIMUM": _k("maximum_minimum.cpp", None, None, None),
     "MINIMUM": _k("maximum_minimum.cpp", None, None, None),
     "GATHER": _k("gather.cpp", "TfLiteGatherParams", None, _gather),  # the same calls
+    # litert-torch's channel-last PyTorch models: transpose.cpp registers no Init and
+    # ParseTranspose allocates nothing; Prepare's TransposeContext takes input, perm and
+    # output as temporaries (the calls of tflite-micro 90b983c's transpose_common.cc).
+    "TRANSPOSE": _k("transpose.cpp", None, None, _inputs_then_outputs(0, 1)),
     # Nor TFLM's signal library: edgetf's own (firmware/edgetf/edgetf_signal_tflm.cc).
     **EDGETF_SIGNAL_KERNELS,
 }
