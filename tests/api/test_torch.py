@@ -126,14 +126,17 @@ def test_a_digits_cnn_keeps_its_accuracy_in_int8_under_tflm(torch, digits, train
 def test_every_board_plans_the_arena_of_the_converted_model(run):
     """litert-torch's channel-last conversion leaves a TRANSPOSE before the flatten's
     RESHAPE. Every board's table has it, so the arena is a plan, not the host figure with a
-    margin. The Nano's plan is the smallest arena with which the emitted library ran on the
-    rig (Chirale 2.0.0 on a Cortex-M4F under QEMU: 2,240 bytes passed the self-test, 2,224
-    failed AllocateTensors); the arena depends on the model's shapes, not its weights."""
+    margin. Each plan is the smallest arena with which the emitted library ran on the rig:
+    the Nano's (Chirale 2.0.0 on a Cortex-M4F under QEMU) passed the self-test with 2,240
+    bytes and failed AllocateTensors with 2,224, the ESP32's (esp-tflite-micro 1.4.0 and
+    ESP-NN, i386) with 2,032 and 2,016. The arena depends on the model's shapes, not its
+    weights."""
     report = json.loads((run / "run" / "report.json").read_text())
     assert "TRANSPOSE" in read_tflite((run / "run" / "model.tflite").read_bytes()).op_names()
     methods = {board: figures["arena_method"] for board, figures in report["device"].items()}
     assert methods == dict.fromkeys(BOARDS, "planned")
     assert report["device"]["nano33ble"]["arena_needed_bytes"] == 2240
+    assert report["device"]["esp32"]["arena_needed_bytes"] == 2032
 
 
 def test_the_run_emits_firmware_for_every_board(run):
