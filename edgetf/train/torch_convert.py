@@ -12,8 +12,7 @@ of the float PyTorch model's. Two changes to the recipe and the model, both meas
   NHWC input, as TFLite image models do, so edgetf's data sets and golden vectors fit it;
   ``calibration`` and ``example`` stay in the module's own (NCHW) layout. A ``flatten`` of
   NCHW features still becomes a TRANSPOSE before the RESHAPE (seen with litert-torch
-  0.10.0), which the board arena tables cannot plan yet: the arena is then the host figure
-  with a margin.
+  0.10.0), which every board's TFLM runs and arena table plans.
 
 Needs the ``torch`` extra; imports it only when called.
 """

@@ -324,8 +324,10 @@ CHIRALE_KERNELS: dict[str, Kernel] = {
     "MINIMUM": _k("maximum_minimum.cpp", None, None, None),
     "GATHER": _k("gather.cpp", "TfLiteGatherParams", None, _gather),  # the same calls
     # The spectral front end's: sub.cpp SubInit (OpDataSub), sub_common.cpp SubPrepare
-    # (input1, input2, output); transpose.cpp Prepare's TransposeContext (input, perm,
-    # output; no Init); elementwise.cpp GenericPrepare for LOG (input, output; no Init).
+    # (input1, input2, output); elementwise.cpp GenericPrepare for LOG (input, output; no
+    # Init). TRANSPOSE, which the spectral front end and litert-torch's channel-last PyTorch
+    # models both have: transpose.cpp registers no Init and ParseTranspose allocates
+    # nothing; Prepare's TransposeContext takes input, perm and output as temporaries.
     "SUB": _k("sub.cpp", "TfLiteSubParams", "OpDataSub", _inputs_then_outputs(0, 1)),
     "TRANSPOSE": _k("transpose.cpp", None, None, _inputs_then_outputs(0, 1)),
     "LOG": _k("elementwise.cpp", None, None, _inputs_then_outputs(0)),
