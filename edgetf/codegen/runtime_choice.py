@@ -18,7 +18,7 @@ from dataclasses import replace
 from edgetf.base.errors import ConfigError
 from edgetf.base.progress import Reporter
 from edgetf.compiled.emitters import CompiledLibrary, CompiledUnavailable, compile_library
-from edgetf.compiled.figures import footprint_with_arena
+from edgetf.compiled.figures import GRAPH_FAILURES, footprint_with_arena
 from edgetf.compiled.program import UnsupportedOpError
 from edgetf.targets.board_arena import ArenaPlan
 from edgetf.targets.boards import Board
@@ -75,11 +75,12 @@ def choose_compiled(prepared: PreparedModel, board: Board, prefix: str,
         compiled = compile_library(prepared.model, board, prefix=prefix,
                                    title=prefix.replace("*/", "* /"), source=prepared.source,
                                    compress=compress)
+    except GRAPH_FAILURES as error:  # as inspect says it (compiled_figures)
+        _keeps_tflm(runtime, f"{prepared.source}: the compiled runtime could not follow the "
+                    f"graph ({error})", reporter)
+        return None
     except (UnsupportedOpError, CompiledUnavailable) as why:
-        if runtime == "auto":
-            reporter.info(f"runtime: tflm (--runtime auto): {str(why).removesuffix(_ADVICE)}")
-        else:
-            reporter.warn(f"--runtime compiled: {why}; this library uses the TFLM runtime")
+        _keeps_tflm(runtime, str(why).removesuffix(_ADVICE), reporter)
         return None
     if runtime == "auto":
         ops = sorted(set(prepared.model.op_names()))
@@ -87,6 +88,15 @@ def choose_compiled(prepared: PreparedModel, board: Board, prefix: str,
             f"runtime: compiled (--runtime auto): every op of the model ({', '.join(ops)}) "
             f"has a kernel in the compiled runtime over {compiled.kernels}")
     return compiled
+
+
+def _keeps_tflm(runtime: str, why: str, reporter: Reporter) -> None:
+    """Say why the compiled runtime does not take the model: a line for ``auto``, a
+    warning where ``compiled`` was asked for."""
+    if runtime == "auto":
+        reporter.info(f"runtime: tflm (--runtime auto): {why}")
+    else:
+        reporter.warn(f"--runtime compiled: {why}{_ADVICE}; this library uses the TFLM runtime")
 
 
 def front_end_keeps_tflm(runtime: str, reporter: Reporter) -> None:

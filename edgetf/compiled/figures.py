@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from edgetf.base.errors import TfliteFormatError
 from edgetf.compiled.board_plan import board_luts, board_scratch, compiled_arena_bytes
 from edgetf.compiled.emitters import EMITTERS
 from edgetf.compiled.memory_plan import plan_memory
@@ -41,8 +42,12 @@ from edgetf.tflite.model import TfliteModel
 from edgetf.tflm.estimate import estimate_arena
 
 #: What the planner or the program builder raise on a graph they cannot follow (a damaged
-#: model the reader let through): a refusal, never a traceback.
-_GRAPH_FAILURES = (ArithmeticError, LookupError, AttributeError, TypeError, ValueError)
+#: model the reader let through): a refusal, never a traceback; inspect and emit-firmware's
+#: runtime choice both catch it. TfliteFormatError: a tensor whose data is shorter than
+#: its shape, which TFLM never reads as a constant but the compiled program would (the
+#: fuzzer's "absurd tensor shape").
+GRAPH_FAILURES = (ArithmeticError, LookupError, AttributeError, TypeError, ValueError,
+                  TfliteFormatError)
 
 #: Within this share of the lower bound, a plan counts as optimal (issue 21's target).
 LOWER_BOUND_SLACK = 0.05
@@ -111,7 +116,7 @@ def compiled_figures(model: TfliteModel, board: Board, tflm_arena_bytes: int | N
     if tflm_arena_bytes is None:
         try:
             tflm_arena_bytes = tflm_arena(model, board)
-        except _GRAPH_FAILURES:
+        except GRAPH_FAILURES:
             tflm_arena_bytes = 0
     base = {"tflm_arena_bytes": tflm_arena_bytes, "board": board.id, "kernels": board.kernels,
             "table": board.arena_table}
@@ -123,7 +128,7 @@ def compiled_figures(model: TfliteModel, board: Board, tflm_arena_bytes: int | N
             w.tensor: (w.op_index, w.decoded_bytes) for w in luts.weights})
     except UnsupportedOpError as why:
         return CompiledFigures(None, None, refusal=str(why), **base)
-    except _GRAPH_FAILURES as error:
+    except GRAPH_FAILURES as error:
         return CompiledFigures(None, None, refusal=f"{source}: the compiled runtime could not "
                                f"follow the graph ({error}); use the TFLM runtime", **base)
     refusal = None
